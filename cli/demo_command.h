@@ -1,0 +1,18 @@
+// `zerobus-arrow demo`: plans a sample file's schema, encodes it and shows records decoded back.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "arrow_zerobus/status.h"
+
+namespace arrow_zerobus::cli {
+
+struct DemoArgs {
+  std::string input_path;  ///< JSON lines file
+  int rows_to_show = 3;
+};
+
+Status RunDemo(const DemoArgs& args, std::ostream& out);
+
+}  // namespace arrow_zerobus::cli

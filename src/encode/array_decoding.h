@@ -1,0 +1,22 @@
+// Batch-level preparation of Arrow arrays before encoding: full validation (with string types
+// checked as bytes, so invalid UTF-8 stays a row error) and decoding of dictionary, run-end
+// encoded, extension and list-view arrays into plain arrays.
+#pragma once
+
+#include <memory>
+
+#include <arrow/array.h>
+
+#include "arrow_zerobus/status.h"
+
+namespace arrow_zerobus::encode::internal {
+
+/// arrow::Array::ValidateFull, except that UTF-8 validity of string values is not checked.
+Status ValidateStructure(const arrow::Array& array, const std::string& column);
+
+/// The same values with dictionary, run-end encoded, extension and list-view layers decoded,
+/// at any nesting depth. Arrays that need nothing are returned as they are.
+Result<std::shared_ptr<arrow::Array>> DecodeArray(const std::shared_ptr<arrow::Array>& array,
+                                                  const std::string& column);
+
+}  // namespace arrow_zerobus::encode::internal

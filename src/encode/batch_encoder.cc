@@ -1,0 +1,107 @@
+#include "encode/batch_encoder.h"
+
+#include <algorithm>
+
+#include <arrow/buffer.h>
+
+#include "encode/array_decoding.h"
+#include "encode/encoder_tree.h"
+#include "encode/field_encoder.h"
+
+namespace arrow_zerobus::encode {
+namespace {
+
+/// Rows per write block: the block's output stays in cache while each column is written.
+constexpr int64_t kWriteBlockRows = 256;
+
+Status CheckSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
+  if (expected.num_fields() != actual.num_fields()) {
+    return ConversionError("batch has " + std::to_string(actual.num_fields()) +
+                           " columns but its plan was made for " +
+                           std::to_string(expected.num_fields()));
+  }
+  for (int i = 0; i < expected.num_fields(); ++i) {
+    const arrow::Field& e = *expected.field(i);
+    const arrow::Field& a = *actual.field(i);
+    if (!e.Equals(a, /*check_metadata=*/false)) {
+      return ConversionError("batch column " + std::to_string(i) + " is '" + a.name() + "' " +
+                             a.type()->ToString() + (a.nullable() ? "" : " not null") +
+                             " but the plan expects '" + e.name() + "' " + e.type()->ToString() +
+                             (e.nullable() ? "" : " not null"));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::RecordBatch& batch,
+                                 const EncodeOptions& options) {
+  ARROW_ZEROBUS_RETURN_NOT_OK(CheckSchema(*plan.schema, *batch.schema()));
+  const int64_t n = batch.num_rows();
+  std::vector<std::shared_ptr<arrow::Array>> columns = batch.columns();
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const std::string& name = plan.fields[c].path;
+    if (columns[c]->length() != n) {
+      return ConversionError("column '" + name + "' has " + std::to_string(columns[c]->length()) +
+                             " values but the batch has " + std::to_string(n) + " rows");
+    }
+    if (options.validate) ARROW_ZEROBUS_RETURN_NOT_OK(internal::ValidateStructure(*columns[c], name));
+    if (plan.needs_decoding) {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(columns[c], internal::DecodeArray(columns[c], name));
+    }
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto tree, internal::EncoderTree::Make(plan, columns, n));
+
+  // Pass 1: sizes and row errors.
+  internal::RowErrorCollector errors(n);
+  std::vector<uint64_t> sizes(n, 0);
+  tree->root().Measure(sizes.data(), &errors);
+  for (int64_t i = 0; i < n; ++i) {
+    if (!errors.failed(i) && sizes[i] > static_cast<uint64_t>(options.max_record_bytes)) {
+      const uint64_t size = sizes[i];
+      errors.Add(i, "", RowErrorKind::kRecordTooLarge, [&] {
+        return "record of " + std::to_string(size) + " bytes exceeds the limit of " +
+               std::to_string(options.max_record_bytes) + " bytes";
+      });
+    }
+  }
+
+  EncodedBatch out;
+  out.num_rows = n;
+  out.offsets.resize(n + 1);
+  out.offsets[0] = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    out.offsets[i + 1] = out.offsets[i] + (errors.failed(i) ? 0 : static_cast<int64_t>(sizes[i]));
+  }
+  auto arena = arrow::AllocateBuffer(out.offsets[n]);
+  if (!arena.ok()) {
+    return Status(StatusCode::kResourceExhausted, ErrorKind::kConversion,
+                  "cannot allocate " + std::to_string(out.offsets[n]) +
+                      " bytes for the encoded batch: " + arena.status().ToString());
+  }
+  out.arena = std::move(*arena);
+
+  // Pass 2: bytes, a block of rows at a time; failed rows get no cursor and are never written.
+  uint8_t* base = out.arena->mutable_data();
+  std::vector<uint8_t*> cursors(n);
+  for (int64_t i = 0; i < n; ++i) cursors[i] = errors.failed(i) ? nullptr : base + out.offsets[i];
+  for (int64_t begin = 0; begin < n; begin += kWriteBlockRows) {
+    tree->root().Write(begin, std::min(n, begin + kWriteBlockRows), cursors.data());
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (cursors[i] != nullptr && cursors[i] != base + out.offsets[i + 1]) {
+      return InternalError("row " + std::to_string(i) + " was written with " +
+                           std::to_string(cursors[i] - (base + out.offsets[i])) +
+                           " bytes but measured " + std::to_string(sizes[i]));
+    }
+  }
+
+  out.row_failed = std::move(errors.failed_rows());
+  out.errors = std::move(errors.errors());
+  std::sort(out.errors.begin(), out.errors.end(),
+            [](const RowError& a, const RowError& b) { return a.row < b.row; });
+  return out;
+}
+
+}  // namespace arrow_zerobus::encode

@@ -1,0 +1,31 @@
+// EncodeBatch: Arrow RecordBatch -> protobuf records, per the batch's SchemaPlan.
+#pragma once
+
+#include <cstdint>
+
+#include <arrow/record_batch.h>
+
+#include "arrow_zerobus/status.h"
+#include "encode/encoded_batch.h"
+#include "schema/schema_plan.h"
+
+namespace arrow_zerobus::encode {
+
+/// Zerobus' largest record: 4 MiB less 19 bytes of framing.
+constexpr int64_t kDefaultMaxRecordBytes = 4194285;
+
+struct EncodeOptions {
+  /// Records larger than this are row errors (kRecordTooLarge).
+  int64_t max_record_bytes = kDefaultMaxRecordBytes;
+  /// Run arrow's full validation (offsets, indices, run ends; not UTF-8) before reading buffers.
+  /// Only turn off for data this process produced itself.
+  bool validate = true;
+};
+
+/// Encodes every row of `batch`. Rows that cannot be encoded are reported in the result and
+/// written to no buffer; the others are encoded regardless. A batch whose schema differs from
+/// `plan.schema` or whose arrays are malformed gives one ConversionError naming the column.
+Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::RecordBatch& batch,
+                                 const EncodeOptions& options = {});
+
+}  // namespace arrow_zerobus::encode

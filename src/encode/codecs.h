@@ -1,0 +1,400 @@
+// Codecs: read one Arrow value at an index and write it in protobuf wire format (no tag).
+// See field_encoder.h for the interface the field templates expect.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <arrow/array.h>
+#include <arrow/util/float16.h>
+#include <arrow/util/utf8.h>
+
+#include "encode/field_encoder.h"
+#include "encode/wire_format.h"
+
+namespace arrow_zerobus::encode::internal {
+
+/// The validity bitmap of an array; no bitmap (or no nulls) means every value is valid.
+class Validity {
+ public:
+  explicit Validity(const arrow::ArrayData& data)
+      : bits_(data.GetNullCount() == 0 || data.buffers[0] == nullptr ? nullptr
+                                                                     : data.buffers[0]->data()),
+        offset_(data.offset) {}
+  bool MayHaveNulls() const { return bits_ != nullptr; }
+  bool IsNull(int64_t j) const {
+    return bits_ != nullptr && !((bits_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1);
+  }
+
+ private:
+  const uint8_t* bits_;
+  int64_t offset_;
+};
+
+class BoolCodec : public Validity {
+ public:
+  static constexpr WireType kWireType = WireType::kVarint;
+  static constexpr bool kNested = false;
+  explicit BoolCodec(const arrow::ArrayData& data)
+      : Validity(data), values_(data.buffers[1]->data()), offset_(data.offset) {}
+  template <typename Fail>
+  uint64_t Size(int64_t, Fail&&) const { return 1; }
+  uint8_t* Write(int64_t j, uint8_t* p) const {
+    *p = (values_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1;
+    return p + 1;
+  }
+
+ private:
+  const uint8_t* values_;
+  int64_t offset_;
+};
+
+enum class IntEncoding : uint8_t { kVarint, kZigZag, kFixed32, kFixed64 };
+
+/// How an integer-like Arrow value becomes the number of an integer proto field.
+struct IntConversion {
+  int64_t multiply = 1;  ///< unit scaling up (seconds -> microseconds)
+  int64_t divide = 1;    ///< unit scaling down, floor division (nanoseconds -> microseconds)
+  __int128 min = std::numeric_limits<int64_t>::min();  ///< range of the proto field
+  __int128 max = std::numeric_limits<int64_t>::max();
+  bool temporal = false;      ///< failures are kTimestampOverflow rather than kIntegerOverflow
+  std::string source_name;    ///< Arrow type, for messages
+  std::string target_name;    ///< proto type, for messages
+};
+
+template <typename SrcT, IntEncoding kEncoding>
+class IntCodec : public Validity {
+ public:
+  static constexpr WireType kWireType = kEncoding == IntEncoding::kFixed32   ? WireType::kFixed32
+                                        : kEncoding == IntEncoding::kFixed64 ? WireType::kFixed64
+                                                                             : WireType::kVarint;
+  static constexpr bool kNested = false;
+
+  IntCodec(const arrow::ArrayData& data, std::shared_ptr<const IntConversion> conversion)
+      : Validity(data), values_(data.GetValues<SrcT>(1)), conversion_(std::move(conversion)) {
+    scaled_ = conversion_->multiply != 1 || conversion_->divide != 1;
+    const __int128 lo = std::numeric_limits<SrcT>::min();
+    const __int128 hi = std::numeric_limits<SrcT>::max();
+    check_range_ = scaled_ || lo < conversion_->min || hi > conversion_->max;
+  }
+
+  template <typename Fail>
+  uint64_t Size(int64_t j, Fail&& fail) const {
+    const uint64_t v = Value(j, fail);
+    switch (kEncoding) {
+      case IntEncoding::kVarint: return VarintSize(v);
+      case IntEncoding::kZigZag: return VarintSize(ZigZag(static_cast<int64_t>(v)));
+      case IntEncoding::kFixed32: return 4;
+      case IntEncoding::kFixed64: return 8;
+    }
+    return 0;
+  }
+
+  uint8_t* Write(int64_t j, uint8_t* p) const {
+    const uint64_t v = Value(j, [](RowErrorKind, auto&&) {});
+    switch (kEncoding) {
+      case IntEncoding::kVarint: return WriteVarint(v, p);
+      case IntEncoding::kZigZag: return WriteVarint(ZigZag(static_cast<int64_t>(v)), p);
+      case IntEncoding::kFixed32: return WriteFixed32(static_cast<uint32_t>(v), p);
+      case IntEncoding::kFixed64: return WriteFixed64(v, p);
+    }
+    return p;
+  }
+
+ private:
+  /// The value as 64 bits (two's complement); 0 after reporting a failure.
+  template <typename Fail>
+  uint64_t Value(int64_t j, Fail&& fail) const {
+    const SrcT raw = values_[j];
+    if (!check_range_) {
+      if constexpr (std::is_signed_v<SrcT>) {
+        return static_cast<uint64_t>(static_cast<int64_t>(raw));
+      } else {
+        return static_cast<uint64_t>(raw);
+      }
+    }
+    return CheckedValue(raw, fail);
+  }
+
+  template <typename Fail>
+  uint64_t CheckedValue(SrcT raw, Fail&& fail) const {
+    const IntConversion& c = *conversion_;
+    __int128 v = raw;
+    if (scaled_) {
+      v *= c.multiply;
+      if (c.divide != 1) {
+        __int128 q = v / c.divide;
+        if ((v % c.divide != 0) && (v < 0)) --q;  // floor, so -1 ns is -1 us, not 0
+        v = q;
+      }
+      if (v < std::numeric_limits<int64_t>::min() || v > std::numeric_limits<int64_t>::max()) {
+        fail(RowErrorKind::kTimestampOverflow, [&] {
+          return c.source_name + " value " + ToString(raw) +
+                 " overflows a 64-bit count of microseconds";
+        });
+        return 0;
+      }
+    }
+    if (v < c.min || v > c.max) {
+      fail(c.temporal ? RowErrorKind::kTimestampOverflow : RowErrorKind::kIntegerOverflow, [&] {
+        return c.source_name + " value " + ToString(raw) + (scaled_ ? " (converted)" : "") +
+               " is out of range for the " + c.target_name + " field";
+      });
+      return 0;
+    }
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(v));
+  }
+
+  static std::string ToString(SrcT raw) { return std::to_string(raw); }
+
+  const SrcT* values_;
+  std::shared_ptr<const IntConversion> conversion_;
+  bool scaled_ = false;
+  bool check_range_ = false;
+};
+
+/// float16 / float32 / float64 values into a float or double field.
+template <typename SrcT, typename DstT>
+class FloatCodec : public Validity {
+ public:
+  static constexpr WireType kWireType =
+      sizeof(DstT) == 4 ? WireType::kFixed32 : WireType::kFixed64;
+  static constexpr bool kNested = false;
+  explicit FloatCodec(const arrow::ArrayData& data)
+      : Validity(data), values_(data.GetValues<SrcT>(1)) {}
+  template <typename Fail>
+  uint64_t Size(int64_t, Fail&&) const { return sizeof(DstT); }
+  uint8_t* Write(int64_t j, uint8_t* p) const {
+    DstT v;
+    if constexpr (std::is_same_v<SrcT, uint16_t>) {
+      v = static_cast<DstT>(arrow::util::Float16::FromBits(values_[j]).ToFloat());
+    } else {
+      v = static_cast<DstT>(values_[j]);
+    }
+    std::memcpy(p, &v, sizeof(DstT));
+    return p + sizeof(DstT);
+  }
+
+ private:
+  const SrcT* values_;
+};
+
+/// Reads the bytes of one value of a binary-like layout.
+struct Offsets32Layout {
+  explicit Offsets32Layout(const arrow::Array& array)
+      : offsets(array.data()->GetValues<int32_t>(1)), data(array.data()->buffers[2]->data()) {}
+  std::string_view Get(int64_t j) const {
+    return {reinterpret_cast<const char*>(data) + offsets[j],
+            static_cast<size_t>(offsets[j + 1] - offsets[j])};
+  }
+  const int32_t* offsets;
+  const uint8_t* data;
+};
+
+struct Offsets64Layout {
+  explicit Offsets64Layout(const arrow::Array& array)
+      : offsets(array.data()->GetValues<int64_t>(1)), data(array.data()->buffers[2]->data()) {}
+  std::string_view Get(int64_t j) const {
+    return {reinterpret_cast<const char*>(data) + offsets[j],
+            static_cast<size_t>(offsets[j + 1] - offsets[j])};
+  }
+  const int64_t* offsets;
+  const uint8_t* data;
+};
+
+struct ViewLayout {
+  explicit ViewLayout(const arrow::Array& array)
+      : view(std::static_pointer_cast<arrow::BinaryViewArray>(arrow::MakeArray(array.data()))) {}
+  std::string_view Get(int64_t j) const { return view->GetView(j); }
+  std::shared_ptr<arrow::BinaryViewArray> view;
+};
+
+struct FixedLayout {
+  explicit FixedLayout(const arrow::Array& array)
+      : width(static_cast<const arrow::FixedSizeBinaryType&>(*array.type()).byte_width()),
+        data(array.data()->buffers[1]->data() + array.offset() * width) {}
+  std::string_view Get(int64_t j) const {
+    return {reinterpret_cast<const char*>(data) + j * width, static_cast<size_t>(width)};
+  }
+  int64_t width;
+  const uint8_t* data;
+};
+
+/// Strings and bytes: length-delimited, with a UTF-8 check for string fields.
+template <typename Layout, bool kCheckUtf8>
+class BinaryCodec : public Validity {
+ public:
+  static constexpr WireType kWireType = WireType::kLengthDelimited;
+  static constexpr bool kNested = false;
+  explicit BinaryCodec(const arrow::Array& array) : Validity(*array.data()), layout_(array) {}
+
+  template <typename Fail>
+  uint64_t Size(int64_t j, Fail&& fail) const {
+    const std::string_view v = layout_.Get(j);
+    if constexpr (kCheckUtf8) {
+      if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(v.data()),
+                                     static_cast<int64_t>(v.size()))) {
+        fail(RowErrorKind::kInvalidUtf8, [&] {
+          return "value of " + std::to_string(v.size()) +
+                 " bytes is not valid UTF-8 (a protobuf string field requires UTF-8)";
+        });
+      }
+    }
+    return VarintSize(v.size()) + v.size();
+  }
+
+  uint8_t* Write(int64_t j, uint8_t* p) const {
+    const std::string_view v = layout_.Get(j);
+    p = WriteVarint(v.size(), p);
+    std::memcpy(p, v.data(), v.size());
+    return p + v.size();
+  }
+
+ private:
+  Layout layout_;
+};
+
+/// Exact decimal text ("-12.3400") of a decimal with kWords 64-bit words (little-endian two's
+/// complement); decimal32 is read as one sign-extended word.
+template <typename StorageT, int kWords>
+class DecimalCodec : public Validity {
+ public:
+  static constexpr WireType kWireType = WireType::kLengthDelimited;
+  static constexpr bool kNested = false;
+  /// Longest text: 77 digits, sign, point, "0." and up to kMaxScale leading zeros.
+  static constexpr int kMaxScale = 100;
+  static constexpr int kMaxText = 80 + kMaxScale + 4;
+
+  DecimalCodec(const arrow::Array& array, int32_t scale)
+      : Validity(*array.data()),
+        values_(array.data()->buffers[1]->data() + array.offset() * sizeof(StorageT) * WordsPerValue()),
+        scale_(scale) {}
+
+  template <typename Fail>
+  uint64_t Size(int64_t j, Fail&&) const {
+    char text[kMaxText];
+    const size_t n = Format(j, text);
+    return VarintSize(n) + n;
+  }
+  uint8_t* Write(int64_t j, uint8_t* p) const {
+    char text[kMaxText];
+    const size_t n = Format(j, text);
+    p = WriteVarint(n, p);
+    std::memcpy(p, text, n);
+    return p + n;
+  }
+
+ private:
+  static constexpr int WordsPerValue() { return kWords; }
+
+  size_t Format(int64_t j, char* out) const {
+    uint64_t words[4] = {0, 0, 0, 0};
+    const uint8_t* src = values_ + j * sizeof(StorageT) * kWords;
+    bool negative;
+    if constexpr (sizeof(StorageT) < 8) {
+      StorageT v;
+      std::memcpy(&v, src, sizeof v);
+      words[0] = static_cast<uint64_t>(static_cast<int64_t>(v));
+      negative = v < 0;
+    } else {
+      std::memcpy(words, src, 8 * kWords);
+      negative = (words[kWords - 1] >> 63) != 0;
+    }
+    constexpr int n_words = sizeof(StorageT) < 8 ? 1 : kWords;
+    if (negative) {  // two's complement negation over n_words
+      uint64_t carry = 1;
+      for (int w = 0; w < n_words; ++w) {
+        words[w] = ~words[w] + carry;
+        carry = (carry && words[w] == 0) ? 1 : 0;
+      }
+    }
+    // Digits, least significant first, by repeated division by 10^19.
+    char digits[80];
+    int count = 0;
+    constexpr uint64_t kChunk = 10000000000000000000ull;
+    int top = n_words;
+    while (top > 0 && words[top - 1] == 0) --top;
+    while (top > 0) {
+      unsigned __int128 rem = 0;
+      for (int w = top - 1; w >= 0; --w) {
+        const unsigned __int128 cur = (rem << 64) | words[w];
+        words[w] = static_cast<uint64_t>(cur / kChunk);
+        rem = cur % kChunk;
+      }
+      while (top > 0 && words[top - 1] == 0) --top;
+      uint64_t chunk = static_cast<uint64_t>(rem);
+      for (int d = 0; d < 19 && (chunk != 0 || top > 0); ++d) {
+        digits[count++] = static_cast<char>('0' + chunk % 10);
+        chunk /= 10;
+      }
+    }
+    if (count == 0) digits[count++] = '0';
+
+    char* p = out;
+    if (negative) *p++ = '-';
+    if (scale_ <= 0) {
+      for (int d = count - 1; d >= 0; --d) *p++ = digits[d];
+      for (int z = 0; z < -scale_; ++z) *p++ = '0';
+    } else if (count <= scale_) {
+      *p++ = '0';
+      *p++ = '.';
+      for (int z = 0; z < scale_ - count; ++z) *p++ = '0';
+      for (int d = count - 1; d >= 0; --d) *p++ = digits[d];
+    } else {
+      for (int d = count - 1; d >= scale_; --d) *p++ = digits[d];
+      *p++ = '.';
+      for (int d = scale_ - 1; d >= 0; --d) *p++ = digits[d];
+    }
+    return static_cast<size_t>(p - out);
+  }
+
+  const uint8_t* values_;
+  int32_t scale_;
+};
+
+/// A struct value (or map entry) as a nested message, encoded by its own MessageNode.
+class MessageCodec : public Validity {
+ public:
+  static constexpr WireType kWireType = WireType::kLengthDelimited;
+  static constexpr bool kNested = true;
+
+  MessageCodec(const arrow::ArrayData& data, std::unique_ptr<MessageNode> node)
+      : Validity(data), node_(std::move(node)) {}
+
+  MessageNode& node() { return *node_; }
+
+  void MeasureNested(std::vector<uint8_t> present, RowErrorCollector* errors) {
+    node_->set_present(std::move(present));
+    node_->sizes().assign(node_->length(), 0);
+    node_->cursors().assign(node_->length(), nullptr);
+    node_->Measure(node_->sizes().data(), errors);
+  }
+
+  template <typename Fail>
+  uint64_t Size(int64_t j, Fail&&) const {
+    const uint64_t n = node_->sizes()[j];
+    return VarintSize(n) + n;
+  }
+
+  uint8_t* Write(int64_t j, uint8_t* p) const {
+    const uint64_t n = node_->sizes()[j];
+    p = WriteVarint(n, p);
+    node_->cursors()[j] = p;
+    return p + n;
+  }
+
+  void WriteNested(int64_t begin, int64_t end) {
+    node_->Write(begin, end, node_->cursors().data());
+  }
+
+ private:
+  std::unique_ptr<MessageNode> node_;
+};
+
+}  // namespace arrow_zerobus::encode::internal

@@ -1,0 +1,343 @@
+// The encoder tree: one MessageNode per message index space (the batch rows, the elements of a
+// struct column, of a list of structs, of a map's entries) and one FieldEncoder per proto field.
+//
+// Encoding is columnar and runs in two passes over the tree:
+//   Measure: every field adds its encoded size to the size of each element of its message and
+//            reports row errors; nested nodes keep their element sizes for the write pass.
+//   Write:   for a block of rows at a time, every field writes its bytes at the cursor of each
+//            element and advances it. An element whose cursor is null is not written (absent,
+//            or its row failed), so nothing is ever written for failed rows.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "encode/row_error.h"
+#include "encode/wire_format.h"
+
+namespace arrow_zerobus::encode::internal {
+
+/// Collects at most one error per row: the first found.
+class RowErrorCollector {
+ public:
+  explicit RowErrorCollector(int64_t num_rows) : failed_(num_rows, 0) {}
+
+  bool failed(int64_t row) const { return failed_[row] != 0; }
+
+  /// `describe()` returns the cause; it is only called for a row's first error.
+  template <typename Describe>
+  void Add(int64_t row, const std::string& column, RowErrorKind kind, Describe&& describe) {
+    if (failed_[row]) return;
+    failed_[row] = 1;
+    errors_.push_back(RowError{row, column, kind,
+                               "row " + std::to_string(row) +
+                                   (column.empty() ? "" : ", column '" + column + "'") + ": " +
+                                   describe()});
+  }
+
+  std::vector<uint8_t>& failed_rows() { return failed_; }
+  std::vector<RowError>& errors() { return errors_; }
+
+ private:
+  std::vector<uint8_t> failed_;
+  std::vector<RowError> errors_;
+};
+
+class FieldEncoder;
+
+/// The elements of one message index space and the fields encoded for each.
+class MessageNode {
+ public:
+  /// The top-level node: one element per batch row.
+  explicit MessageNode(int64_t length) : length_(length) {}
+  /// A nested node. With `parent_offsets` (size parent length + 1), element j belongs to parent
+  /// element i where parent_offsets[i] <= j < parent_offsets[i + 1]; without, j belongs to j.
+  MessageNode(int64_t length, const MessageNode* parent, const int64_t* parent_offsets)
+      : length_(length), parent_(parent), parent_offsets_(parent_offsets) {}
+
+  int64_t length() const { return length_; }
+
+  /// Measure pass: 1 where the element is encoded; nullptr means every element (top level).
+  const uint8_t* present() const { return present_.empty() ? nullptr : present_.data(); }
+  void set_present(std::vector<uint8_t> present) { present_ = std::move(present); }
+
+  /// The batch row an element belongs to, for error reports.
+  int64_t RowOf(int64_t element) const {
+    if (parent_ == nullptr) return element;
+    int64_t index = element;
+    if (parent_offsets_ != nullptr) {
+      const int64_t* end = parent_offsets_ + parent_->length() + 1;
+      index = (std::upper_bound(parent_offsets_, end, element) - parent_offsets_) - 1;
+    }
+    return parent_->RowOf(index);
+  }
+
+  void AddField(std::unique_ptr<FieldEncoder> field);
+
+  /// Adds every field's bytes to sizes[0, length).
+  void Measure(uint64_t* sizes, RowErrorCollector* errors);
+  /// Writes every field of elements [begin, end) at cursors[i] (null: skip), advancing them.
+  void Write(int64_t begin, int64_t end, uint8_t** cursors);
+
+  /// Storage a parent field uses for this nested node's message sizes and cursors.
+  std::vector<uint64_t>& sizes() { return sizes_; }
+  std::vector<uint8_t*>& cursors() { return cursors_; }
+
+ private:
+  int64_t length_;
+  const MessageNode* parent_ = nullptr;
+  const int64_t* parent_offsets_ = nullptr;
+  std::vector<uint8_t> present_;
+  std::vector<std::unique_ptr<FieldEncoder>> fields_;
+  std::vector<uint64_t> sizes_;
+  std::vector<uint8_t*> cursors_;
+};
+
+class FieldEncoder {
+ public:
+  virtual ~FieldEncoder() = default;
+  virtual void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) = 0;
+  virtual void Write(int64_t begin, int64_t end, uint8_t** cursors) = 0;
+};
+
+inline void MessageNode::AddField(std::unique_ptr<FieldEncoder> field) {
+  fields_.push_back(std::move(field));
+}
+
+inline void MessageNode::Measure(uint64_t* sizes, RowErrorCollector* errors) {
+  for (auto& field : fields_) field->Measure(*this, sizes, errors);
+}
+
+inline void MessageNode::Write(int64_t begin, int64_t end, uint8_t** cursors) {
+  for (auto& field : fields_) field->Write(begin, end, cursors);
+}
+
+/// What to do with a null value of a singular field.
+enum class NullPolicy : uint8_t {
+  kOmit,          ///< optional field: leave it out
+  kErrorValue,    ///< required field: row error kNullValue
+  kErrorElement,  ///< map key / value: row error kNullElement
+};
+
+// A Codec reads the value at one index of an Arrow array and writes it without a tag:
+//   bool IsNull(int64_t j) const;  bool MayHaveNulls() const;
+//   static constexpr WireType kWireType;
+//   template <class Fail> uint64_t Size(int64_t j, Fail&& fail);  // fail(kind, describe)
+//   uint8_t* Write(int64_t j, uint8_t* p);
+//   static constexpr bool kNested;  // message codecs also have:
+//   void MeasureNested(std::vector<uint8_t> present, RowErrorCollector*);
+//   void WriteNested(int64_t begin, int64_t end);
+
+/// An optional or required field: at most one value per element of the owning message.
+template <typename Codec>
+class SingularField final : public FieldEncoder {
+ public:
+  SingularField(Codec codec, int32_t number, NullPolicy nulls, std::string path)
+      : codec_(std::move(codec)), tag_(number, Codec::kWireType), nulls_(nulls),
+        path_(std::move(path)) {}
+
+  void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
+    const int64_t n = owner.length();
+    const uint8_t* present = owner.present();
+    if constexpr (Codec::kNested) {
+      std::vector<uint8_t> nested_present(n);
+      for (int64_t i = 0; i < n; ++i) {
+        nested_present[i] = (present == nullptr || present[i]) && !codec_.IsNull(i);
+      }
+      codec_.MeasureNested(std::move(nested_present), errors);
+    }
+    const uint32_t tag_size = tag_.size();
+    if (present == nullptr && !codec_.MayHaveNulls()) {
+      for (int64_t i = 0; i < n; ++i) {
+        sizes[i] += tag_size + codec_.Size(i, Failure(owner, i, errors));
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (present != nullptr && !present[i]) continue;
+      if (codec_.IsNull(i)) {
+        if (nulls_ != NullPolicy::kOmit) ReportNull(owner, i, errors);
+        continue;
+      }
+      sizes[i] += tag_size + codec_.Size(i, Failure(owner, i, errors));
+    }
+  }
+
+  void Write(int64_t begin, int64_t end, uint8_t** cursors) override {
+    for (int64_t i = begin; i < end; ++i) {
+      uint8_t* p = cursors[i];
+      if (p == nullptr || codec_.IsNull(i)) continue;
+      cursors[i] = codec_.Write(i, tag_.Write(p));
+    }
+    if constexpr (Codec::kNested) codec_.WriteNested(begin, end);
+  }
+
+ private:
+  auto Failure(const MessageNode& owner, int64_t i, RowErrorCollector* errors) {
+    return [&owner, i, errors, this](RowErrorKind kind, auto&& describe) {
+      errors->Add(owner.RowOf(i), path_, kind, describe);
+    };
+  }
+
+  void ReportNull(const MessageNode& owner, int64_t i, RowErrorCollector* errors) {
+    if (nulls_ == NullPolicy::kErrorValue) {
+      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
+                  [] { return std::string("null in a non-nullable (required) field"); });
+    } else {
+      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement,
+                  [] { return std::string("null map key or value; protobuf maps cannot hold null"); });
+    }
+  }
+
+  Codec codec_;
+  Tag tag_;
+  NullPolicy nulls_;
+  std::string path_;
+};
+
+/// Checks shared by repeated fields: a null list in a non-nullable column, null elements.
+struct ListShape {
+  const int64_t* offsets;  // owner length + 1, rebased so offsets[0] == 0
+  const uint8_t* validity;
+  int64_t validity_offset;
+  bool required;
+
+  bool IsNull(int64_t i) const {
+    return validity != nullptr && !((validity[(validity_offset + i) >> 3] >> ((validity_offset + i) & 7)) & 1);
+  }
+};
+
+/// A repeated field written one tag per element (strings, bytes, messages; or unpacked numbers).
+template <typename Codec>
+class RepeatedField final : public FieldEncoder {
+ public:
+  RepeatedField(Codec codec, ListShape list, int32_t number, std::string path)
+      : codec_(std::move(codec)), list_(list), tag_(number, Codec::kWireType), path_(std::move(path)) {}
+
+  void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
+    const int64_t n = owner.length();
+    const uint8_t* present = owner.present();
+    const int64_t* off = list_.offsets;
+    if constexpr (Codec::kNested) {
+      std::vector<uint8_t> nested_present(off[n], 0);
+      for (int64_t i = 0; i < n; ++i) {
+        if ((present != nullptr && !present[i]) || list_.IsNull(i)) continue;
+        for (int64_t j = off[i]; j < off[i + 1]; ++j) nested_present[j] = !codec_.IsNull(j);
+      }
+      codec_.MeasureNested(std::move(nested_present), errors);
+    }
+    const uint32_t tag_size = tag_.size();
+    for (int64_t i = 0; i < n; ++i) {
+      if (present != nullptr && !present[i]) continue;
+      if (list_.IsNull(i)) {
+        if (list_.required) {
+          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
+                      [] { return std::string("null list in a non-nullable column"); });
+        }
+        continue;
+      }
+      uint64_t total = 0;
+      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+        if (codec_.MayHaveNulls() && codec_.IsNull(j)) {
+          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, [j, &off, i] {
+            return "null list element at position " + std::to_string(j - off[i]) +
+                   "; protobuf repeated fields cannot hold null";
+          });
+          continue;
+        }
+        total += tag_size + codec_.Size(j, [&](RowErrorKind kind, auto&& describe) {
+          errors->Add(owner.RowOf(i), path_, kind, describe);
+        });
+      }
+      sizes[i] += total;
+    }
+  }
+
+  void Write(int64_t begin, int64_t end, uint8_t** cursors) override {
+    const int64_t* off = list_.offsets;
+    for (int64_t i = begin; i < end; ++i) {
+      uint8_t* p = cursors[i];
+      if (p == nullptr || list_.IsNull(i)) continue;
+      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+        if (codec_.MayHaveNulls() && codec_.IsNull(j)) continue;  // row already failed
+        p = codec_.Write(j, tag_.Write(p));
+      }
+      cursors[i] = p;
+    }
+    if constexpr (Codec::kNested) codec_.WriteNested(off[begin], off[end]);
+  }
+
+ private:
+  Codec codec_;
+  ListShape list_;
+  Tag tag_;
+  std::string path_;
+};
+
+/// A repeated number field written packed: one tag, the payload length, then the values.
+template <typename Codec>
+class PackedRepeatedField final : public FieldEncoder {
+ public:
+  PackedRepeatedField(Codec codec, ListShape list, int32_t number, std::string path)
+      : codec_(std::move(codec)), list_(list), tag_(number, WireType::kLengthDelimited),
+        path_(std::move(path)) {}
+
+  void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
+    const int64_t n = owner.length();
+    const uint8_t* present = owner.present();
+    const int64_t* off = list_.offsets;
+    payload_.assign(n, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      if (present != nullptr && !present[i]) continue;
+      if (list_.IsNull(i)) {
+        if (list_.required) {
+          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
+                      [] { return std::string("null list in a non-nullable column"); });
+        }
+        continue;
+      }
+      if (off[i] == off[i + 1]) continue;  // an empty packed field is left out
+      uint64_t payload = 0;
+      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+        if (codec_.MayHaveNulls() && codec_.IsNull(j)) {
+          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, [j, &off, i] {
+            return "null list element at position " + std::to_string(j - off[i]) +
+                   "; protobuf repeated fields cannot hold null";
+          });
+          continue;
+        }
+        payload += codec_.Size(j, [&](RowErrorKind kind, auto&& describe) {
+          errors->Add(owner.RowOf(i), path_, kind, describe);
+        });
+      }
+      payload_[i] = payload;
+      sizes[i] += tag_.size() + VarintSize(payload) + payload;
+    }
+  }
+
+  void Write(int64_t begin, int64_t end, uint8_t** cursors) override {
+    const int64_t* off = list_.offsets;
+    for (int64_t i = begin; i < end; ++i) {
+      uint8_t* p = cursors[i];
+      if (p == nullptr || list_.IsNull(i) || off[i] == off[i + 1]) continue;
+      p = WriteVarint(payload_[i], tag_.Write(p));
+      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+        if (codec_.MayHaveNulls() && codec_.IsNull(j)) continue;  // row already failed
+        p = codec_.Write(j, p);
+      }
+      cursors[i] = p;
+    }
+  }
+
+ private:
+  Codec codec_;
+  ListShape list_;
+  Tag tag_;
+  std::string path_;
+  std::vector<uint64_t> payload_;
+};
+
+}  // namespace arrow_zerobus::encode::internal

@@ -1,0 +1,225 @@
+#include <set>
+
+#include <arrow/type.h>
+
+#include "schema/planner_internal.h"
+#include "schema/proto_names.h"
+#include "schema/schema_plan.h"
+
+namespace arrow_zerobus::schema {
+namespace internal {
+namespace {
+
+using google::protobuf::DescriptorProto;
+using google::protobuf::FieldDescriptorProto;
+
+/// Identifiers already used inside one message: field names and nested type names share a scope.
+class MessageScope {
+ public:
+  explicit MessageScope(const std::vector<std::shared_ptr<arrow::Field>>& fields) {
+    for (const auto& f : fields) used_.insert(f->name());
+  }
+  /// A nested type name derived from `base`, unique in this scope.
+  std::string AllocateTypeName(const std::string& base) {
+    std::string name = base;
+    for (int suffix = 2; used_.count(name) != 0; ++suffix) name = base + std::to_string(suffix);
+    used_.insert(name);
+    return name;
+  }
+  bool Claim(const std::string& name) { return used_.insert(name).second; }
+
+ private:
+  std::set<std::string> used_;
+};
+
+class Generator {
+ public:
+  explicit Generator(const PlanOptions& options) : options_(options) {}
+
+  Status PlanMessage(const std::vector<std::shared_ptr<arrow::Field>>& fields,
+                     const std::string& path_prefix, const std::string& full_name, int depth,
+                     int64_t max_fields, DescriptorProto* message, std::vector<FieldPlan>* out) {
+    if (static_cast<int64_t>(fields.size()) > max_fields) {
+      const std::string where =
+          path_prefix.empty() ? "the schema has " : "struct '" + path_prefix + "' has ";
+      return ConfigurationError(where + std::to_string(fields.size()) +
+                                " fields; Zerobus accepts at most " + std::to_string(max_fields) +
+                                " fields in one message");
+    }
+    MessageScope scope(fields);
+    std::set<std::string> seen;
+    out->reserve(fields.size());
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const arrow::Field& field = *fields[i];
+      const std::string path =
+          path_prefix.empty() ? field.name() : path_prefix + "." + field.name();
+      ARROW_ZEROBUS_RETURN_NOT_OK(CheckColumnName(field.name(), path));
+      if (!seen.insert(field.name()).second) {
+        return ConfigurationError("column '" + path +
+                                  "' appears twice; protobuf field names must be unique");
+      }
+      FieldPlan plan;
+      plan.name = field.name();
+      plan.path = path;
+      plan.number = FieldNumberForIndex(static_cast<int64_t>(i));
+      FieldDescriptorProto* fd = message->add_field();
+      fd->set_name(field.name());
+      fd->set_number(plan.number);
+      ARROW_ZEROBUS_RETURN_NOT_OK(
+          PlanField(field, full_name, depth, &scope, message, fd, &plan));
+      out->push_back(std::move(plan));
+    }
+    return Status::OK();
+  }
+
+ private:
+  Status PlanField(const arrow::Field& field, const std::string& full_name, int depth,
+                   MessageScope* scope, DescriptorProto* message, FieldDescriptorProto* fd,
+                   FieldPlan* plan) {
+    const auto resolved = ResolveEncodedType(field.type());
+    if (IsListLike(resolved->id())) {
+      const auto& element = ListElementField(*resolved);
+      plan->shape = FieldShape::kRepeated;
+      fd->set_label(FieldDescriptorProto::LABEL_REPEATED);
+      ARROW_ZEROBUS_RETURN_NOT_OK(PlanValue(ResolveEncodedType(element->type()), plan->path + "[]",
+                                            field.name(), full_name, depth, scope, message, fd,
+                                            plan));
+      if (IsPackableProtoType(plan->proto_type)) {
+        plan->packed = true;
+        fd->mutable_options()->set_packed(true);
+      }
+      return Status::OK();
+    }
+    if (resolved->id() == arrow::Type::MAP) {
+      return PlanMap(static_cast<const arrow::MapType&>(*resolved), field.name(), full_name,
+                     depth, scope, message, fd, plan);
+    }
+    plan->shape = FieldShape::kSingular;
+    plan->required = !field.nullable();
+    fd->set_label(field.nullable() ? FieldDescriptorProto::LABEL_OPTIONAL
+                                   : FieldDescriptorProto::LABEL_REQUIRED);
+    return PlanValue(resolved, plan->path, field.name(), full_name, depth, scope, message, fd,
+                     plan);
+  }
+
+  /// Fills the value part of `plan` / `fd`: proto type, conversion, nested message if a struct.
+  Status PlanValue(const std::shared_ptr<arrow::DataType>& type, const std::string& path,
+                   const std::string& field_name, const std::string& full_name, int depth,
+                   MessageScope* scope, DescriptorProto* message, FieldDescriptorProto* fd,
+                   FieldPlan* plan) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(TypeMapping mapping, MapValueType(*type, path));
+    plan->proto_type = mapping.default_proto_type;
+    plan->conversion = mapping.conversion;
+    plan->value_type = type;
+    fd->set_type(mapping.default_proto_type);
+    if (mapping.conversion != ValueConversion::kNestedMessage) return Status::OK();
+
+    if (depth + 1 > options_.max_nesting_depth) {
+      return NestingTooDeep(path, depth + 1, options_.max_nesting_depth);
+    }
+    const std::string type_name = scope->AllocateTypeName(ToCamelCase(field_name));
+    const std::string nested_full_name = full_name + "." + type_name;
+    DescriptorProto* nested = message->add_nested_type();
+    nested->set_name(type_name);
+    fd->set_type_name(nested_full_name);
+    return PlanMessage(type->fields(), path, nested_full_name, depth + 1,
+                       options_.max_top_level_fields, nested, &plan->children);
+  }
+
+  Status PlanMap(const arrow::MapType& map, const std::string& field_name,
+                 const std::string& full_name, int depth, MessageScope* scope,
+                 DescriptorProto* message, FieldDescriptorProto* fd, FieldPlan* plan) {
+    const auto key_type = ResolveEncodedType(map.key_type());
+    if (!IsValidMapKeyType(*key_type)) {
+      return ConfigurationError("column '" + plan->path + "' is " + map.ToString() +
+                                ": map keys must be integers, bool or strings to become a "
+                                "protobuf map, not " + key_type->ToString());
+    }
+    if (depth + 1 > options_.max_nesting_depth) {
+      return NestingTooDeep(plan->path, depth + 1, options_.max_nesting_depth);
+    }
+    // protobuf requires the entry message of map field `f_g` to be named exactly `FGEntry`.
+    const std::string entry_name = ToCamelCase(field_name) + "Entry";
+    if (!scope->Claim(entry_name)) {
+      return ConfigurationError("map column '" + plan->path + "' needs a protobuf entry message "
+                                "named '" + entry_name +
+                                "', but that name is already used by another column or type");
+    }
+    const std::string entry_full_name = full_name + "." + entry_name;
+    plan->shape = FieldShape::kMap;
+    plan->proto_type = FieldDescriptorProto::TYPE_MESSAGE;
+    plan->value_type = map.value_type();
+    fd->set_label(FieldDescriptorProto::LABEL_REPEATED);
+    fd->set_type(FieldDescriptorProto::TYPE_MESSAGE);
+    fd->set_type_name(entry_full_name);
+
+    DescriptorProto* entry = message->add_nested_type();
+    entry->set_name(entry_name);
+    entry->mutable_options()->set_map_entry(true);
+    MessageScope entry_scope({});
+    const std::pair<const char*, std::shared_ptr<arrow::DataType>> parts[] = {
+        {"key", key_type}, {"value", ResolveEncodedType(map.item_type())}};
+    for (int i = 0; i < 2; ++i) {
+      FieldPlan part;
+      part.name = parts[i].first;
+      part.path = plan->path + "." + part.name;
+      part.number = i + 1;
+      FieldDescriptorProto* part_fd = entry->add_field();
+      part_fd->set_name(part.name);
+      part_fd->set_number(part.number);
+      part_fd->set_label(FieldDescriptorProto::LABEL_OPTIONAL);
+      ARROW_ZEROBUS_RETURN_NOT_OK(PlanValue(parts[i].second, part.path, part.name,
+                                            entry_full_name, depth + 1, &entry_scope, entry,
+                                            part_fd, &part));
+      plan->children.push_back(std::move(part));
+    }
+    return Status::OK();
+  }
+
+  const PlanOptions& options_;
+};
+
+}  // namespace
+
+Status GenerateDescriptor(const PlanOptions& options, SchemaPlan* plan) {
+  plan->descriptor.set_name(options.message_name);
+  Generator generator(options);
+  ARROW_ZEROBUS_RETURN_NOT_OK(generator.PlanMessage(
+      plan->schema->fields(), "", "." + options.message_name, 0, options.max_top_level_fields,
+      &plan->descriptor, &plan->fields));
+  return BuildDescriptorPool("", plan);
+}
+
+}  // namespace internal
+
+std::string SchemaCacheKey(const arrow::Schema& schema) {
+  const std::string& fingerprint = schema.fingerprint();
+  if (!fingerprint.empty()) return fingerprint;
+  return "text:" + schema.ToString(/*show_metadata=*/false);
+}
+
+Result<std::shared_ptr<const SchemaPlan>> PlanSchema(const arrow::Schema& schema,
+                                                     const PlanOptions& options) {
+  if (options.max_top_level_fields < 1 || options.max_nesting_depth < 0) {
+    return ConfigurationError("plan options: max_top_level_fields must be >= 1 and "
+                              "max_nesting_depth >= 0");
+  }
+  if (!options.descriptor.has_value()) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(CheckColumnName(options.message_name, options.message_name)
+                                    .WithContext("record message name"));
+  }
+  auto plan = std::make_shared<SchemaPlan>();
+  plan->schema = std::make_shared<arrow::Schema>(schema.fields());
+  plan->fingerprint = SchemaCacheKey(schema);
+  for (const auto& field : schema.fields()) {
+    plan->needs_decoding = plan->needs_decoding || NeedsDecoding(*field->type());
+  }
+  if (options.descriptor.has_value()) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(internal::MatchSuppliedDescriptor(options, plan.get()));
+  } else {
+    ARROW_ZEROBUS_RETURN_NOT_OK(internal::GenerateDescriptor(options, plan.get()));
+  }
+  return std::shared_ptr<const SchemaPlan>(std::move(plan));
+}
+
+}  // namespace arrow_zerobus::schema
