@@ -49,19 +49,20 @@ Result<std::shared_ptr<arrow::RecordBatch>> ReadJsonLines(const std::string& pat
 Status RunDemo(const DemoArgs& args, std::ostream& out) {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto batch, ReadJsonLines(args.input_path));
   out << "Read " << batch->num_rows() << " rows from " << args.input_path << "\n\n"
-      << "Arrow schema:\n" << batch->schema()->ToString() << "\n\n";
+      << "Arrow schema:\n"
+      << batch->schema()->ToString() << "\n\n";
 
   schema::PlanOptions options;
   options.message_name = "Orders";
   schema::SchemaPlanCache plans(options);
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto plan, plans.GetOrPlan(*batch->schema()));
-  out << "Protobuf descriptor sent to Zerobus (" << plan->descriptor.ByteSizeLong()
-      << " bytes):\n" << plan->DescribeMessage() << "\n";
+  out << "Protobuf descriptor sent to Zerobus (" << plan->descriptor.ByteSizeLong() << " bytes):\n"
+      << plan->DescribeMessage() << "\n";
 
   const auto start = std::chrono::steady_clock::now();
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto encoded, encode::EncodeBatch(*plan, *batch));
-  const auto elapsed = std::chrono::duration<double, std::micro>(
-      std::chrono::steady_clock::now() - start).count();
+  const auto elapsed =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   out << "Encoded " << encoded.successful_count() << " of " << encoded.num_rows << " rows into "
       << encoded.encoded_bytes() << " bytes in " << elapsed << " us; " << encoded.failed_count()
       << " row errors\n";
@@ -78,8 +79,8 @@ Status RunDemo(const DemoArgs& args, std::ostream& out) {
     if (!message->ParseFromArray(record.data(), static_cast<int>(record.size()))) {
       return InternalError("record " + std::to_string(row) + " does not parse");
     }
-    out << "  row " << row << " (" << record.size() << " bytes): "
-        << message->ShortDebugString() << "\n";
+    out << "  row " << row << " (" << record.size() << " bytes): " << message->ShortDebugString()
+        << "\n";
   }
   return Status::OK();
 }

@@ -43,7 +43,7 @@ enum class ErrorKind : int {
   kConnection,      ///< stream could not be opened or broke
   kTransmission,    ///< the service refused or failed to acknowledge records
   kRetriesExhausted,
-  kIo,              ///< local files (debug output, configuration files)
+  kIo,  ///< local files (debug output, configuration files)
   kInternal,
 };
 
@@ -96,7 +96,7 @@ Status InternalError(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(T value) : storage_(std::move(value)) {}        // NOLINT(runtime/explicit)
   Result(Status status) : storage_(std::move(status)) {  // NOLINT(runtime/explicit)
     if (std::get<Status>(storage_).ok()) {
       storage_ = Status(StatusCode::kInternal, ErrorKind::kInternal,
@@ -140,10 +140,10 @@ class [[nodiscard]] Result {
 #define ARROW_ZEROBUS_CONCAT(a, b) ARROW_ZEROBUS_CONCAT_IMPL(a, b)
 
 /// Returns the Status of `expr` from the enclosing function when it is not OK.
-#define ARROW_ZEROBUS_RETURN_NOT_OK(expr)                          \
-  do {                                                             \
-    ::arrow_zerobus::Status _az_status = (expr);                   \
-    if (!_az_status.ok()) return _az_status;                       \
+#define ARROW_ZEROBUS_RETURN_NOT_OK(expr)        \
+  do {                                           \
+    ::arrow_zerobus::Status _az_status = (expr); \
+    if (!_az_status.ok()) return _az_status;     \
   } while (false)
 
 #define ARROW_ZEROBUS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \

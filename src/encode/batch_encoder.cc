@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <arrow/buffer.h>
+#include <arrow/util/utf8.h>
 
 #include "encode/array_decoding.h"
 #include "encode/encoder_tree.h"
@@ -11,14 +12,28 @@
 namespace arrow_zerobus::encode {
 namespace {
 
-/// Rows per write block: the block's output stays in cache while each column is written.
-constexpr int64_t kWriteBlockRows = 256;
+/// Output bytes per write block: a block's records stay in cache while each column is written
+/// into them, and each column's input is still read in runs (wide rows need >= 16-row blocks).
+constexpr int64_t kWriteBlockBytes = 32 * 1024;
+
+std::string NamesMissingFrom(const arrow::Schema& from, const arrow::Schema& names) {
+  std::string out;
+  for (const auto& field : names.fields()) {
+    if (from.GetFieldIndex(field->name()) != -1) continue;
+    out += (out.empty() ? "'" : ", '") + field->name() + "'";
+  }
+  return out;
+}
 
 Status CheckSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
   if (expected.num_fields() != actual.num_fields()) {
+    const std::string extra = NamesMissingFrom(expected, actual);
+    const std::string missing = NamesMissingFrom(actual, expected);
     return ConversionError("batch has " + std::to_string(actual.num_fields()) +
                            " columns but its plan was made for " +
-                           std::to_string(expected.num_fields()));
+                           std::to_string(expected.num_fields()) +
+                           (extra.empty() ? "" : "; extra column(s) " + extra) +
+                           (missing.empty() ? "" : "; missing column(s) " + missing));
   }
   for (int i = 0; i < expected.num_fields(); ++i) {
     const arrow::Field& e = *expected.field(i);
@@ -37,16 +52,25 @@ Status CheckSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
 
 Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::RecordBatch& batch,
                                  const EncodeOptions& options) {
+  // arrow::util::ValidateUTF8 accepts everything until its tables are built.
+  static const bool utf8_tables_ready = (arrow::util::InitializeUTF8(), true);
+  (void)utf8_tables_ready;
   ARROW_ZEROBUS_RETURN_NOT_OK(CheckSchema(*plan.schema, *batch.schema()));
   const int64_t n = batch.num_rows();
   std::vector<std::shared_ptr<arrow::Array>> columns = batch.columns();
   for (size_t c = 0; c < columns.size(); ++c) {
     const std::string& name = plan.fields[c].path;
+    if (!columns[c]->type()->Equals(*batch.schema()->field(static_cast<int>(c))->type())) {
+      return ConversionError("column '" + name + "' holds " + columns[c]->type()->ToString() +
+                             " values but the batch schema declares " +
+                             batch.schema()->field(static_cast<int>(c))->type()->ToString());
+    }
     if (columns[c]->length() != n) {
       return ConversionError("column '" + name + "' has " + std::to_string(columns[c]->length()) +
                              " values but the batch has " + std::to_string(n) + " rows");
     }
-    if (options.validate) ARROW_ZEROBUS_RETURN_NOT_OK(internal::ValidateStructure(*columns[c], name));
+    if (options.validate)
+      ARROW_ZEROBUS_RETURN_NOT_OK(internal::ValidateStructure(*columns[c], name));
     if (plan.needs_decoding) {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(columns[c], internal::DecodeArray(columns[c], name));
     }
@@ -74,20 +98,26 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   for (int64_t i = 0; i < n; ++i) {
     out.offsets[i + 1] = out.offsets[i] + (errors.failed(i) ? 0 : static_cast<int64_t>(sizes[i]));
   }
-  auto arena = arrow::AllocateBuffer(out.offsets[n]);
-  if (!arena.ok()) {
-    return Status(StatusCode::kResourceExhausted, ErrorKind::kConversion,
-                  "cannot allocate " + std::to_string(out.offsets[n]) +
-                      " bytes for the encoded batch: " + arena.status().ToString());
+  if (options.arena_pool != nullptr) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(out.arena, options.arena_pool->Acquire(out.offsets[n]));
+  } else {
+    auto arena = arrow::AllocateBuffer(out.offsets[n]);
+    if (!arena.ok()) {
+      return Status(StatusCode::kResourceExhausted, ErrorKind::kConversion,
+                    "cannot allocate " + std::to_string(out.offsets[n]) +
+                        " bytes for the encoded batch: " + arena.status().ToString());
+    }
+    out.arena = std::move(*arena);
   }
-  out.arena = std::move(*arena);
 
   // Pass 2: bytes, a block of rows at a time; failed rows get no cursor and are never written.
   uint8_t* base = out.arena->mutable_data();
   std::vector<uint8_t*> cursors(n);
   for (int64_t i = 0; i < n; ++i) cursors[i] = errors.failed(i) ? nullptr : base + out.offsets[i];
-  for (int64_t begin = 0; begin < n; begin += kWriteBlockRows) {
-    tree->root().Write(begin, std::min(n, begin + kWriteBlockRows), cursors.data());
+  const int64_t mean_row_bytes = n == 0 ? 1 : std::max<int64_t>(1, out.offsets[n] / n);
+  const int64_t block_rows = std::clamp<int64_t>(kWriteBlockBytes / mean_row_bytes, 16, 1024);
+  for (int64_t begin = 0; begin < n; begin += block_rows) {
+    tree->root().Write(begin, std::min(n, begin + block_rows), cursors.data());
   }
   for (int64_t i = 0; i < n; ++i) {
     if (cursors[i] != nullptr && cursors[i] != base + out.offsets[i + 1]) {

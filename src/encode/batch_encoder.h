@@ -6,6 +6,7 @@
 #include <arrow/record_batch.h>
 
 #include "arrow_zerobus/status.h"
+#include "encode/arena_pool.h"
 #include "encode/encoded_batch.h"
 #include "schema/schema_plan.h"
 
@@ -20,6 +21,9 @@ struct EncodeOptions {
   /// Run arrow's full validation (offsets, indices, run ends; not UTF-8) before reading buffers.
   /// Only turn off for data this process produced itself.
   bool validate = true;
+  /// Where the output arena comes from; reuse one pool for a stream of batches. Without a pool
+  /// each batch allocates a fresh arena.
+  std::shared_ptr<ArenaPool> arena_pool;
 };
 
 /// Encodes every row of `batch`. Rows that cannot be encoded are reported in the result and

@@ -42,9 +42,11 @@ class BoolCodec : public Validity {
   static constexpr WireType kWireType = WireType::kVarint;
   static constexpr bool kNested = false;
   explicit BoolCodec(const arrow::ArrayData& data)
-      : Validity(data), values_(data.buffers[1]->data()), offset_(data.offset) {}
+      : Validity(data), values_(data.GetValues<uint8_t>(1, 0)), offset_(data.offset) {}
   template <typename Fail>
-  uint64_t Size(int64_t, Fail&&) const { return 1; }
+  uint64_t Size(int64_t, Fail&&) const {
+    return 1;
+  }
   uint8_t* Write(int64_t j, uint8_t* p) const {
     *p = (values_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1;
     return p + 1;
@@ -63,9 +65,9 @@ struct IntConversion {
   int64_t divide = 1;    ///< unit scaling down, floor division (nanoseconds -> microseconds)
   __int128 min = std::numeric_limits<int64_t>::min();  ///< range of the proto field
   __int128 max = std::numeric_limits<int64_t>::max();
-  bool temporal = false;      ///< failures are kTimestampOverflow rather than kIntegerOverflow
-  std::string source_name;    ///< Arrow type, for messages
-  std::string target_name;    ///< proto type, for messages
+  bool temporal = false;    ///< failures are kTimestampOverflow rather than kIntegerOverflow
+  std::string source_name;  ///< Arrow type, for messages
+  std::string target_name;  ///< proto type, for messages
 };
 
 template <typename SrcT, IntEncoding kEncoding>
@@ -88,10 +90,14 @@ class IntCodec : public Validity {
   uint64_t Size(int64_t j, Fail&& fail) const {
     const uint64_t v = Value(j, fail);
     switch (kEncoding) {
-      case IntEncoding::kVarint: return VarintSize(v);
-      case IntEncoding::kZigZag: return VarintSize(ZigZag(static_cast<int64_t>(v)));
-      case IntEncoding::kFixed32: return 4;
-      case IntEncoding::kFixed64: return 8;
+      case IntEncoding::kVarint:
+        return VarintSize(v);
+      case IntEncoding::kZigZag:
+        return VarintSize(ZigZag(static_cast<int64_t>(v)));
+      case IntEncoding::kFixed32:
+        return 4;
+      case IntEncoding::kFixed64:
+        return 8;
     }
     return 0;
   }
@@ -99,10 +105,14 @@ class IntCodec : public Validity {
   uint8_t* Write(int64_t j, uint8_t* p) const {
     const uint64_t v = Value(j, [](RowErrorKind, auto&&) {});
     switch (kEncoding) {
-      case IntEncoding::kVarint: return WriteVarint(v, p);
-      case IntEncoding::kZigZag: return WriteVarint(ZigZag(static_cast<int64_t>(v)), p);
-      case IntEncoding::kFixed32: return WriteFixed32(static_cast<uint32_t>(v), p);
-      case IntEncoding::kFixed64: return WriteFixed64(v, p);
+      case IntEncoding::kVarint:
+        return WriteVarint(v, p);
+      case IntEncoding::kZigZag:
+        return WriteVarint(ZigZag(static_cast<int64_t>(v)), p);
+      case IntEncoding::kFixed32:
+        return WriteFixed32(static_cast<uint32_t>(v), p);
+      case IntEncoding::kFixed64:
+        return WriteFixed64(v, p);
     }
     return p;
   }
@@ -163,13 +173,14 @@ class IntCodec : public Validity {
 template <typename SrcT, typename DstT>
 class FloatCodec : public Validity {
  public:
-  static constexpr WireType kWireType =
-      sizeof(DstT) == 4 ? WireType::kFixed32 : WireType::kFixed64;
+  static constexpr WireType kWireType = sizeof(DstT) == 4 ? WireType::kFixed32 : WireType::kFixed64;
   static constexpr bool kNested = false;
   explicit FloatCodec(const arrow::ArrayData& data)
       : Validity(data), values_(data.GetValues<SrcT>(1)) {}
   template <typename Fail>
-  uint64_t Size(int64_t, Fail&&) const { return sizeof(DstT); }
+  uint64_t Size(int64_t, Fail&&) const {
+    return sizeof(DstT);
+  }
   uint8_t* Write(int64_t j, uint8_t* p) const {
     DstT v;
     if constexpr (std::is_same_v<SrcT, uint16_t>) {
@@ -186,9 +197,26 @@ class FloatCodec : public Validity {
 };
 
 /// Reads the bytes of one value of a binary-like layout.
+/// True when every byte in [data, data + n) is ASCII, so every value in it is valid UTF-8.
+inline bool AllAscii(const uint8_t* data, int64_t n) {
+  uint64_t any_high = 0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, data + i, 8);
+    any_high |= word;
+  }
+  for (; i < n; ++i) any_high |= data[i];
+  return (any_high & 0x8080808080808080ull) == 0;
+}
+
 struct Offsets32Layout {
   explicit Offsets32Layout(const arrow::Array& array)
-      : offsets(array.data()->GetValues<int32_t>(1)), data(array.data()->buffers[2]->data()) {}
+      : offsets(array.data()->GetValues<int32_t>(1)),
+        data(array.data()->GetValues<uint8_t>(2, 0)) {}
+  bool AllAscii(int64_t length) const {
+    return length == 0 || internal::AllAscii(data + offsets[0], offsets[length] - offsets[0]);
+  }
   std::string_view Get(int64_t j) const {
     return {reinterpret_cast<const char*>(data) + offsets[j],
             static_cast<size_t>(offsets[j + 1] - offsets[j])};
@@ -199,7 +227,11 @@ struct Offsets32Layout {
 
 struct Offsets64Layout {
   explicit Offsets64Layout(const arrow::Array& array)
-      : offsets(array.data()->GetValues<int64_t>(1)), data(array.data()->buffers[2]->data()) {}
+      : offsets(array.data()->GetValues<int64_t>(1)),
+        data(array.data()->GetValues<uint8_t>(2, 0)) {}
+  bool AllAscii(int64_t length) const {
+    return length == 0 || internal::AllAscii(data + offsets[0], offsets[length] - offsets[0]);
+  }
   std::string_view Get(int64_t j) const {
     return {reinterpret_cast<const char*>(data) + offsets[j],
             static_cast<size_t>(offsets[j + 1] - offsets[j])};
@@ -212,13 +244,17 @@ struct ViewLayout {
   explicit ViewLayout(const arrow::Array& array)
       : view(std::static_pointer_cast<arrow::BinaryViewArray>(arrow::MakeArray(array.data()))) {}
   std::string_view Get(int64_t j) const { return view->GetView(j); }
+  bool AllAscii(int64_t) const { return false; }  // values are scattered; checked one by one
   std::shared_ptr<arrow::BinaryViewArray> view;
 };
 
 struct FixedLayout {
   explicit FixedLayout(const arrow::Array& array)
       : width(static_cast<const arrow::FixedSizeBinaryType&>(*array.type()).byte_width()),
-        data(array.data()->buffers[1]->data() + array.offset() * width) {}
+        data(array.data()->GetValues<uint8_t>(1, array.offset() * width)) {}
+  bool AllAscii(int64_t length) const {
+    return length == 0 || internal::AllAscii(data, length * width);
+  }
   std::string_view Get(int64_t j) const {
     return {reinterpret_cast<const char*>(data) + j * width, static_cast<size_t>(width)};
   }
@@ -232,14 +268,16 @@ class BinaryCodec : public Validity {
  public:
   static constexpr WireType kWireType = WireType::kLengthDelimited;
   static constexpr bool kNested = false;
-  explicit BinaryCodec(const arrow::Array& array) : Validity(*array.data()), layout_(array) {}
+  explicit BinaryCodec(const arrow::Array& array) : Validity(*array.data()), layout_(array) {
+    if constexpr (kCheckUtf8) all_ascii_ = layout_.AllAscii(array.length());
+  }
 
   template <typename Fail>
   uint64_t Size(int64_t j, Fail&& fail) const {
     const std::string_view v = layout_.Get(j);
     if constexpr (kCheckUtf8) {
-      if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(v.data()),
-                                     static_cast<int64_t>(v.size()))) {
+      if (!all_ascii_ && !arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(v.data()),
+                                                    static_cast<int64_t>(v.size()))) {
         fail(RowErrorKind::kInvalidUtf8, [&] {
           return "value of " + std::to_string(v.size()) +
                  " bytes is not valid UTF-8 (a protobuf string field requires UTF-8)";
@@ -252,12 +290,13 @@ class BinaryCodec : public Validity {
   uint8_t* Write(int64_t j, uint8_t* p) const {
     const std::string_view v = layout_.Get(j);
     p = WriteVarint(v.size(), p);
-    std::memcpy(p, v.data(), v.size());
+    CopySmall(p, v.data(), v.size());
     return p + v.size();
   }
 
  private:
   Layout layout_;
+  bool all_ascii_ = false;
 };
 
 /// Exact decimal text ("-12.3400") of a decimal with kWords 64-bit words (little-endian two's
@@ -273,7 +312,7 @@ class DecimalCodec : public Validity {
 
   DecimalCodec(const arrow::Array& array, int32_t scale)
       : Validity(*array.data()),
-        values_(array.data()->buffers[1]->data() + array.offset() * sizeof(StorageT) * WordsPerValue()),
+        values_(array.data()->GetValues<uint8_t>(1, array.offset() * sizeof(StorageT) * kWords)),
         scale_(scale) {}
 
   template <typename Fail>
@@ -291,8 +330,6 @@ class DecimalCodec : public Validity {
   }
 
  private:
-  static constexpr int WordsPerValue() { return kWords; }
-
   size_t Format(int64_t j, char* out) const {
     uint64_t words[4] = {0, 0, 0, 0};
     const uint8_t* src = values_ + j * sizeof(StorageT) * kWords;
@@ -338,9 +375,10 @@ class DecimalCodec : public Validity {
 
     char* p = out;
     if (negative) *p++ = '-';
+    const bool zero = count == 1 && digits[0] == '0';
     if (scale_ <= 0) {
       for (int d = count - 1; d >= 0; --d) *p++ = digits[d];
-      for (int z = 0; z < -scale_; ++z) *p++ = '0';
+      for (int z = 0; z < -scale_ && !zero; ++z) *p++ = '0';
     } else if (count <= scale_) {
       *p++ = '0';
       *p++ = '.';

@@ -20,19 +20,29 @@ Status TypeMismatch(const FieldPlan& plan, const arrow::DataType& actual) {
 
 arrow::TimeUnit::type TimeUnitOf(const arrow::DataType& type) {
   switch (type.id()) {
-    case arrow::Type::TIMESTAMP: return static_cast<const arrow::TimestampType&>(type).unit();
-    case arrow::Type::DURATION: return static_cast<const arrow::DurationType&>(type).unit();
-    default: return static_cast<const arrow::TimeType&>(type).unit();
+    case arrow::Type::TIMESTAMP:
+      return static_cast<const arrow::TimestampType&>(type).unit();
+    case arrow::Type::DURATION:
+      return static_cast<const arrow::DurationType&>(type).unit();
+    default:
+      return static_cast<const arrow::TimeType&>(type).unit();
   }
 }
 
 /// Microseconds per unit, as a multiply or a floor divide.
 void ScaleToMicros(arrow::TimeUnit::type unit, IntConversion* c) {
   switch (unit) {
-    case arrow::TimeUnit::SECOND: c->multiply = 1000000; break;
-    case arrow::TimeUnit::MILLI: c->multiply = 1000; break;
-    case arrow::TimeUnit::MICRO: break;
-    case arrow::TimeUnit::NANO: c->divide = 1000; break;
+    case arrow::TimeUnit::SECOND:
+      c->multiply = 1000000;
+      break;
+    case arrow::TimeUnit::MILLI:
+      c->multiply = 1000;
+      break;
+    case arrow::TimeUnit::MICRO:
+      break;
+    case arrow::TimeUnit::NANO:
+      c->divide = 1000;
+      break;
   }
 }
 
@@ -149,9 +159,14 @@ Status EncoderTree::AddFields(const std::vector<FieldPlan>& plans,
 Result<const int64_t*> EncoderTree::ListOffsets(const arrow::Array& list,
                                                 std::shared_ptr<arrow::Array>* values) {
   const int64_t n = list.length();
-  std::vector<int64_t> offsets(n + 1);
+  std::vector<int64_t> offsets(n + 1, 0);
   int64_t base = 0;
   int64_t end = 0;
+  if (n == 0) {  // an empty array may come without an offsets buffer
+    *values = arrow::MakeArray(list.data()->child_data[0])->Slice(0, 0);
+    offsets_.push_back(std::move(offsets));
+    return offsets_.back().data();
+  }
   switch (list.type_id()) {
     case arrow::Type::LIST:
     case arrow::Type::MAP: {
@@ -195,7 +210,8 @@ Result<std::unique_ptr<FieldEncoder>> EncoderTree::MakeField(
     const NullPolicy nulls = plan.required ? NullPolicy::kErrorValue : NullPolicy::kOmit;
     return WithCodec(plan, array, owner, nullptr, [&](auto codec) -> std::unique_ptr<FieldEncoder> {
       using Codec = decltype(codec);
-      return std::make_unique<SingularField<Codec>>(std::move(codec), plan.number, nulls, plan.path);
+      return std::make_unique<SingularField<Codec>>(std::move(codec), plan.number, nulls,
+                                                    plan.path);
     });
   }
 
@@ -206,7 +222,7 @@ Result<std::unique_ptr<FieldEncoder>> EncoderTree::MakeField(
                         list_data.GetNullCount() == 0 || list_data.buffers[0] == nullptr
                             ? nullptr
                             : list_data.buffers[0]->data(),
-                        list_data.offset, /*required=*/false};
+                        list_data.offset, plan.required};
 
   if (plan.shape == FieldShape::kMap) {
     // Entries are a struct<key, value>; each becomes one map-entry message.
@@ -216,14 +232,13 @@ Result<std::unique_ptr<FieldEncoder>> EncoderTree::MakeField(
     for (int part = 0; part < 2; ++part) {
       const FieldPlan& part_plan = plan.children[part];
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-          auto field,
-          WithCodec(part_plan, entries.field(part), entry_node.get(), nullptr,
-                    [&](auto codec) -> std::unique_ptr<FieldEncoder> {
-                      using Codec = decltype(codec);
-                      return std::make_unique<SingularField<Codec>>(
-                          std::move(codec), part_plan.number, NullPolicy::kErrorElement,
-                          part_plan.path);
-                    }));
+          auto field, WithCodec(part_plan, entries.field(part), entry_node.get(), nullptr,
+                                [&](auto codec) -> std::unique_ptr<FieldEncoder> {
+                                  using Codec = decltype(codec);
+                                  return std::make_unique<SingularField<Codec>>(
+                                      std::move(codec), part_plan.number, NullPolicy::kErrorElement,
+                                      part_plan.path);
+                                }));
       entry_node->AddField(std::move(field));
     }
     return std::unique_ptr<FieldEncoder>(std::make_unique<RepeatedField<MessageCodec>>(
@@ -234,13 +249,15 @@ Result<std::unique_ptr<FieldEncoder>> EncoderTree::MakeField(
   return WithCodec(plan, values, owner, offsets, [&](auto codec) -> std::unique_ptr<FieldEncoder> {
     using Codec = decltype(codec);
     if constexpr (Codec::kWireType == WireType::kLengthDelimited) {
-      return std::make_unique<RepeatedField<Codec>>(std::move(codec), shape, plan.number, plan.path);
+      return std::make_unique<RepeatedField<Codec>>(std::move(codec), shape, plan.number,
+                                                    plan.path);
     } else {
       if (plan.packed) {
         return std::make_unique<PackedRepeatedField<Codec>>(std::move(codec), shape, plan.number,
                                                             plan.path);
       }
-      return std::make_unique<RepeatedField<Codec>>(std::move(codec), shape, plan.number, plan.path);
+      return std::make_unique<RepeatedField<Codec>>(std::move(codec), shape, plan.number,
+                                                    plan.path);
     }
   });
 }
@@ -255,31 +272,47 @@ Result<std::unique_ptr<FieldEncoder>> EncoderTree::WithCodec(
     return make(std::move(codec));
   };
   switch (type.id()) {
-    case arrow::Type::BOOL: return wrap(BoolCodec(*values->data()));
-    case arrow::Type::INT8: return MakeIntEncoder<int8_t>(plan, *values, wrap);
-    case arrow::Type::INT16: return MakeIntEncoder<int16_t>(plan, *values, wrap);
+    case arrow::Type::BOOL:
+      return wrap(BoolCodec(*values->data()));
+    case arrow::Type::INT8:
+      return MakeIntEncoder<int8_t>(plan, *values, wrap);
+    case arrow::Type::INT16:
+      return MakeIntEncoder<int16_t>(plan, *values, wrap);
     case arrow::Type::INT32:
     case arrow::Type::DATE32:
-    case arrow::Type::TIME32: return MakeIntEncoder<int32_t>(plan, *values, wrap);
+    case arrow::Type::TIME32:
+      return MakeIntEncoder<int32_t>(plan, *values, wrap);
     case arrow::Type::INT64:
     case arrow::Type::DATE64:
     case arrow::Type::TIMESTAMP:
     case arrow::Type::TIME64:
-    case arrow::Type::DURATION: return MakeIntEncoder<int64_t>(plan, *values, wrap);
-    case arrow::Type::UINT8: return MakeIntEncoder<uint8_t>(plan, *values, wrap);
-    case arrow::Type::UINT16: return MakeIntEncoder<uint16_t>(plan, *values, wrap);
-    case arrow::Type::UINT32: return MakeIntEncoder<uint32_t>(plan, *values, wrap);
-    case arrow::Type::UINT64: return MakeIntEncoder<uint64_t>(plan, *values, wrap);
-    case arrow::Type::HALF_FLOAT: return MakeFloatEncoder<uint16_t>(plan, *values, wrap);
-    case arrow::Type::FLOAT: return MakeFloatEncoder<float>(plan, *values, wrap);
-    case arrow::Type::DOUBLE: return MakeFloatEncoder<double>(plan, *values, wrap);
+    case arrow::Type::DURATION:
+      return MakeIntEncoder<int64_t>(plan, *values, wrap);
+    case arrow::Type::UINT8:
+      return MakeIntEncoder<uint8_t>(plan, *values, wrap);
+    case arrow::Type::UINT16:
+      return MakeIntEncoder<uint16_t>(plan, *values, wrap);
+    case arrow::Type::UINT32:
+      return MakeIntEncoder<uint32_t>(plan, *values, wrap);
+    case arrow::Type::UINT64:
+      return MakeIntEncoder<uint64_t>(plan, *values, wrap);
+    case arrow::Type::HALF_FLOAT:
+      return MakeFloatEncoder<uint16_t>(plan, *values, wrap);
+    case arrow::Type::FLOAT:
+      return MakeFloatEncoder<float>(plan, *values, wrap);
+    case arrow::Type::DOUBLE:
+      return MakeFloatEncoder<double>(plan, *values, wrap);
     case arrow::Type::STRING:
-    case arrow::Type::BINARY: return MakeBinaryEncoder<Offsets32Layout>(plan, *values, wrap);
+    case arrow::Type::BINARY:
+      return MakeBinaryEncoder<Offsets32Layout>(plan, *values, wrap);
     case arrow::Type::LARGE_STRING:
-    case arrow::Type::LARGE_BINARY: return MakeBinaryEncoder<Offsets64Layout>(plan, *values, wrap);
+    case arrow::Type::LARGE_BINARY:
+      return MakeBinaryEncoder<Offsets64Layout>(plan, *values, wrap);
     case arrow::Type::STRING_VIEW:
-    case arrow::Type::BINARY_VIEW: return MakeBinaryEncoder<ViewLayout>(plan, *values, wrap);
-    case arrow::Type::FIXED_SIZE_BINARY: return MakeBinaryEncoder<FixedLayout>(plan, *values, wrap);
+    case arrow::Type::BINARY_VIEW:
+      return MakeBinaryEncoder<ViewLayout>(plan, *values, wrap);
+    case arrow::Type::FIXED_SIZE_BINARY:
+      return MakeBinaryEncoder<FixedLayout>(plan, *values, wrap);
     case arrow::Type::DECIMAL32: {
       const int32_t scale = static_cast<const arrow::DecimalType&>(type).scale();
       return wrap(DecimalCodec<int32_t, 1>(*values, scale));

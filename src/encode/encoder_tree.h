@@ -29,7 +29,8 @@ class EncoderTree {
                                                   const std::shared_ptr<arrow::Array>& array,
                                                   MessageNode* owner);
   /// Rebased int64 offsets of a list-like array, kept alive for the encoders.
-  Result<const int64_t*> ListOffsets(const arrow::Array& list, std::shared_ptr<arrow::Array>* values);
+  Result<const int64_t*> ListOffsets(const arrow::Array& list,
+                                     std::shared_ptr<arrow::Array>* values);
   template <typename MakeEncoder>
   Result<std::unique_ptr<FieldEncoder>> WithCodec(const schema::FieldPlan& plan,
                                                   const std::shared_ptr<arrow::Array>& values,

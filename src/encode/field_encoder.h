@@ -115,6 +115,14 @@ inline void MessageNode::Write(int64_t begin, int64_t end, uint8_t** cursors) {
   for (auto& field : fields_) field->Write(begin, end, cursors);
 }
 
+/// A copy on the stack for the write loops: bytes stored through uint8_t* may alias any object,
+/// so members read through `this` would be reloaded after every store; a local copy whose
+/// address never escapes stays in registers.
+template <typename Codec>
+Codec LocalCopy(const Codec& codec) {
+  return codec;
+}
+
 /// What to do with a null value of a singular field.
 enum class NullPolicy : uint8_t {
   kOmit,          ///< optional field: leave it out
@@ -136,7 +144,9 @@ template <typename Codec>
 class SingularField final : public FieldEncoder {
  public:
   SingularField(Codec codec, int32_t number, NullPolicy nulls, std::string path)
-      : codec_(std::move(codec)), tag_(number, Codec::kWireType), nulls_(nulls),
+      : codec_(std::move(codec)),
+        tag_(number, Codec::kWireType),
+        nulls_(nulls),
         path_(std::move(path)) {}
 
   void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
@@ -167,15 +177,25 @@ class SingularField final : public FieldEncoder {
   }
 
   void Write(int64_t begin, int64_t end, uint8_t** cursors) override {
-    for (int64_t i = begin; i < end; ++i) {
-      uint8_t* p = cursors[i];
-      if (p == nullptr || codec_.IsNull(i)) continue;
-      cursors[i] = codec_.Write(i, tag_.Write(p));
+    if constexpr (Codec::kNested) {
+      WriteValues(codec_, begin, end, cursors);
+      codec_.WriteNested(begin, end);
+    } else {
+      WriteValues(LocalCopy(codec_), begin, end, cursors);
     }
-    if constexpr (Codec::kNested) codec_.WriteNested(begin, end);
   }
 
  private:
+  template <typename C>
+  void WriteValues(C&& codec, int64_t begin, int64_t end, uint8_t** cursors) const {
+    const Tag tag = tag_;
+    for (int64_t i = begin; i < end; ++i) {
+      uint8_t* p = cursors[i];
+      if (p == nullptr || codec.IsNull(i)) continue;
+      cursors[i] = codec.Write(i, tag.Write(p));
+    }
+  }
+
   auto Failure(const MessageNode& owner, int64_t i, RowErrorCollector* errors) {
     return [&owner, i, errors, this](RowErrorKind kind, auto&& describe) {
       errors->Add(owner.RowOf(i), path_, kind, describe);
@@ -187,8 +207,9 @@ class SingularField final : public FieldEncoder {
       errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
                   [] { return std::string("null in a non-nullable (required) field"); });
     } else {
-      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement,
-                  [] { return std::string("null map key or value; protobuf maps cannot hold null"); });
+      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, [] {
+        return std::string("null map key or value; protobuf maps cannot hold null");
+      });
     }
   }
 
@@ -206,7 +227,8 @@ struct ListShape {
   bool required;
 
   bool IsNull(int64_t i) const {
-    return validity != nullptr && !((validity[(validity_offset + i) >> 3] >> ((validity_offset + i) & 7)) & 1);
+    return validity != nullptr &&
+           !((validity[(validity_offset + i) >> 3] >> ((validity_offset + i) & 7)) & 1);
   }
 };
 
@@ -215,7 +237,10 @@ template <typename Codec>
 class RepeatedField final : public FieldEncoder {
  public:
   RepeatedField(Codec codec, ListShape list, int32_t number, std::string path)
-      : codec_(std::move(codec)), list_(list), tag_(number, Codec::kWireType), path_(std::move(path)) {}
+      : codec_(std::move(codec)),
+        list_(list),
+        tag_(number, Codec::kWireType),
+        path_(std::move(path)) {}
 
   void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
     const int64_t n = owner.length();
@@ -257,20 +282,31 @@ class RepeatedField final : public FieldEncoder {
   }
 
   void Write(int64_t begin, int64_t end, uint8_t** cursors) override {
-    const int64_t* off = list_.offsets;
-    for (int64_t i = begin; i < end; ++i) {
-      uint8_t* p = cursors[i];
-      if (p == nullptr || list_.IsNull(i)) continue;
-      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
-        if (codec_.MayHaveNulls() && codec_.IsNull(j)) continue;  // row already failed
-        p = codec_.Write(j, tag_.Write(p));
-      }
-      cursors[i] = p;
+    if constexpr (Codec::kNested) {
+      WriteValues(codec_, begin, end, cursors);
+      codec_.WriteNested(list_.offsets[begin], list_.offsets[end]);
+    } else {
+      WriteValues(LocalCopy(codec_), begin, end, cursors);
     }
-    if constexpr (Codec::kNested) codec_.WriteNested(off[begin], off[end]);
   }
 
  private:
+  template <typename C>
+  void WriteValues(C&& codec, int64_t begin, int64_t end, uint8_t** cursors) const {
+    const ListShape list = list_;
+    const Tag tag = tag_;
+    const int64_t* off = list.offsets;
+    for (int64_t i = begin; i < end; ++i) {
+      uint8_t* p = cursors[i];
+      if (p == nullptr || list.IsNull(i)) continue;
+      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+        if (codec.MayHaveNulls() && codec.IsNull(j)) continue;  // row already failed
+        p = codec.Write(j, tag.Write(p));
+      }
+      cursors[i] = p;
+    }
+  }
+
   Codec codec_;
   ListShape list_;
   Tag tag_;
@@ -282,7 +318,9 @@ template <typename Codec>
 class PackedRepeatedField final : public FieldEncoder {
  public:
   PackedRepeatedField(Codec codec, ListShape list, int32_t number, std::string path)
-      : codec_(std::move(codec)), list_(list), tag_(number, WireType::kLengthDelimited),
+      : codec_(std::move(codec)),
+        list_(list),
+        tag_(number, WireType::kLengthDelimited),
         path_(std::move(path)) {}
 
   void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
@@ -319,14 +357,18 @@ class PackedRepeatedField final : public FieldEncoder {
   }
 
   void Write(int64_t begin, int64_t end, uint8_t** cursors) override {
-    const int64_t* off = list_.offsets;
+    const Codec codec = LocalCopy(codec_);
+    const ListShape list = list_;
+    const Tag tag = tag_;
+    const int64_t* off = list.offsets;
+    const uint64_t* payload = payload_.data();
     for (int64_t i = begin; i < end; ++i) {
       uint8_t* p = cursors[i];
-      if (p == nullptr || list_.IsNull(i) || off[i] == off[i + 1]) continue;
-      p = WriteVarint(payload_[i], tag_.Write(p));
+      if (p == nullptr || list.IsNull(i) || off[i] == off[i + 1]) continue;
+      p = WriteVarint(payload[i], tag.Write(p));
       for (int64_t j = off[i]; j < off[i + 1]; ++j) {
-        if (codec_.MayHaveNulls() && codec_.IsNull(j)) continue;  // row already failed
-        p = codec_.Write(j, p);
+        if (codec.MayHaveNulls() && codec.IsNull(j)) continue;  // row already failed
+        p = codec.Write(j, p);
       }
       cursors[i] = p;
     }

@@ -4,12 +4,18 @@ namespace arrow_zerobus::encode {
 
 std::string_view RowErrorKindName(RowErrorKind kind) {
   switch (kind) {
-    case RowErrorKind::kIntegerOverflow: return "IntegerOverflow";
-    case RowErrorKind::kTimestampOverflow: return "TimestampOverflow";
-    case RowErrorKind::kInvalidUtf8: return "InvalidUtf8";
-    case RowErrorKind::kNullValue: return "NullValue";
-    case RowErrorKind::kNullElement: return "NullElement";
-    case RowErrorKind::kRecordTooLarge: return "RecordTooLarge";
+    case RowErrorKind::kIntegerOverflow:
+      return "IntegerOverflow";
+    case RowErrorKind::kTimestampOverflow:
+      return "TimestampOverflow";
+    case RowErrorKind::kInvalidUtf8:
+      return "InvalidUtf8";
+    case RowErrorKind::kNullValue:
+      return "NullValue";
+    case RowErrorKind::kNullElement:
+      return "NullElement";
+    case RowErrorKind::kRecordTooLarge:
+      return "RecordTooLarge";
   }
   return "Unknown";
 }

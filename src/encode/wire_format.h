@@ -15,7 +15,56 @@ inline uint32_t VarintSize(uint64_t v) {
   return (log2 * 9 + 73) / 64;
 }
 
+/// Copies exactly `n` bytes from `src` to `dst` with at most two (overlapping) stores for
+/// n <= 16: short strings and varints are most of what records hold, and a call to memcpy for
+/// each costs more than the copy. Never writes outside [dst, dst + n).
+inline void CopySmall(uint8_t* dst, const void* src_ptr, size_t n) {
+  const auto* src = static_cast<const uint8_t*>(src_ptr);
+  if (n >= 8) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+      return;
+    }
+    uint64_t head, tail;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    uint32_t head, tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + n - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + n - 4, &tail, 4);
+  } else if (n > 0) {
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  }
+}
+
 inline uint8_t* WriteVarint(uint64_t v, uint8_t* p) {
+  if (v < 0x80) {
+    *p = static_cast<uint8_t>(v);
+    return p + 1;
+  }
+  // The first 8 bytes (56 value bits) spread into one word without a data-dependent loop.
+  const uint32_t n = VarintSize(v);
+  uint64_t word = 0;
+  for (int group = 0; group < 8; ++group) {
+    word |= ((v >> (7 * group)) & 0x7f) << (8 * group);
+  }
+  if (n <= 8) {
+    word |= 0x8080808080808080ull & ((uint64_t{1} << (8 * (n - 1))) - 1);
+    uint8_t bytes[8];
+    std::memcpy(bytes, &word, 8);
+    CopySmall(p, bytes, n);
+    return p + n;
+  }
+  word |= 0x8080808080808080ull;
+  std::memcpy(p, &word, 8);
+  p += 8;
+  v >>= 56;
   while (v >= 0x80) {
     *p++ = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
@@ -43,8 +92,8 @@ class Tag {
  public:
   Tag() = default;
   Tag(int32_t number, WireType type) {
-    uint8_t* end = WriteVarint((static_cast<uint64_t>(number) << 3) | static_cast<uint32_t>(type),
-                               bytes_);
+    uint8_t* end =
+        WriteVarint((static_cast<uint64_t>(number) << 3) | static_cast<uint32_t>(type), bytes_);
     size_ = static_cast<uint32_t>(end - bytes_);
   }
   uint32_t size() const { return size_; }

@@ -16,7 +16,8 @@ using google::protobuf::FieldDescriptorProto;
 
 /// The package that makes the descriptor's fully qualified type names resolve: for a type name
 /// ".orders.table_Orders.Address" and a root "table_Orders" it is "orders".
-std::string InferPackage(const google::protobuf::DescriptorProto& message, const std::string& root) {
+std::string InferPackage(const google::protobuf::DescriptorProto& message,
+                         const std::string& root) {
   const std::string marker = "." + root + ".";
   for (const auto& field : message.field()) {
     const std::string& type_name = field.type_name();
@@ -32,9 +33,13 @@ std::string InferPackage(const google::protobuf::DescriptorProto& message, const
 }
 
 std::string DescribeField(const FieldDescriptor& fd) {
-  std::string label = fd.is_map() ? "map" : fd.is_repeated() ? "repeated" : fd.is_required() ? "required" : "optional";
-  std::string type = fd.type() == FieldDescriptor::TYPE_MESSAGE ? std::string(fd.message_type()->full_name())
-                                                               : ProtoTypeName(static_cast<ProtoType>(fd.type()));
+  std::string label = fd.is_map()        ? "map"
+                      : fd.is_repeated() ? "repeated"
+                      : fd.is_required() ? "required"
+                                         : "optional";
+  std::string type = fd.type() == FieldDescriptor::TYPE_MESSAGE
+                         ? std::string(fd.message_type()->full_name())
+                         : ProtoTypeName(static_cast<ProtoType>(fd.type()));
   return label + " " + type;
 }
 
@@ -51,10 +56,15 @@ class Matcher {
           path_prefix.empty() ? field->name() : path_prefix + "." + field->name();
       const FieldDescriptor* fd = message.FindFieldByName(field->name());
       if (fd == nullptr) {
-        return ConfigurationError("column '" + path + "' has no field of that name in descriptor "
-                                  "message '" + std::string(message.full_name()) + "'");
+        return ConfigurationError("column '" + path +
+                                  "' has no field of that name in descriptor "
+                                  "message '" +
+                                  std::string(message.full_name()) + "'");
       }
-      matched.insert(field->name());
+      if (!matched.insert(field->name()).second) {
+        return ConfigurationError("column '" + path +
+                                  "' appears twice; each column fills one descriptor field");
+      }
       FieldPlan plan;
       plan.name = field->name();
       plan.path = path;
@@ -65,8 +75,8 @@ class Matcher {
     for (int i = 0; i < message.field_count(); ++i) {
       const FieldDescriptor* fd = message.field(i);
       if (fd->is_required() && matched.count(std::string(fd->name())) == 0) {
-        const std::string path =
-            path_prefix.empty() ? std::string(fd->name()) : path_prefix + "." + std::string(fd->name());
+        const std::string path = path_prefix.empty() ? std::string(fd->name())
+                                                     : path_prefix + "." + std::string(fd->name());
         return ConfigurationError("descriptor field '" + path +
                                   "' is required, but the Arrow schema has no column of that name");
       }
@@ -78,6 +88,7 @@ class Matcher {
   Status MatchField(const arrow::Field& field, const FieldDescriptor& fd, int depth,
                     FieldPlan* plan) {
     const auto resolved = ResolveEncodedType(field.type());
+    plan->required = !field.nullable() || fd.is_required();
     if (IsListLike(resolved->id())) {
       if (!fd.is_repeated() || fd.is_map()) return Mismatch(*plan, *resolved, fd);
       plan->shape = FieldShape::kRepeated;
@@ -128,11 +139,12 @@ class Matcher {
     plan->value_type = type;
     plan->conversion = mapping.conversion;
     // Text checks follow the declared field: string fields need UTF-8, bytes fields take anything.
-    if (mapping.conversion == ValueConversion::kUtf8 || mapping.conversion == ValueConversion::kNone) {
-      const bool textual = arrow::is_binary_like(type->id()) || arrow::is_large_binary_like(type->id()) ||
-                           type->id() == arrow::Type::STRING_VIEW ||
-                           type->id() == arrow::Type::BINARY_VIEW ||
-                           type->id() == arrow::Type::FIXED_SIZE_BINARY;
+    if (mapping.conversion == ValueConversion::kUtf8 ||
+        mapping.conversion == ValueConversion::kNone) {
+      const bool textual =
+          arrow::is_binary_like(type->id()) || arrow::is_large_binary_like(type->id()) ||
+          type->id() == arrow::Type::STRING_VIEW || type->id() == arrow::Type::BINARY_VIEW ||
+          type->id() == arrow::Type::FIXED_SIZE_BINARY;
       if (textual) {
         plan->conversion = proto_type == FieldDescriptorProto::TYPE_STRING ? ValueConversion::kUtf8
                                                                            : ValueConversion::kNone;
@@ -164,10 +176,9 @@ Status MatchSuppliedDescriptor(const PlanOptions& options, SchemaPlan* plan) {
   }
   const int64_t columns = plan->schema->num_fields();
   if (columns > options.max_top_level_fields) {
-    return ConfigurationError("the schema has " + std::to_string(columns) +
-                              " fields; Zerobus accepts at most " +
-                              std::to_string(options.max_top_level_fields) +
-                              " fields in one message");
+    return ConfigurationError(
+        "the schema has " + std::to_string(columns) + " fields; Zerobus accepts at most " +
+        std::to_string(options.max_top_level_fields) + " fields in one message");
   }
   ARROW_ZEROBUS_RETURN_NOT_OK(
       BuildDescriptorPool(InferPackage(plan->descriptor, plan->descriptor.name()), plan)

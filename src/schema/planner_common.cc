@@ -47,7 +47,8 @@ Status BuildDescriptorPool(const std::string& package, SchemaPlan* plan) {
 
   auto pool = std::make_shared<google::protobuf::DescriptorPool>();
   CollectingErrors errors;
-  const google::protobuf::FileDescriptor* file = pool->BuildFileCollectingErrors(plan->file, &errors);
+  const google::protobuf::FileDescriptor* file =
+      pool->BuildFileCollectingErrors(plan->file, &errors);
   if (file == nullptr) {
     return ConfigurationError("descriptor for message '" + plan->descriptor.name() +
                               "' does not build: " + errors.text());

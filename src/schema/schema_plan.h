@@ -43,16 +43,17 @@ struct PlanOptions {
   std::string message_name = "ArrowRecord";
   /// Zerobus accepts at most 2000 fields in a record message.
   int max_top_level_fields = 2000;
-  /// Deepest nesting of messages below the record (structs, map entries); protobuf parsers
-  /// refuse more than 100 levels.
-  int max_nesting_depth = 100;
+  /// Deepest nesting of messages below the record (structs, map entries). protobuf's
+  /// DescriptorPool refuses message declarations nested deeper than 32 (the record included),
+  /// so 30 leaves room for a map entry.
+  int max_nesting_depth = 30;
   /// A descriptor to use instead of generating one; columns are matched to fields by name.
   std::optional<google::protobuf::DescriptorProto> descriptor;
 };
 
 struct SchemaPlan {
   std::shared_ptr<arrow::Schema> schema;
-  std::string fingerprint;  ///< SchemaCacheKey(schema)
+  std::string fingerprint;        ///< SchemaCacheKey(schema)
   std::vector<FieldPlan> fields;  ///< one per top-level column, in schema order
   bool needs_decoding = false;    ///< some column is dictionary / run-end / extension / list-view
 

@@ -1,5 +1,7 @@
+#include <cctype>
 #include <set>
 
+#include <arrow/extension_type.h>
 #include <arrow/type.h>
 
 #include "schema/planner_internal.h"
@@ -32,6 +34,14 @@ class MessageScope {
   std::set<std::string> used_;
 };
 
+/// PascalCase of the field name, as the Zerobus schema tools name nested messages; names that
+/// would be empty or start with a digit ("_", "_1") get a "Message" prefix.
+std::string MessageTypeName(const std::string& field_name) {
+  std::string name = ToCamelCase(field_name);
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "Message" + name;
+  return name;
+}
+
 class Generator {
  public:
   explicit Generator(const PlanOptions& options) : options_(options) {}
@@ -47,6 +57,18 @@ class Generator {
                                 " fields in one message");
     }
     MessageScope scope(fields);
+    // Map entry names are fixed by protobuf, so they are claimed before any struct gets a name.
+    for (const auto& field : fields) {
+      if (ResolveEncodedType(field->type())->id() != arrow::Type::MAP) continue;
+      const std::string entry_name = ToCamelCase(field->name()) + "Entry";
+      if (!scope.Claim(entry_name)) {
+        const std::string path =
+            path_prefix.empty() ? field->name() : path_prefix + "." + field->name();
+        return ConfigurationError("map column '" + path +
+                                  "' needs a protobuf entry message named '" + entry_name +
+                                  "', but another column already has that name");
+      }
+    }
     std::set<std::string> seen;
     out->reserve(fields.size());
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -65,8 +87,7 @@ class Generator {
       FieldDescriptorProto* fd = message->add_field();
       fd->set_name(field.name());
       fd->set_number(plan.number);
-      ARROW_ZEROBUS_RETURN_NOT_OK(
-          PlanField(field, full_name, depth, &scope, message, fd, &plan));
+      ARROW_ZEROBUS_RETURN_NOT_OK(PlanField(field, full_name, depth, &scope, message, fd, &plan));
       out->push_back(std::move(plan));
     }
     return Status::OK();
@@ -77,6 +98,8 @@ class Generator {
                    MessageScope* scope, DescriptorProto* message, FieldDescriptorProto* fd,
                    FieldPlan* plan) {
     const auto resolved = ResolveEncodedType(field.type());
+    // A null list or map in a non-nullable column is a row error; proto has no label for it.
+    plan->required = !field.nullable();
     if (IsListLike(resolved->id())) {
       const auto& element = ListElementField(*resolved);
       plan->shape = FieldShape::kRepeated;
@@ -91,8 +114,8 @@ class Generator {
       return Status::OK();
     }
     if (resolved->id() == arrow::Type::MAP) {
-      return PlanMap(static_cast<const arrow::MapType&>(*resolved), field.name(), full_name,
-                     depth, scope, message, fd, plan);
+      return PlanMap(static_cast<const arrow::MapType&>(*resolved), field.name(), full_name, depth,
+                     scope, message, fd, plan);
     }
     plan->shape = FieldShape::kSingular;
     plan->required = !field.nullable();
@@ -117,7 +140,7 @@ class Generator {
     if (depth + 1 > options_.max_nesting_depth) {
       return NestingTooDeep(path, depth + 1, options_.max_nesting_depth);
     }
-    const std::string type_name = scope->AllocateTypeName(ToCamelCase(field_name));
+    const std::string type_name = scope->AllocateTypeName(MessageTypeName(field_name));
     const std::string nested_full_name = full_name + "." + type_name;
     DescriptorProto* nested = message->add_nested_type();
     nested->set_name(type_name);
@@ -133,18 +156,14 @@ class Generator {
     if (!IsValidMapKeyType(*key_type)) {
       return ConfigurationError("column '" + plan->path + "' is " + map.ToString() +
                                 ": map keys must be integers, bool or strings to become a "
-                                "protobuf map, not " + key_type->ToString());
+                                "protobuf map, not " +
+                                key_type->ToString());
     }
     if (depth + 1 > options_.max_nesting_depth) {
       return NestingTooDeep(plan->path, depth + 1, options_.max_nesting_depth);
     }
     // protobuf requires the entry message of map field `f_g` to be named exactly `FGEntry`.
-    const std::string entry_name = ToCamelCase(field_name) + "Entry";
-    if (!scope->Claim(entry_name)) {
-      return ConfigurationError("map column '" + plan->path + "' needs a protobuf entry message "
-                                "named '" + entry_name +
-                                "', but that name is already used by another column or type");
-    }
+    const std::string entry_name = ToCamelCase(field_name) + "Entry";  // claimed in PlanMessage
     const std::string entry_full_name = full_name + "." + entry_name;
     plan->shape = FieldShape::kMap;
     plan->proto_type = FieldDescriptorProto::TYPE_MESSAGE;
@@ -156,7 +175,6 @@ class Generator {
     DescriptorProto* entry = message->add_nested_type();
     entry->set_name(entry_name);
     entry->mutable_options()->set_map_entry(true);
-    MessageScope entry_scope({});
     const std::pair<const char*, std::shared_ptr<arrow::DataType>> parts[] = {
         {"key", key_type}, {"value", ResolveEncodedType(map.item_type())}};
     for (int i = 0; i < 2; ++i) {
@@ -168,9 +186,11 @@ class Generator {
       part_fd->set_name(part.name);
       part_fd->set_number(part.number);
       part_fd->set_label(FieldDescriptorProto::LABEL_OPTIONAL);
-      ARROW_ZEROBUS_RETURN_NOT_OK(PlanValue(parts[i].second, part.path, part.name,
-                                            entry_full_name, depth + 1, &entry_scope, entry,
-                                            part_fd, &part));
+      // protobuf forbids types nested in a map entry: a struct value's message is declared
+      // beside the entry, in the message that holds the map field.
+      ARROW_ZEROBUS_RETURN_NOT_OK(PlanValue(parts[i].second, part.path,
+                                            field_name + "_" + part.name, full_name, depth + 1,
+                                            scope, message, part_fd, &part));
       plan->children.push_back(std::move(part));
     }
     return Status::OK();
@@ -184,25 +204,73 @@ class Generator {
 Status GenerateDescriptor(const PlanOptions& options, SchemaPlan* plan) {
   plan->descriptor.set_name(options.message_name);
   Generator generator(options);
-  ARROW_ZEROBUS_RETURN_NOT_OK(generator.PlanMessage(
-      plan->schema->fields(), "", "." + options.message_name, 0, options.max_top_level_fields,
-      &plan->descriptor, &plan->fields));
+  ARROW_ZEROBUS_RETURN_NOT_OK(
+      generator.PlanMessage(plan->schema->fields(), "", "." + options.message_name, 0,
+                            options.max_top_level_fields, &plan->descriptor, &plan->fields));
   return BuildDescriptorPool("", plan);
 }
 
 }  // namespace internal
 
+namespace {
+
+/// A text that tells types apart where Arrow's fingerprint cannot (it is empty for extension
+/// types): extension name, serialized parameters and storage type, recursively.
+void AppendTypeKey(const arrow::DataType& type, std::string* key) {
+  if (type.id() == arrow::Type::EXTENSION) {
+    const auto& ext = static_cast<const arrow::ExtensionType&>(type);
+    *key += "ext<" + ext.extension_name() + "|" + ext.Serialize() + "|";
+    AppendTypeKey(*ext.storage_type(), key);
+    *key += ">";
+    return;
+  }
+  if (type.id() == arrow::Type::DICTIONARY) {
+    const auto& dict = static_cast<const arrow::DictionaryType&>(type);
+    *key += "dict<" + dict.index_type()->ToString() + (dict.ordered() ? ",ordered," : ",");
+    AppendTypeKey(*dict.value_type(), key);
+    *key += ">";
+    return;
+  }
+  if (type.num_fields() == 0) {
+    *key += type.ToString();
+    return;
+  }
+  // Nested: the type's own parameters come from its text without children, then each child.
+  *key += std::to_string(static_cast<int>(type.id())) + "(";
+  if (type.id() == arrow::Type::FIXED_SIZE_LIST) {
+    *key += std::to_string(static_cast<const arrow::FixedSizeListType&>(type).list_size()) + ";";
+  }
+  if (type.id() == arrow::Type::MAP && static_cast<const arrow::MapType&>(type).keys_sorted()) {
+    *key += "sorted;";
+  }
+  for (const auto& field : type.fields()) {
+    *key += field->name() + (field->nullable() ? ":" : "!:");
+    AppendTypeKey(*field->type(), key);
+    *key += ";";
+  }
+  *key += ")";
+}
+
+}  // namespace
+
 std::string SchemaCacheKey(const arrow::Schema& schema) {
   const std::string& fingerprint = schema.fingerprint();
   if (!fingerprint.empty()) return fingerprint;
-  return "text:" + schema.ToString(/*show_metadata=*/false);
+  std::string key = "text:";
+  for (const auto& field : schema.fields()) {
+    key += field->name() + (field->nullable() ? ":" : "!:");
+    AppendTypeKey(*field->type(), &key);
+    key += ";";
+  }
+  return key;
 }
 
 Result<std::shared_ptr<const SchemaPlan>> PlanSchema(const arrow::Schema& schema,
                                                      const PlanOptions& options) {
   if (options.max_top_level_fields < 1 || options.max_nesting_depth < 0) {
-    return ConfigurationError("plan options: max_top_level_fields must be >= 1 and "
-                              "max_nesting_depth >= 0");
+    return ConfigurationError(
+        "plan options: max_top_level_fields must be >= 1 and "
+        "max_nesting_depth >= 0");
   }
   if (!options.descriptor.has_value()) {
     ARROW_ZEROBUS_RETURN_NOT_OK(CheckColumnName(options.message_name, options.message_name)

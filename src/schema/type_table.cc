@@ -155,17 +155,28 @@ bool IsCompatibleProtoType(const arrow::DataType& type, ProtoType proto) {
   }
 }
 
+std::shared_ptr<arrow::DataType> DecodedValueType(const std::shared_ptr<arrow::DataType>& type) {
+  // Arrow's take kernels have no view types; views are gathered as their large counterparts.
+  switch (type->id()) {
+    case arrow::Type::STRING_VIEW:
+      return arrow::large_utf8();
+    case arrow::Type::BINARY_VIEW:
+      return arrow::large_binary();
+    default:
+      return type;
+  }
+}
+
 std::shared_ptr<arrow::DataType> ResolveEncodedType(const std::shared_ptr<arrow::DataType>& type) {
   switch (type->id()) {
     case arrow::Type::DICTIONARY:
       return ResolveEncodedType(
-          static_cast<const arrow::DictionaryType&>(*type).value_type());
+          DecodedValueType(static_cast<const arrow::DictionaryType&>(*type).value_type()));
     case arrow::Type::RUN_END_ENCODED:
       return ResolveEncodedType(
-          static_cast<const arrow::RunEndEncodedType&>(*type).value_type());
+          DecodedValueType(static_cast<const arrow::RunEndEncodedType&>(*type).value_type()));
     case arrow::Type::EXTENSION:
-      return ResolveEncodedType(
-          static_cast<const arrow::ExtensionType&>(*type).storage_type());
+      return ResolveEncodedType(static_cast<const arrow::ExtensionType&>(*type).storage_type());
     default:
       return type;
   }
@@ -190,24 +201,42 @@ bool NeedsDecoding(const arrow::DataType& type) {
 
 std::string ProtoTypeName(ProtoType type) {
   switch (type) {
-    case FDP::TYPE_DOUBLE: return "double";
-    case FDP::TYPE_FLOAT: return "float";
-    case FDP::TYPE_INT64: return "int64";
-    case FDP::TYPE_UINT64: return "uint64";
-    case FDP::TYPE_INT32: return "int32";
-    case FDP::TYPE_FIXED64: return "fixed64";
-    case FDP::TYPE_FIXED32: return "fixed32";
-    case FDP::TYPE_BOOL: return "bool";
-    case FDP::TYPE_STRING: return "string";
-    case FDP::TYPE_GROUP: return "group";
-    case FDP::TYPE_MESSAGE: return "message";
-    case FDP::TYPE_BYTES: return "bytes";
-    case FDP::TYPE_UINT32: return "uint32";
-    case FDP::TYPE_ENUM: return "enum";
-    case FDP::TYPE_SFIXED32: return "sfixed32";
-    case FDP::TYPE_SFIXED64: return "sfixed64";
-    case FDP::TYPE_SINT32: return "sint32";
-    case FDP::TYPE_SINT64: return "sint64";
+    case FDP::TYPE_DOUBLE:
+      return "double";
+    case FDP::TYPE_FLOAT:
+      return "float";
+    case FDP::TYPE_INT64:
+      return "int64";
+    case FDP::TYPE_UINT64:
+      return "uint64";
+    case FDP::TYPE_INT32:
+      return "int32";
+    case FDP::TYPE_FIXED64:
+      return "fixed64";
+    case FDP::TYPE_FIXED32:
+      return "fixed32";
+    case FDP::TYPE_BOOL:
+      return "bool";
+    case FDP::TYPE_STRING:
+      return "string";
+    case FDP::TYPE_GROUP:
+      return "group";
+    case FDP::TYPE_MESSAGE:
+      return "message";
+    case FDP::TYPE_BYTES:
+      return "bytes";
+    case FDP::TYPE_UINT32:
+      return "uint32";
+    case FDP::TYPE_ENUM:
+      return "enum";
+    case FDP::TYPE_SFIXED32:
+      return "sfixed32";
+    case FDP::TYPE_SFIXED64:
+      return "sfixed64";
+    case FDP::TYPE_SINT32:
+      return "sint32";
+    case FDP::TYPE_SINT64:
+      return "sint64";
   }
   return "unknown";
 }

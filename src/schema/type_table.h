@@ -17,12 +17,12 @@ using ProtoType = google::protobuf::FieldDescriptorProto::Type;
 
 /// How an Arrow value becomes the number or bytes of its proto field.
 enum class ValueConversion : uint8_t {
-  kNone,              ///< the value as it is (ints widened, floats, bool, bytes)
-  kUtf8,              ///< bytes that must be valid UTF-8
-  kDaysFromMillis,    ///< date64 milliseconds -> days since epoch, floor-divided
-  kMicrosFromUnit,    ///< timestamp / time / duration in any unit -> microseconds
-  kDecimalText,       ///< decimal -> exact text with its scale, e.g. "-12.3400"
-  kNestedMessage,     ///< struct -> nested message
+  kNone,            ///< the value as it is (ints widened, floats, bool, bytes)
+  kUtf8,            ///< bytes that must be valid UTF-8
+  kDaysFromMillis,  ///< date64 milliseconds -> days since epoch, floor-divided
+  kMicrosFromUnit,  ///< timestamp / time / duration in any unit -> microseconds
+  kDecimalText,     ///< decimal -> exact text with its scale, e.g. "-12.3400"
+  kNestedMessage,   ///< struct -> nested message
 };
 
 /// What the table says about one (value) Arrow type.
@@ -39,6 +39,10 @@ Result<TypeMapping> MapValueType(const arrow::DataType& type, const std::string&
 /// Whether values of `type` may be written into a field declared with `proto_type` by a
 /// caller-supplied descriptor (range checks, if any, happen per row).
 bool IsCompatibleProtoType(const arrow::DataType& type, ProtoType proto_type);
+
+/// The type a dictionary's or run-end encoding's values take once decoded: view types become
+/// large_utf8 / large_binary (Arrow cannot gather view arrays), others stay.
+std::shared_ptr<arrow::DataType> DecodedValueType(const std::shared_ptr<arrow::DataType>& type);
 
 /// The type values really have: the value type of dictionary and run-end encoded types, the
 /// storage type of extension types (recursively).

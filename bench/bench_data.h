@@ -1,0 +1,20 @@
+// Deterministic data sets for the encode benchmark: the flat, nested and wide schemas.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <arrow/record_batch.h>
+
+namespace arrow_zerobus::bench {
+
+/// 8 columns: int64, int32, double, bool, ~16-byte string, timestamp, nullable date, ~64-byte
+/// string.
+std::shared_ptr<arrow::RecordBatch> MakeFlatBatch(int64_t rows, uint64_t seed);
+/// struct<id int64, name string>, list<int32> (0-7 elements), map<string, int64> (0-4 entries).
+std::shared_ptr<arrow::RecordBatch> MakeNestedBatch(int64_t rows, uint64_t seed);
+/// 200 columns cycling int64, int32, double, ~12-byte string, bool.
+std::shared_ptr<arrow::RecordBatch> MakeWideBatch(int64_t rows, uint64_t seed);
+
+}  // namespace arrow_zerobus::bench

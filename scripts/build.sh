@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sets everything up (scripts/setup.sh), configures the CMake build when needed and builds it.
+#
+# Environment:
+#   BUILD_DIR         build directory, relative to the repository root or absolute (default: build)
+#   CMAKE_BUILD_TYPE  build type used when configuring (default: RelWithDebInfo)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+BUILD_DIR="${BUILD_DIR:-build}"
+BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}"
+PYTHON="$REPO/.venv/bin/python"
+
+"$REPO/scripts/setup.sh"
+
+cache="$BUILD_DIR/CMakeCache.txt"
+configure=0
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  configure=1
+elif [ "$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$cache" 2>/dev/null)" != "$PYTHON" ]; then
+  configure=1
+fi
+
+if [ "$configure" -eq 1 ]; then
+  # A cache made by another generator cannot be reused with Ninja; it is generated, so drop it.
+  if [ -f "$cache" ] && ! grep -qxF "CMAKE_GENERATOR:INTERNAL=Ninja" "$cache"; then
+    echo "build: $cache was not made for Ninja, removing it"
+    rm -rf "$cache" "$BUILD_DIR/CMakeFiles"
+  fi
+  echo "build: configuring $BUILD_DIR ($BUILD_TYPE)"
+  cmake -S . -B "$BUILD_DIR" -G Ninja \
+    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+    -DPython3_EXECUTABLE:FILEPATH="$PYTHON"
+fi
+
+echo "build: building $BUILD_DIR"
+cmake --build "$BUILD_DIR" --parallel "$(nproc)"
