@@ -38,15 +38,18 @@ struct FieldPlan {
   std::vector<FieldPlan> children;
 };
 
+/// protobuf's DescriptorPool refuses message declarations nested deeper than 32 levels (the
+/// record counts as one; a map entry may add one more).
+constexpr int kMaxNestingDepth = 30;
+
 struct PlanOptions {
   /// Name of the record message (a proto identifier); the wrapper derives it from the table.
   std::string message_name = "ArrowRecord";
   /// Zerobus accepts at most 2000 fields in a record message.
   int max_top_level_fields = 2000;
-  /// Deepest nesting of messages below the record (structs, map entries). protobuf's
-  /// DescriptorPool refuses message declarations nested deeper than 32 (the record included),
-  /// so 30 leaves room for a map entry.
-  int max_nesting_depth = 30;
+  /// Deepest nesting of messages below the record (structs, map entries), at most
+  /// kMaxNestingDepth.
+  int max_nesting_depth = kMaxNestingDepth;
   /// A descriptor to use instead of generating one; columns are matched to fields by name.
   std::optional<google::protobuf::DescriptorProto> descriptor;
 };

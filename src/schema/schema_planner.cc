@@ -267,10 +267,15 @@ std::string SchemaCacheKey(const arrow::Schema& schema) {
 
 Result<std::shared_ptr<const SchemaPlan>> PlanSchema(const arrow::Schema& schema,
                                                      const PlanOptions& options) {
-  if (options.max_top_level_fields < 1 || options.max_nesting_depth < 0) {
-    return ConfigurationError(
-        "plan options: max_top_level_fields must be >= 1 and "
-        "max_nesting_depth >= 0");
+  if (options.max_top_level_fields < 1) {
+    return ConfigurationError("plan option max_top_level_fields must be at least 1, not " +
+                              std::to_string(options.max_top_level_fields));
+  }
+  if (options.max_nesting_depth < 0 || options.max_nesting_depth > kMaxNestingDepth) {
+    return ConfigurationError("plan option max_nesting_depth must be between 0 and " +
+                              std::to_string(kMaxNestingDepth) +
+                              " (protobuf refuses messages declared deeper), not " +
+                              std::to_string(options.max_nesting_depth));
   }
   if (!options.descriptor.has_value()) {
     ARROW_ZEROBUS_RETURN_NOT_OK(CheckColumnName(options.message_name, options.message_name)
