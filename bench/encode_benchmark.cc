@@ -22,32 +22,43 @@ int64_t BenchRows() {
 }
 
 struct Dataset {
-  std::string name;
   std::shared_ptr<arrow::RecordBatch> batch;
   std::shared_ptr<const schema::SchemaPlan> plan;
   int64_t encoded_bytes = 0;
 };
 
-std::shared_ptr<Dataset> MakeDataset(const std::string& name,
-                                     std::shared_ptr<arrow::RecordBatch> batch) {
-  auto d = std::make_shared<Dataset>();
-  d->name = name;
-  d->batch = std::move(batch);
-  auto plan = schema::PlanSchema(*d->batch->schema());
-  if (!plan.ok()) {
-    std::fprintf(stderr, "planning %s failed: %s\n", name.c_str(),
-                 plan.status().ToString().c_str());
-    std::exit(1);
+/// Builds a data set on first use, so a filtered run generates only what it measures.
+class LazyDataset {
+ public:
+  LazyDataset(std::string name, std::function<std::shared_ptr<arrow::RecordBatch>()> make)
+      : name_(std::move(name)), make_(std::move(make)) {}
+
+  const std::string& name() const { return name_; }
+
+  const Dataset& Get() {
+    if (dataset_.batch != nullptr) return dataset_;
+    dataset_.batch = make_();
+    auto plan = schema::PlanSchema(*dataset_.batch->schema());
+    if (!plan.ok()) {
+      std::fprintf(stderr, "planning %s failed: %s\n", name_.c_str(),
+                   plan.status().ToString().c_str());
+      std::exit(1);
+    }
+    dataset_.plan = *plan;
+    auto encoded = encode::EncodeBatch(*dataset_.plan, *dataset_.batch);
+    if (!encoded.ok() || encoded->failed_count() != 0) {
+      std::fprintf(stderr, "encoding %s failed\n", name_.c_str());
+      std::exit(1);
+    }
+    dataset_.encoded_bytes = encoded->encoded_bytes();
+    return dataset_;
   }
-  d->plan = *plan;
-  auto encoded = encode::EncodeBatch(*d->plan, *d->batch);
-  if (!encoded.ok() || encoded->failed_count() != 0) {
-    std::fprintf(stderr, "encoding %s failed\n", name.c_str());
-    std::exit(1);
-  }
-  d->encoded_bytes = encoded->encoded_bytes();
-  return d;
-}
+
+ private:
+  std::string name_;
+  std::function<std::shared_ptr<arrow::RecordBatch>()> make_;
+  Dataset dataset_;
+};
 
 void Report(benchmark::State& state, const Dataset& d) {
   state.SetItemsProcessed(state.iterations() * d.batch->num_rows());
@@ -96,26 +107,28 @@ void MemcpyFloor(benchmark::State& state, const Dataset& d) {
 
 void RegisterAll() {
   const int64_t rows = BenchRows();
-  const std::vector<std::shared_ptr<Dataset>> datasets = {
-      MakeDataset("flat", MakeFlatBatch(rows, 42)),
-      MakeDataset("nested", MakeNestedBatch(rows, 43)),
-      MakeDataset("wide", MakeWideBatch(rows / 10 > 0 ? rows / 10 : 1, 44)),
+  const int64_t wide_rows = rows / 10 > 0 ? rows / 10 : 1;
+  const std::vector<std::shared_ptr<LazyDataset>> datasets = {
+      std::make_shared<LazyDataset>("flat", [rows] { return MakeFlatBatch(rows, 42); }),
+      std::make_shared<LazyDataset>("nested", [rows] { return MakeNestedBatch(rows, 43); }),
+      std::make_shared<LazyDataset>("wide", [wide_rows] { return MakeWideBatch(wide_rows, 44); }),
   };
   for (const auto& d : datasets) {
-    benchmark::RegisterBenchmark(("encode/" + d->name + "/ours").c_str(),
-                                 [d](benchmark::State& s) { Ours(s, *d, true); })
+    const std::string prefix = "encode/" + d->name() + "/";
+    benchmark::RegisterBenchmark((prefix + "ours").c_str(),
+                                 [d](benchmark::State& s) { Ours(s, d->Get(), true); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("encode/" + d->name + "/ours_no_validate").c_str(),
-                                 [d](benchmark::State& s) { Ours(s, *d, false); })
+    benchmark::RegisterBenchmark((prefix + "ours_no_validate").c_str(),
+                                 [d](benchmark::State& s) { Ours(s, d->Get(), false); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("encode/" + d->name + "/reflection").c_str(),
-                                 [d](benchmark::State& s) { Reflection(s, *d); })
+    benchmark::RegisterBenchmark((prefix + "reflection").c_str(),
+                                 [d](benchmark::State& s) { Reflection(s, d->Get()); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("encode/" + d->name + "/memcpy_floor").c_str(),
-                                 [d](benchmark::State& s) { MemcpyFloor(s, *d); })
+    benchmark::RegisterBenchmark((prefix + "memcpy_floor").c_str(),
+                                 [d](benchmark::State& s) { MemcpyFloor(s, d->Get()); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }

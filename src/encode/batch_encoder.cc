@@ -12,6 +12,9 @@
 namespace arrow_zerobus::encode {
 namespace {
 
+/// Rows per measure block: their sizes stay in cache while every column adds to them.
+constexpr int64_t kMeasureBlockRows = 2048;
+
 /// Output bytes per write block: a block's records stay in cache while each column is written
 /// into them, and each column's input is still read in runs (wide rows need >= 16-row blocks).
 constexpr int64_t kWriteBlockBytes = 32 * 1024;
@@ -23,6 +26,25 @@ std::string NamesMissingFrom(const arrow::Schema& from, const arrow::Schema& nam
     out += (out.empty() ? "'" : ", '") + field->name() + "'";
   }
   return out;
+}
+
+/// Per-row working memory kept per thread between batches: allocating it afresh for every batch
+/// of a million rows costs page faults on 16 MB each time.
+struct ScratchVectors {
+  std::vector<uint64_t> sizes;
+  std::vector<uint8_t*> cursors;
+
+  /// Keeps at most what a 4-million-row batch needs.
+  void ReleaseIfHuge() {
+    constexpr size_t kKeepRows = 4 << 20;
+    if (sizes.capacity() > kKeepRows) std::vector<uint64_t>().swap(sizes);
+    if (cursors.capacity() > kKeepRows) std::vector<uint8_t*>().swap(cursors);
+  }
+};
+
+ScratchVectors& ThreadScratch() {
+  thread_local ScratchVectors scratch;
+  return scratch;
 }
 
 Status CheckSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
@@ -79,8 +101,13 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
 
   // Pass 1: sizes and row errors.
   internal::RowErrorCollector errors(n);
-  std::vector<uint64_t> sizes(n, 0);
-  tree->root().Measure(sizes.data(), &errors);
+  ScratchVectors& scratch = ThreadScratch();
+  std::vector<uint64_t>& sizes = scratch.sizes;
+  sizes.assign(n, 0);
+  tree->root().Prepare(/*nested=*/false);
+  for (int64_t begin = 0; begin < n; begin += kMeasureBlockRows) {
+    tree->root().Measure(begin, std::min(n, begin + kMeasureBlockRows), sizes.data(), &errors);
+  }
   for (int64_t i = 0; i < n; ++i) {
     if (!errors.failed(i) && sizes[i] > static_cast<uint64_t>(options.max_record_bytes)) {
       const uint64_t size = sizes[i];
@@ -112,7 +139,8 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
 
   // Pass 2: bytes, a block of rows at a time; failed rows get no cursor and are never written.
   uint8_t* base = out.arena->mutable_data();
-  std::vector<uint8_t*> cursors(n);
+  std::vector<uint8_t*>& cursors = scratch.cursors;
+  cursors.resize(n);
   for (int64_t i = 0; i < n; ++i) cursors[i] = errors.failed(i) ? nullptr : base + out.offsets[i];
   const int64_t mean_row_bytes = n == 0 ? 1 : std::max<int64_t>(1, out.offsets[n] / n);
   const int64_t block_rows = std::clamp<int64_t>(kWriteBlockBytes / mean_row_bytes, 16, 1024);
@@ -127,6 +155,7 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
     }
   }
 
+  scratch.ReleaseIfHuge();
   out.row_failed = std::move(errors.failed_rows());
   out.errors = std::move(errors.errors());
   std::sort(out.errors.begin(), out.errors.end(),

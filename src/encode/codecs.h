@@ -28,7 +28,7 @@ class Validity {
                                                                      : data.buffers[0]->data()),
         offset_(data.offset) {}
   bool MayHaveNulls() const { return bits_ != nullptr; }
-  bool IsNull(int64_t j) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE bool IsNull(int64_t j) const {
     return bits_ != nullptr && !((bits_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1);
   }
 
@@ -47,7 +47,7 @@ class BoolCodec : public Validity {
   uint64_t Size(int64_t, Fail&&) const {
     return 1;
   }
-  uint8_t* Write(int64_t j, uint8_t* p) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
     *p = (values_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1;
     return p + 1;
   }
@@ -87,7 +87,7 @@ class IntCodec : public Validity {
   }
 
   template <typename Fail>
-  uint64_t Size(int64_t j, Fail&& fail) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint64_t Size(int64_t j, Fail&& fail) const {
     const uint64_t v = Value(j, fail);
     switch (kEncoding) {
       case IntEncoding::kVarint:
@@ -102,7 +102,7 @@ class IntCodec : public Validity {
     return 0;
   }
 
-  uint8_t* Write(int64_t j, uint8_t* p) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
     const uint64_t v = Value(j, [](RowErrorKind, auto&&) {});
     switch (kEncoding) {
       case IntEncoding::kVarint:
@@ -120,7 +120,7 @@ class IntCodec : public Validity {
  private:
   /// The value as 64 bits (two's complement); 0 after reporting a failure.
   template <typename Fail>
-  uint64_t Value(int64_t j, Fail&& fail) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint64_t Value(int64_t j, Fail&& fail) const {
     const SrcT raw = values_[j];
     if (!check_range_) {
       if constexpr (std::is_signed_v<SrcT>) {
@@ -181,7 +181,7 @@ class FloatCodec : public Validity {
   uint64_t Size(int64_t, Fail&&) const {
     return sizeof(DstT);
   }
-  uint8_t* Write(int64_t j, uint8_t* p) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
     DstT v;
     if constexpr (std::is_same_v<SrcT, uint16_t>) {
       v = static_cast<DstT>(arrow::util::Float16::FromBits(values_[j]).ToFloat());
@@ -273,7 +273,7 @@ class BinaryCodec : public Validity {
   }
 
   template <typename Fail>
-  uint64_t Size(int64_t j, Fail&& fail) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint64_t Size(int64_t j, Fail&& fail) const {
     const std::string_view v = layout_.Get(j);
     if constexpr (kCheckUtf8) {
       if (!all_ascii_ && !arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(v.data()),
@@ -287,7 +287,7 @@ class BinaryCodec : public Validity {
     return VarintSize(v.size()) + v.size();
   }
 
-  uint8_t* Write(int64_t j, uint8_t* p) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
     const std::string_view v = layout_.Get(j);
     p = WriteVarint(v.size(), p);
     CopySmall(p, v.data(), v.size());
@@ -321,7 +321,7 @@ class DecimalCodec : public Validity {
     const size_t n = Format(j, text);
     return VarintSize(n) + n;
   }
-  uint8_t* Write(int64_t j, uint8_t* p) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
     char text[kMaxText];
     const size_t n = Format(j, text);
     p = WriteVarint(n, p);
@@ -407,11 +407,10 @@ class MessageCodec : public Validity {
 
   MessageNode& node() { return *node_; }
 
-  void MeasureNested(std::vector<uint8_t> present, RowErrorCollector* errors) {
-    node_->set_present(std::move(present));
-    node_->sizes().assign(node_->length(), 0);
-    node_->cursors().assign(node_->length(), nullptr);
-    node_->Measure(node_->sizes().data(), errors);
+  void PrepareNested() { node_->Prepare(/*nested=*/true); }
+  uint8_t* nested_present() { return node_->mutable_present(); }
+  void MeasureNested(int64_t begin, int64_t end, RowErrorCollector* errors) {
+    node_->Measure(begin, end, node_->sizes().data(), errors);
   }
 
   template <typename Fail>
@@ -420,7 +419,7 @@ class MessageCodec : public Validity {
     return VarintSize(n) + n;
   }
 
-  uint8_t* Write(int64_t j, uint8_t* p) const {
+  ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
     const uint64_t n = node_->sizes()[j];
     p = WriteVarint(n, p);
     node_->cursors()[j] = p;

@@ -2,8 +2,9 @@
 // struct column, of a list of structs, of a map's entries) and one FieldEncoder per proto field.
 //
 // Encoding is columnar and runs in two passes over the tree:
-//   Measure: every field adds its encoded size to the size of each element of its message and
-//            reports row errors; nested nodes keep their element sizes for the write pass.
+//   Measure: for a block of rows at a time, every field adds its encoded size to the size of
+//            each element of its message and reports row errors; nested nodes keep their
+//            element sizes for the write pass.
 //   Write:   for a block of rows at a time, every field writes its bytes at the cursor of each
 //            element and advances it. An element whose cursor is null is not written (absent,
 //            or its row failed), so nothing is ever written for failed rows.
@@ -62,7 +63,8 @@ class MessageNode {
 
   /// Measure pass: 1 where the element is encoded; nullptr means every element (top level).
   const uint8_t* present() const { return present_.empty() ? nullptr : present_.data(); }
-  void set_present(std::vector<uint8_t> present) { present_ = std::move(present); }
+  /// Where a parent field marks which elements of this nested node are encoded.
+  uint8_t* mutable_present() { return present_.data(); }
 
   /// The batch row an element belongs to, for error reports.
   int64_t RowOf(int64_t element) const {
@@ -77,8 +79,10 @@ class MessageNode {
 
   void AddField(std::unique_ptr<FieldEncoder> field);
 
-  /// Adds every field's bytes to sizes[0, length).
-  void Measure(uint64_t* sizes, RowErrorCollector* errors);
+  /// Sizes per-batch state. A nested node gets zeroed sizes, null cursors and "absent" marks.
+  void Prepare(bool nested);
+  /// Adds every field's bytes to sizes[i] for elements i in [begin, end).
+  void Measure(int64_t begin, int64_t end, uint64_t* sizes, RowErrorCollector* errors);
   /// Writes every field of elements [begin, end) at cursors[i] (null: skip), advancing them.
   void Write(int64_t begin, int64_t end, uint8_t** cursors);
 
@@ -99,7 +103,11 @@ class MessageNode {
 class FieldEncoder {
  public:
   virtual ~FieldEncoder() = default;
-  virtual void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) = 0;
+  /// Sizes per-batch state for all elements of the owning message.
+  virtual void Prepare(const MessageNode& owner) {}
+  /// Adds this field's bytes to sizes[i] for each present element i in [begin, end).
+  virtual void Measure(const MessageNode& owner, int64_t begin, int64_t end, uint64_t* sizes,
+                       RowErrorCollector* errors) = 0;
   virtual void Write(int64_t begin, int64_t end, uint8_t** cursors) = 0;
 };
 
@@ -107,8 +115,18 @@ inline void MessageNode::AddField(std::unique_ptr<FieldEncoder> field) {
   fields_.push_back(std::move(field));
 }
 
-inline void MessageNode::Measure(uint64_t* sizes, RowErrorCollector* errors) {
-  for (auto& field : fields_) field->Measure(*this, sizes, errors);
+inline void MessageNode::Prepare(bool nested) {
+  if (nested) {
+    sizes_.assign(length_, 0);
+    cursors_.assign(length_, nullptr);
+    present_.assign(length_, 0);
+  }
+  for (auto& field : fields_) field->Prepare(*this);
+}
+
+inline void MessageNode::Measure(int64_t begin, int64_t end, uint64_t* sizes,
+                                 RowErrorCollector* errors) {
+  for (auto& field : fields_) field->Measure(*this, begin, end, sizes, errors);
 }
 
 inline void MessageNode::Write(int64_t begin, int64_t end, uint8_t** cursors) {
@@ -136,7 +154,8 @@ enum class NullPolicy : uint8_t {
 //   template <class Fail> uint64_t Size(int64_t j, Fail&& fail);  // fail(kind, describe)
 //   uint8_t* Write(int64_t j, uint8_t* p);
 //   static constexpr bool kNested;  // message codecs also have:
-//   void MeasureNested(std::vector<uint8_t> present, RowErrorCollector*);
+//   void PrepareNested();  uint8_t* nested_present();
+//   void MeasureNested(int64_t begin, int64_t end, RowErrorCollector*);
 //   void WriteNested(int64_t begin, int64_t end);
 
 /// An optional or required field: at most one value per element of the owning message.
@@ -149,24 +168,28 @@ class SingularField final : public FieldEncoder {
         nulls_(nulls),
         path_(std::move(path)) {}
 
-  void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
-    const int64_t n = owner.length();
+  void Prepare(const MessageNode& owner) override {
+    if constexpr (Codec::kNested) codec_.PrepareNested();
+  }
+
+  void Measure(const MessageNode& owner, int64_t begin, int64_t end, uint64_t* sizes,
+               RowErrorCollector* errors) override {
     const uint8_t* present = owner.present();
     if constexpr (Codec::kNested) {
-      std::vector<uint8_t> nested_present(n);
-      for (int64_t i = 0; i < n; ++i) {
+      uint8_t* nested_present = codec_.nested_present();
+      for (int64_t i = begin; i < end; ++i) {
         nested_present[i] = (present == nullptr || present[i]) && !codec_.IsNull(i);
       }
-      codec_.MeasureNested(std::move(nested_present), errors);
+      codec_.MeasureNested(begin, end, errors);
     }
     const uint32_t tag_size = tag_.size();
     if (present == nullptr && !codec_.MayHaveNulls()) {
-      for (int64_t i = 0; i < n; ++i) {
+      for (int64_t i = begin; i < end; ++i) {
         sizes[i] += tag_size + codec_.Size(i, Failure(owner, i, errors));
       }
       return;
     }
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       if (present != nullptr && !present[i]) continue;
       if (codec_.IsNull(i)) {
         if (nulls_ != NullPolicy::kOmit) ReportNull(owner, i, errors);
@@ -242,20 +265,26 @@ class RepeatedField final : public FieldEncoder {
         tag_(number, Codec::kWireType),
         path_(std::move(path)) {}
 
-  void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
-    const int64_t n = owner.length();
+  void Prepare(const MessageNode& owner) override {
+    if constexpr (Codec::kNested) codec_.PrepareNested();
+  }
+
+  void Measure(const MessageNode& owner, int64_t begin, int64_t end, uint64_t* sizes,
+               RowErrorCollector* errors) override {
     const uint8_t* present = owner.present();
     const int64_t* off = list_.offsets;
     if constexpr (Codec::kNested) {
-      std::vector<uint8_t> nested_present(off[n], 0);
-      for (int64_t i = 0; i < n; ++i) {
-        if ((present != nullptr && !present[i]) || list_.IsNull(i)) continue;
-        for (int64_t j = off[i]; j < off[i + 1]; ++j) nested_present[j] = !codec_.IsNull(j);
+      uint8_t* nested_present = codec_.nested_present();
+      for (int64_t i = begin; i < end; ++i) {
+        const bool encoded = (present == nullptr || present[i]) && !list_.IsNull(i);
+        for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+          nested_present[j] = encoded && !codec_.IsNull(j);
+        }
       }
-      codec_.MeasureNested(std::move(nested_present), errors);
+      codec_.MeasureNested(off[begin], off[end], errors);
     }
     const uint32_t tag_size = tag_.size();
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       if (present != nullptr && !present[i]) continue;
       if (list_.IsNull(i)) {
         if (list_.required) {
@@ -323,12 +352,13 @@ class PackedRepeatedField final : public FieldEncoder {
         tag_(number, WireType::kLengthDelimited),
         path_(std::move(path)) {}
 
-  void Measure(const MessageNode& owner, uint64_t* sizes, RowErrorCollector* errors) override {
-    const int64_t n = owner.length();
+  void Prepare(const MessageNode& owner) override { payload_.assign(owner.length(), 0); }
+
+  void Measure(const MessageNode& owner, int64_t begin, int64_t end, uint64_t* sizes,
+               RowErrorCollector* errors) override {
     const uint8_t* present = owner.present();
     const int64_t* off = list_.offsets;
-    payload_.assign(n, 0);
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       if (present != nullptr && !present[i]) continue;
       if (list_.IsNull(i)) {
         if (list_.required) {

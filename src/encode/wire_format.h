@@ -4,12 +4,15 @@
 #include <cstdint>
 #include <cstring>
 
+// The write loops call these once per value; they must inline whatever their size.
+#define ARROW_ZEROBUS_ALWAYS_INLINE inline __attribute__((always_inline))
+
 namespace arrow_zerobus::encode {
 
 enum class WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
 /// Bytes of the varint encoding of `v` (1..10), without a loop.
-inline uint32_t VarintSize(uint64_t v) {
+ARROW_ZEROBUS_ALWAYS_INLINE uint32_t VarintSize(uint64_t v) {
   // floor(log2(v|1)) * 9 + 73 over 64 gives ceil((bits) / 7) for 1..64 significant bits.
   const uint32_t log2 = 63u ^ static_cast<uint32_t>(__builtin_clzll(v | 1));
   return (log2 * 9 + 73) / 64;
@@ -18,7 +21,7 @@ inline uint32_t VarintSize(uint64_t v) {
 /// Copies exactly `n` bytes from `src` to `dst` with at most two (overlapping) stores for
 /// n <= 16: short strings and varints are most of what records hold, and a call to memcpy for
 /// each costs more than the copy. Never writes outside [dst, dst + n).
-inline void CopySmall(uint8_t* dst, const void* src_ptr, size_t n) {
+ARROW_ZEROBUS_ALWAYS_INLINE void CopySmall(uint8_t* dst, const void* src_ptr, size_t n) {
   const auto* src = static_cast<const uint8_t*>(src_ptr);
   if (n >= 8) {
     if (n > 16) {
@@ -43,7 +46,7 @@ inline void CopySmall(uint8_t* dst, const void* src_ptr, size_t n) {
   }
 }
 
-inline uint8_t* WriteVarint(uint64_t v, uint8_t* p) {
+ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* WriteVarint(uint64_t v, uint8_t* p) {
   if (v < 0x80) {
     *p = static_cast<uint8_t>(v);
     return p + 1;
