@@ -14,6 +14,36 @@
 namespace arrow_zerobus::encode::internal {
 namespace {
 
+/// `type` (a nested type) with new child fields; other types are returned as they are.
+std::shared_ptr<arrow::DataType> WithChildFields(
+    const arrow::DataType& type, const std::vector<std::shared_ptr<arrow::Field>>& fields) {
+  switch (type.id()) {
+    case arrow::Type::STRUCT:
+      return arrow::struct_(fields);
+    case arrow::Type::LIST:
+      return arrow::list(fields[0]);
+    case arrow::Type::LARGE_LIST:
+      return arrow::large_list(fields[0]);
+    case arrow::Type::LIST_VIEW:
+      return arrow::list_view(fields[0]);
+    case arrow::Type::LARGE_LIST_VIEW:
+      return arrow::large_list_view(fields[0]);
+    case arrow::Type::FIXED_SIZE_LIST:
+      return arrow::fixed_size_list(fields[0],
+                                    static_cast<const arrow::FixedSizeListType&>(type).list_size());
+    case arrow::Type::MAP: {
+      const auto& entries = fields[0]->type();
+      return std::make_shared<arrow::MapType>(
+          entries->field(0), entries->field(1),
+          static_cast<const arrow::MapType&>(type).keys_sorted());
+    }
+    case arrow::Type::RUN_END_ENCODED:
+      return arrow::run_end_encoded(fields[0]->type(), fields[1]->type());
+    default:
+      return type.GetSharedPtr();  // unions and others are refused when the schema is planned
+  }
+}
+
 /// The type with every string type replaced by the binary type of the same layout.
 std::shared_ptr<arrow::DataType> StringsAsBinary(const std::shared_ptr<arrow::DataType>& type) {
   switch (type->id()) {
@@ -36,31 +66,7 @@ std::shared_ptr<arrow::DataType> StringsAsBinary(const std::shared_ptr<arrow::Da
   if (type->num_fields() == 0) return type;
   std::vector<std::shared_ptr<arrow::Field>> fields;
   for (const auto& f : type->fields()) fields.push_back(f->WithType(StringsAsBinary(f->type())));
-  switch (type->id()) {
-    case arrow::Type::STRUCT:
-      return arrow::struct_(fields);
-    case arrow::Type::LIST:
-      return arrow::list(fields[0]);
-    case arrow::Type::LARGE_LIST:
-      return arrow::large_list(fields[0]);
-    case arrow::Type::LIST_VIEW:
-      return arrow::list_view(fields[0]);
-    case arrow::Type::LARGE_LIST_VIEW:
-      return arrow::large_list_view(fields[0]);
-    case arrow::Type::FIXED_SIZE_LIST:
-      return arrow::fixed_size_list(
-          fields[0], static_cast<const arrow::FixedSizeListType&>(*type).list_size());
-    case arrow::Type::MAP: {
-      const auto& entries = fields[0]->type();
-      return std::make_shared<arrow::MapType>(
-          entries->field(0), entries->field(1),
-          static_cast<const arrow::MapType&>(*type).keys_sorted());
-    }
-    case arrow::Type::RUN_END_ENCODED:
-      return arrow::run_end_encoded(fields[0]->type(), fields[1]->type());
-    default:
-      return type;  // unions and others are refused when the schema is planned
-  }
+  return WithChildFields(*type, fields);
 }
 
 std::shared_ptr<arrow::ArrayData> WithStringsAsBinary(const arrow::ArrayData& data) {
@@ -78,28 +84,6 @@ void EnsureComputeInitialized() {
 
 Status FromArrow(const arrow::Status& status, const std::string& column, const char* action) {
   return ConversionError("column '" + column + "': " + action + " failed: " + status.ToString());
-}
-
-/// `type` (struct, list, large_list, fixed_size_list or map) with new child fields.
-std::shared_ptr<arrow::DataType> WithChildFields(
-    const arrow::DataType& type, const std::vector<std::shared_ptr<arrow::Field>>& fields) {
-  switch (type.id()) {
-    case arrow::Type::STRUCT:
-      return arrow::struct_(fields);
-    case arrow::Type::LIST:
-      return arrow::list(fields[0]);
-    case arrow::Type::LARGE_LIST:
-      return arrow::large_list(fields[0]);
-    case arrow::Type::FIXED_SIZE_LIST:
-      return arrow::fixed_size_list(fields[0],
-                                    static_cast<const arrow::FixedSizeListType&>(type).list_size());
-    default: {  // MAP
-      const auto& entries = fields[0]->type();
-      return std::make_shared<arrow::MapType>(
-          entries->field(0), entries->field(1),
-          static_cast<const arrow::MapType&>(type).keys_sorted());
-    }
-  }
 }
 
 /// Values Arrow can gather with Take: view arrays are cast to their large counterparts.

@@ -17,6 +17,7 @@
 #include "encode/batch_encoder.h"
 #include "testing/arrow_builders.h"
 #include "testing/proto_oracle.h"
+#include "testing/test_extension_type.h"
 
 namespace arrow_zerobus::encode {
 namespace {
@@ -35,22 +36,11 @@ using TypePtr = std::shared_ptr<arrow::DataType>;
 // ---------------------------------------------------------------------------------------------
 // Test data builders
 
-/// A minimal extension type over any storage type.
-class LabelType : public arrow::ExtensionType {
+/// The shared test extension type under its own name.
+class LabelType : public testing::TestExtensionType {
  public:
-  explicit LabelType(TypePtr storage) : arrow::ExtensionType(std::move(storage)) {}
-  std::string extension_name() const override { return "arrow_zerobus.test.label"; }
-  bool ExtensionEquals(const arrow::ExtensionType& other) const override {
-    return other.extension_name() == extension_name() &&
-           other.storage_type()->Equals(*storage_type());
-  }
-  ArrayPtr MakeArray(std::shared_ptr<arrow::ArrayData> data) const override {
-    return std::make_shared<arrow::ExtensionArray>(std::move(data));
-  }
-  arrow::Result<TypePtr> Deserialize(TypePtr storage, const std::string&) const override {
-    return std::make_shared<LabelType>(std::move(storage));
-  }
-  std::string Serialize() const override { return ""; }
+  explicit LabelType(std::shared_ptr<arrow::DataType> storage)
+      : TestExtensionType(std::move(storage), "arrow_zerobus.test.label") {}
 };
 
 ArrayPtr Extension(const TypePtr& storage_type, std::string_view storage_json) {

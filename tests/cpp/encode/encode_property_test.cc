@@ -23,6 +23,7 @@
 
 #include "encode/batch_encoder.h"
 #include "testing/proto_oracle.h"
+#include "testing/test_extension_type.h"
 
 namespace arrow_zerobus::encode {
 namespace {
@@ -43,22 +44,11 @@ uint64_t BaseSeed() {
   return kDefaultSeed;
 }
 
-/// A minimal extension type over any storage type.
-class TagType : public arrow::ExtensionType {
+/// The shared test extension type under its own name.
+class TagType : public testing::TestExtensionType {
  public:
-  explicit TagType(TypePtr storage) : arrow::ExtensionType(std::move(storage)) {}
-  std::string extension_name() const override { return "arrow_zerobus.test.tag"; }
-  bool ExtensionEquals(const arrow::ExtensionType& other) const override {
-    return other.extension_name() == extension_name() &&
-           other.storage_type()->Equals(*storage_type());
-  }
-  ArrayPtr MakeArray(std::shared_ptr<arrow::ArrayData> data) const override {
-    return std::make_shared<arrow::ExtensionArray>(std::move(data));
-  }
-  arrow::Result<TypePtr> Deserialize(TypePtr storage, const std::string&) const override {
-    return std::make_shared<TagType>(std::move(storage));
-  }
-  std::string Serialize() const override { return ""; }
+  explicit TagType(std::shared_ptr<arrow::DataType> storage)
+      : TestExtensionType(std::move(storage), "arrow_zerobus.test.tag") {}
 };
 
 template <typename T>

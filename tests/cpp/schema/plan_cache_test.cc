@@ -1,6 +1,7 @@
 // SchemaPlanCache: reuse per schema, metadata ignored, LRU eviction, failures not cached,
 // concurrent use.
 #include "schema/plan_cache.h"
+#include "testing/test_extension_type.h"
 
 #include <atomic>
 #include <memory>
@@ -19,25 +20,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-/// A minimal extension type over any storage type (Arrow gives extension types no fingerprint).
-class TinyExtensionType : public arrow::ExtensionType {
- public:
-  explicit TinyExtensionType(std::shared_ptr<arrow::DataType> storage)
-      : arrow::ExtensionType(std::move(storage)) {}
-  std::string extension_name() const override { return "arrow_zerobus.test.tiny"; }
-  bool ExtensionEquals(const arrow::ExtensionType& other) const override {
-    return other.extension_name() == extension_name() &&
-           other.storage_type()->Equals(*storage_type());
-  }
-  std::shared_ptr<arrow::Array> MakeArray(std::shared_ptr<arrow::ArrayData> data) const override {
-    return std::make_shared<arrow::ExtensionArray>(data);
-  }
-  arrow::Result<std::shared_ptr<arrow::DataType>> Deserialize(
-      std::shared_ptr<arrow::DataType> storage, const std::string&) const override {
-    return std::make_shared<TinyExtensionType>(std::move(storage));
-  }
-  std::string Serialize() const override { return ""; }
-};
+using TinyExtensionType = testing::TestExtensionType;
 
 std::shared_ptr<arrow::Schema> SchemaOf(const std::string& column,
                                         std::shared_ptr<arrow::DataType> type = arrow::int64()) {

@@ -14,6 +14,7 @@
 
 #include "schema/schema_plan.h"
 #include "testing/arrow_builders.h"
+#include "testing/test_extension_type.h"
 
 namespace arrow_zerobus::schema {
 namespace {
@@ -24,24 +25,7 @@ using google::protobuf::FieldDescriptor;
 using FDP = google::protobuf::FieldDescriptorProto;
 using ::testing::HasSubstr;
 
-class TinyExtensionType : public arrow::ExtensionType {
- public:
-  explicit TinyExtensionType(std::shared_ptr<arrow::DataType> storage)
-      : arrow::ExtensionType(std::move(storage)) {}
-  std::string extension_name() const override { return "arrow_zerobus.test.tiny"; }
-  bool ExtensionEquals(const arrow::ExtensionType& other) const override {
-    return other.extension_name() == extension_name() &&
-           other.storage_type()->Equals(*storage_type());
-  }
-  std::shared_ptr<arrow::Array> MakeArray(std::shared_ptr<arrow::ArrayData> data) const override {
-    return std::make_shared<arrow::ExtensionArray>(data);
-  }
-  arrow::Result<std::shared_ptr<arrow::DataType>> Deserialize(
-      std::shared_ptr<arrow::DataType> storage, const std::string&) const override {
-    return std::make_shared<TinyExtensionType>(std::move(storage));
-  }
-  std::string Serialize() const override { return ""; }
-};
+using TinyExtensionType = testing::TestExtensionType;
 
 std::shared_ptr<arrow::Schema> Schema(std::vector<std::shared_ptr<arrow::Field>> fields) {
   return arrow::schema(std::move(fields));

@@ -1,6 +1,7 @@
 // The type table: Arrow type -> proto type, compatibility with supplied descriptors, resolution of
 // encoded types and the decoding predicate.
 #include "schema/type_table.h"
+#include "testing/test_extension_type.h"
 
 #include <map>
 #include <memory>
@@ -19,25 +20,7 @@ namespace {
 using FDP = google::protobuf::FieldDescriptorProto;
 using ::testing::HasSubstr;
 
-/// A minimal extension type over any storage type.
-class TinyExtensionType : public arrow::ExtensionType {
- public:
-  explicit TinyExtensionType(std::shared_ptr<arrow::DataType> storage)
-      : arrow::ExtensionType(std::move(storage)) {}
-  std::string extension_name() const override { return "arrow_zerobus.test.tiny"; }
-  bool ExtensionEquals(const arrow::ExtensionType& other) const override {
-    return other.extension_name() == extension_name() &&
-           other.storage_type()->Equals(*storage_type());
-  }
-  std::shared_ptr<arrow::Array> MakeArray(std::shared_ptr<arrow::ArrayData> data) const override {
-    return std::make_shared<arrow::ExtensionArray>(data);
-  }
-  arrow::Result<std::shared_ptr<arrow::DataType>> Deserialize(
-      std::shared_ptr<arrow::DataType> storage, const std::string&) const override {
-    return std::make_shared<TinyExtensionType>(std::move(storage));
-  }
-  std::string Serialize() const override { return ""; }
-};
+using TinyExtensionType = testing::TestExtensionType;
 
 std::shared_ptr<arrow::DataType> Tiny(std::shared_ptr<arrow::DataType> storage) {
   return std::make_shared<TinyExtensionType>(std::move(storage));
