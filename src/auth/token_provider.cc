@@ -29,4 +29,29 @@ void CachingTokenProvider::Invalidate() {
   inner_->Invalidate();
 }
 
+OAuthTokenProvider::OAuthTokenProvider(Options options, HttpTransport transport, WallClock clock)
+    : options_(std::move(options)),
+      transport_(std::move(transport)),
+      clock_(clock ? std::move(clock)
+                   : WallClock([] { return std::chrono::system_clock::now(); })) {}
+
+Result<AccessToken> OAuthTokenProvider::GetToken() {
+  const HttpRequest request =
+      BuildTokenRequest(options_.workspace_url, options_.workspace_id, options_.table,
+                        options_.client_id, options_.client_secret);
+  auto response = transport_(request);
+  if (!response.ok()) {
+    return Status(
+        StatusCode::kUnavailable, ErrorKind::kAuthentication,
+        "cannot reach the token endpoint " + request.url + ": " + response.status().message(),
+        true);
+  }
+  auto token = ParseTokenResponse(response->status, response->body, clock_());
+  if (!token.ok()) {
+    return token.status().WithContext("token for table " + options_.table.full() + " from " +
+                                      request.url);
+  }
+  return token;
+}
+
 }  // namespace arrow_zerobus::auth

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "arrow_zerobus/status.h"
 #include "auth/oauth_request.h"
@@ -40,6 +41,35 @@ class CachingTokenProvider final : public TokenProvider {
   WallClock clock_;
   std::mutex mutex_;
   std::optional<AccessToken> cached_;
+};
+
+/// What an HTTP exchange returned: the status and body, or a transport error (connect, timeout).
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+/// Sends one request; transport failures are errors, HTTP error statuses are responses.
+using HttpTransport = std::function<Result<HttpResponse>(const HttpRequest&)>;
+
+/// OAuth machine-to-machine tokens for one table, fetched from the workspace's token endpoint.
+class OAuthTokenProvider final : public TokenProvider {
+ public:
+  struct Options {
+    std::string workspace_url;  ///< e.g. https://dbc-a1b2.cloud.databricks.com
+    std::string workspace_id;   ///< from the Zerobus endpoint's host
+    TableName table;
+    std::string client_id;
+    std::string client_secret;
+  };
+  OAuthTokenProvider(Options options, HttpTransport transport, WallClock clock = nullptr);
+
+  /// Transport failures are retryable AuthenticationErrors naming the token URL.
+  Result<AccessToken> GetToken() override;
+
+ private:
+  Options options_;
+  HttpTransport transport_;
+  WallClock clock_;
 };
 
 }  // namespace arrow_zerobus::auth

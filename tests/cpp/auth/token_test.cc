@@ -13,6 +13,7 @@ namespace arrow_zerobus::auth {
 namespace {
 
 using std::chrono::seconds;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -199,6 +200,59 @@ TEST_F(CachingTokenProviderTest, InvalidateForcesANewToken) {
   provider->Invalidate();
   EXPECT_EQ(counting->invalidations, 1);
   EXPECT_EQ(provider->GetToken()->value, "token-2");
+}
+
+OAuthTokenProvider::Options OrdersOptions() {
+  return {"https://dbc-1.cloud.databricks.com", "1234", TableName{"main", "sales", "orders"},
+          "my-app", "hunter2"};
+}
+
+TEST(OAuthTokenProviderTest, SendsTheTokenRequestAndReadsTheToken) {
+  std::vector<HttpRequest> sent;
+  OAuthTokenProvider provider(
+      OrdersOptions(),
+      [&sent](const HttpRequest& request) -> Result<HttpResponse> {
+        sent.push_back(request);
+        return HttpResponse{200, R"({"access_token":"tok","expires_in":3600})"};
+      },
+      [] { return kNow; });
+  auto token = provider.GetToken();
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->value, "tok");
+  EXPECT_EQ(token->expires_at, kNow + seconds(3600));
+  ASSERT_EQ(sent.size(), 1u);
+  const HttpRequest expected =
+      BuildTokenRequest("https://dbc-1.cloud.databricks.com", "1234",
+                        TableName{"main", "sales", "orders"}, "my-app", "hunter2");
+  EXPECT_EQ(sent[0].url, expected.url);
+  EXPECT_EQ(sent[0].body, expected.body);
+  EXPECT_EQ(sent[0].headers, expected.headers);
+}
+
+TEST(OAuthTokenProviderTest, RefusalsNameTableAndUrlButNotTheSecret) {
+  OAuthTokenProvider provider(
+      OrdersOptions(),
+      [](const HttpRequest&) -> Result<HttpResponse> {
+        return HttpResponse{401, R"({"error":"invalid_client"})"};
+      },
+      [] { return kNow; });
+  auto token = provider.GetToken();
+  ASSERT_FALSE(token.ok());
+  EXPECT_FALSE(token.status().retryable());
+  EXPECT_THAT(token.status().message(),
+              AllOf(HasSubstr("main.sales.orders"), HasSubstr("/oidc/v1/token"),
+                    HasSubstr("invalid_client"), Not(HasSubstr("hunter2"))));
+}
+
+TEST(OAuthTokenProviderTest, TransportFailuresAreRetryable) {
+  OAuthTokenProvider provider(OrdersOptions(), [](const HttpRequest&) -> Result<HttpResponse> {
+    return Status(StatusCode::kUnavailable, ErrorKind::kConnection, "connection refused");
+  });
+  auto token = provider.GetToken();
+  ASSERT_FALSE(token.ok());
+  EXPECT_TRUE(token.status().retryable());
+  EXPECT_EQ(token.status().kind(), ErrorKind::kAuthentication);
+  EXPECT_THAT(token.status().message(), HasSubstr("connection refused"));
 }
 
 }  // namespace
