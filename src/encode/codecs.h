@@ -17,44 +17,27 @@
 
 #include "encode/field_encoder.h"
 #include "encode/wire_format.h"
+#include "schema/type_table.h"
 
 namespace arrow_zerobus::encode::internal {
-
-/// The validity bitmap of an array; no bitmap (or no nulls) means every value is valid.
-class Validity {
- public:
-  explicit Validity(const arrow::ArrayData& data)
-      : bits_(data.GetNullCount() == 0 || data.buffers[0] == nullptr ? nullptr
-                                                                     : data.buffers[0]->data()),
-        offset_(data.offset) {}
-  bool MayHaveNulls() const { return bits_ != nullptr; }
-  ARROW_ZEROBUS_ALWAYS_INLINE bool IsNull(int64_t j) const {
-    return bits_ != nullptr && !((bits_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1);
-  }
-
- private:
-  const uint8_t* bits_;
-  int64_t offset_;
-};
 
 class BoolCodec : public Validity {
  public:
   static constexpr WireType kWireType = WireType::kVarint;
   static constexpr bool kNested = false;
   explicit BoolCodec(const arrow::ArrayData& data)
-      : Validity(data), values_(data.GetValues<uint8_t>(1, 0)), offset_(data.offset) {}
+      : Validity(data), values_(data.GetValues<uint8_t>(1, 0)) {}
   template <typename Fail>
   uint64_t Size(int64_t, Fail&&) const {
     return 1;
   }
   ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* Write(int64_t j, uint8_t* p) const {
-    *p = (values_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1;
+    *p = (values_[(offset() + j) >> 3] >> ((offset() + j) & 7)) & 1;
     return p + 1;
   }
 
  private:
   const uint8_t* values_;
-  int64_t offset_;
 };
 
 enum class IntEncoding : uint8_t { kVarint, kZigZag, kFixed32, kFixed64 };
@@ -306,9 +289,8 @@ class DecimalCodec : public Validity {
  public:
   static constexpr WireType kWireType = WireType::kLengthDelimited;
   static constexpr bool kNested = false;
-  /// Longest text: 77 digits, sign, point, "0." and up to kMaxScale leading zeros.
-  static constexpr int kMaxScale = 100;
-  static constexpr int kMaxText = 80 + kMaxScale + 4;
+  /// Longest text: 77 digits, sign, point, "0." and up to kMaxDecimalScale leading zeros.
+  static constexpr int kMaxText = 80 + schema::kMaxDecimalScale + 4;
 
   DecimalCodec(const arrow::Array& array, int32_t scale)
       : Validity(*array.data()),

@@ -217,12 +217,7 @@ Result<std::unique_ptr<FieldEncoder>> EncoderTree::MakeField(
 
   std::shared_ptr<arrow::Array> values;
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(const int64_t* offsets, ListOffsets(*array, &values));
-  const arrow::ArrayData& list_data = *array->data();
-  const ListShape shape{offsets,
-                        list_data.GetNullCount() == 0 || list_data.buffers[0] == nullptr
-                            ? nullptr
-                            : list_data.buffers[0]->data(),
-                        list_data.offset, plan.required};
+  const ListShape shape{offsets, Validity(*array->data()), plan.required};
 
   if (plan.shape == FieldShape::kMap) {
     // Entries are a struct<key, value>; each becomes one map-entry message.

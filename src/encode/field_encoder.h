@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <arrow/array/data.h>
+
 #include "encode/row_error.h"
 #include "encode/wire_format.h"
 
@@ -48,6 +50,24 @@ class RowErrorCollector {
 };
 
 class FieldEncoder;
+
+/// The validity bitmap of an array; no bitmap (or no nulls) means every value is valid.
+class Validity {
+ public:
+  explicit Validity(const arrow::ArrayData& data)
+      : bits_(data.GetNullCount() == 0 || data.buffers[0] == nullptr ? nullptr
+                                                                     : data.buffers[0]->data()),
+        offset_(data.offset) {}
+  bool MayHaveNulls() const { return bits_ != nullptr; }
+  ARROW_ZEROBUS_ALWAYS_INLINE bool IsNull(int64_t j) const {
+    return bits_ != nullptr && !((bits_[(offset_ + j) >> 3] >> ((offset_ + j) & 7)) & 1);
+  }
+  int64_t offset() const { return offset_; }
+
+ private:
+  const uint8_t* bits_;
+  int64_t offset_;
+};
 
 /// The elements of one message index space and the fields encoded for each.
 class MessageNode {
@@ -245,15 +265,48 @@ class SingularField final : public FieldEncoder {
 /// Checks shared by repeated fields: a null list in a non-nullable column, null elements.
 struct ListShape {
   const int64_t* offsets;  // owner length + 1, rebased so offsets[0] == 0
-  const uint8_t* validity;
-  int64_t validity_offset;
+  Validity validity;       // of the lists themselves
   bool required;
 
-  bool IsNull(int64_t i) const {
-    return validity != nullptr &&
-           !((validity[(validity_offset + i) >> 3] >> ((validity_offset + i) & 7)) & 1);
-  }
+  bool IsNull(int64_t i) const { return validity.IsNull(i); }
 };
+
+/// Whether row `i` of a list field is encoded: present in its message and not a null list (a null
+/// list in a non-nullable column is reported).
+inline bool ListRowEncoded(const ListShape& list, const MessageNode& owner, int64_t i,
+                           const std::string& path, RowErrorCollector* errors) {
+  const uint8_t* present = owner.present();
+  if (present != nullptr && !present[i]) return false;
+  if (!list.IsNull(i)) return true;
+  if (list.required) {
+    errors->Add(owner.RowOf(i), path, RowErrorKind::kNullValue,
+                [] { return std::string("null list in a non-nullable column"); });
+  }
+  return false;
+}
+
+/// The bytes of row `i`'s elements, each counted with `per_element` extra bytes (its tag when
+/// unpacked); null elements and bad values are reported.
+template <typename Codec>
+uint64_t MeasureListElements(const Codec& codec, const ListShape& list, int64_t i,
+                             uint32_t per_element, const MessageNode& owner,
+                             const std::string& path, RowErrorCollector* errors) {
+  const int64_t* off = list.offsets;
+  uint64_t total = 0;
+  for (int64_t j = off[i]; j < off[i + 1]; ++j) {
+    if (codec.MayHaveNulls() && codec.IsNull(j)) {
+      errors->Add(owner.RowOf(i), path, RowErrorKind::kNullElement, [j, off, i] {
+        return "null list element at position " + std::to_string(j - off[i]) +
+               "; protobuf repeated fields cannot hold null";
+      });
+      continue;
+    }
+    total += per_element + codec.Size(j, [&](RowErrorKind kind, auto&& describe) {
+      errors->Add(owner.RowOf(i), path, kind, describe);
+    });
+  }
+  return total;
+}
 
 /// A repeated field written one tag per element (strings, bytes, messages; or unpacked numbers).
 template <typename Codec>
@@ -283,30 +336,9 @@ class RepeatedField final : public FieldEncoder {
       }
       codec_.MeasureNested(off[begin], off[end], errors);
     }
-    const uint32_t tag_size = tag_.size();
     for (int64_t i = begin; i < end; ++i) {
-      if (present != nullptr && !present[i]) continue;
-      if (list_.IsNull(i)) {
-        if (list_.required) {
-          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
-                      [] { return std::string("null list in a non-nullable column"); });
-        }
-        continue;
-      }
-      uint64_t total = 0;
-      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
-        if (codec_.MayHaveNulls() && codec_.IsNull(j)) {
-          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, [j, &off, i] {
-            return "null list element at position " + std::to_string(j - off[i]) +
-                   "; protobuf repeated fields cannot hold null";
-          });
-          continue;
-        }
-        total += tag_size + codec_.Size(j, [&](RowErrorKind kind, auto&& describe) {
-          errors->Add(owner.RowOf(i), path_, kind, describe);
-        });
-      }
-      sizes[i] += total;
+      if (!ListRowEncoded(list_, owner, i, path_, errors)) continue;
+      sizes[i] += MeasureListElements(codec_, list_, i, tag_.size(), owner, path_, errors);
     }
   }
 
@@ -356,31 +388,11 @@ class PackedRepeatedField final : public FieldEncoder {
 
   void Measure(const MessageNode& owner, int64_t begin, int64_t end, uint64_t* sizes,
                RowErrorCollector* errors) override {
-    const uint8_t* present = owner.present();
     const int64_t* off = list_.offsets;
     for (int64_t i = begin; i < end; ++i) {
-      if (present != nullptr && !present[i]) continue;
-      if (list_.IsNull(i)) {
-        if (list_.required) {
-          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
-                      [] { return std::string("null list in a non-nullable column"); });
-        }
-        continue;
-      }
+      if (!ListRowEncoded(list_, owner, i, path_, errors)) continue;
       if (off[i] == off[i + 1]) continue;  // an empty packed field is left out
-      uint64_t payload = 0;
-      for (int64_t j = off[i]; j < off[i + 1]; ++j) {
-        if (codec_.MayHaveNulls() && codec_.IsNull(j)) {
-          errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, [j, &off, i] {
-            return "null list element at position " + std::to_string(j - off[i]) +
-                   "; protobuf repeated fields cannot hold null";
-          });
-          continue;
-        }
-        payload += codec_.Size(j, [&](RowErrorKind kind, auto&& describe) {
-          errors->Add(owner.RowOf(i), path_, kind, describe);
-        });
-      }
+      const uint64_t payload = MeasureListElements(codec_, list_, i, 0, owner, path_, errors);
       payload_[i] = payload;
       sizes[i] += tag_.size() + VarintSize(payload) + payload;
     }

@@ -174,12 +174,8 @@ Status MatchSuppliedDescriptor(const PlanOptions& options, SchemaPlan* plan) {
   if (plan->descriptor.name().empty()) {
     return ConfigurationError("the supplied descriptor has no message name");
   }
-  const int64_t columns = plan->schema->num_fields();
-  if (columns > options.max_top_level_fields) {
-    return ConfigurationError(
-        "the schema has " + std::to_string(columns) + " fields; Zerobus accepts at most " +
-        std::to_string(options.max_top_level_fields) + " fields in one message");
-  }
+  ARROW_ZEROBUS_RETURN_NOT_OK(
+      CheckFieldCount("", plan->schema->num_fields(), options.max_top_level_fields));
   ARROW_ZEROBUS_RETURN_NOT_OK(
       BuildDescriptorPool(InferPackage(plan->descriptor, plan->descriptor.name()), plan)
           .WithContext("supplied descriptor"));

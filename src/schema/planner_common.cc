@@ -63,4 +63,11 @@ Status NestingTooDeep(const std::string& path, int depth, int limit) {
                             " levels deep; the limit is " + std::to_string(limit));
 }
 
+Status CheckFieldCount(const std::string& path, int64_t count, int64_t limit) {
+  if (count <= limit) return Status::OK();
+  const std::string where = path.empty() ? "the schema has " : "struct '" + path + "' has ";
+  return ConfigurationError(where + std::to_string(count) + " fields; Zerobus accepts at most " +
+                            std::to_string(limit) + " fields in one message");
+}
+
 }  // namespace arrow_zerobus::schema::internal

@@ -25,6 +25,9 @@ Status BuildDescriptorPool(const std::string& package, SchemaPlan* plan);
 
 Status NestingTooDeep(const std::string& path, int depth, int limit);
 
+/// Zerobus' limit on the fields of one message; `path` is empty for the record itself.
+Status CheckFieldCount(const std::string& path, int64_t count, int64_t limit);
+
 /// Generates plan->fields and plan->descriptor from plan->schema.
 Status GenerateDescriptor(const PlanOptions& options, SchemaPlan* plan);
 

@@ -49,13 +49,8 @@ class Generator {
   Status PlanMessage(const std::vector<std::shared_ptr<arrow::Field>>& fields,
                      const std::string& path_prefix, const std::string& full_name, int depth,
                      int64_t max_fields, DescriptorProto* message, std::vector<FieldPlan>* out) {
-    if (static_cast<int64_t>(fields.size()) > max_fields) {
-      const std::string where =
-          path_prefix.empty() ? "the schema has " : "struct '" + path_prefix + "' has ";
-      return ConfigurationError(where + std::to_string(fields.size()) +
-                                " fields; Zerobus accepts at most " + std::to_string(max_fields) +
-                                " fields in one message");
-    }
+    ARROW_ZEROBUS_RETURN_NOT_OK(
+        CheckFieldCount(path_prefix, static_cast<int64_t>(fields.size()), max_fields));
     MessageScope scope(fields);
     // Map entry names are fixed by protobuf, so they are claimed before any struct gets a name.
     for (const auto& field : fields) {

@@ -25,8 +25,6 @@ bool IsIntegerProtoType(ProtoType t) {
   }
 }
 
-constexpr int32_t kMaxDecimalScale = 100;
-
 Status Unsupported(const std::string& path, const arrow::DataType& type, const char* why) {
   return ConfigurationError("column '" + path + "' has Arrow type " + type.ToString() +
                             ", which cannot be sent to Zerobus: " + why);

@@ -15,6 +15,9 @@ namespace arrow_zerobus::schema {
 
 using ProtoType = google::protobuf::FieldDescriptorProto::Type;
 
+/// Decimal scales beyond this are refused when planning (their text would be mostly zeros).
+constexpr int32_t kMaxDecimalScale = 100;
+
 /// How an Arrow value becomes the number or bytes of its proto field.
 enum class ValueConversion : uint8_t {
   kNone,            ///< the value as it is (ints widened, floats, bool, bytes)
