@@ -1,4 +1,5 @@
-// `zerobus-arrow demo`: plans a sample file's schema, encodes it and shows records decoded back.
+// `zerobus-arrow demo`: plans a sample file's schema, encodes it, shows records decoded back, then
+// streams them to an in-process Zerobus emulator and shows what landed.
 #pragma once
 
 #include <ostream>

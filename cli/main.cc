@@ -11,7 +11,8 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: zerobus-arrow <command> [args]\n"
     "commands:\n"
-    "  demo <orders.jsonl>   plan the file's schema, encode it, print records decoded back\n"
+    "  demo <orders.jsonl>   plan the file's schema, encode it, stream it to an in-process\n"
+    "                        Zerobus emulator and print what landed\n"
     "  version               print the version\n";
 
 int ExitCode(const arrow_zerobus::Status& status) {

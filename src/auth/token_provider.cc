@@ -41,10 +41,14 @@ Result<AccessToken> OAuthTokenProvider::GetToken() {
                         options_.client_id, options_.client_secret);
   auto response = transport_(request);
   if (!response.ok()) {
-    return Status(
-        StatusCode::kUnavailable, ErrorKind::kAuthentication,
-        "cannot reach the token endpoint " + request.url + ": " + response.status().message(),
-        true);
+    // The transport classified the failure (timeouts and refused connections are retryable, a
+    // malformed URL is not); keep its code and verdict.
+    const Status& failure = response.status();
+    return Status(failure.code(),
+                  failure.kind() == ErrorKind::kConfiguration ? ErrorKind::kConfiguration
+                                                              : ErrorKind::kAuthentication,
+                  "cannot reach the token endpoint " + request.url + ": " + failure.message(),
+                  failure.retryable());
   }
   auto token = ParseTokenResponse(response->status, response->body, clock_());
   if (!token.ok()) {

@@ -2,26 +2,10 @@
 
 #include <arrow/type_traits.h>
 
+#include "schema/descriptor_errors.h"
 #include "schema/planner_internal.h"
 
 namespace arrow_zerobus::schema::internal {
-namespace {
-
-class CollectingErrors : public google::protobuf::DescriptorPool::ErrorCollector {
- public:
-  void AddError(const std::string& /*filename*/, const std::string& element_name,
-                const google::protobuf::Message* /*descriptor*/, ErrorLocation /*location*/,
-                const std::string& message) override {
-    if (!text_.empty()) text_ += "; ";
-    text_ += element_name + ": " + message;
-  }
-  const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-};
-
-}  // namespace
 
 bool IsListLike(arrow::Type::type id) {
   return id == arrow::Type::LIST || id == arrow::Type::LARGE_LIST ||
@@ -46,7 +30,7 @@ Status BuildDescriptorPool(const std::string& package, SchemaPlan* plan) {
   *plan->file.add_message_type() = plan->descriptor;
 
   auto pool = std::make_shared<google::protobuf::DescriptorPool>();
-  CollectingErrors errors;
+  DescriptorErrors errors;
   const google::protobuf::FileDescriptor* file =
       pool->BuildFileCollectingErrors(plan->file, &errors);
   if (file == nullptr) {

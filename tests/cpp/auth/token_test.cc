@@ -244,9 +244,21 @@ TEST(OAuthTokenProviderTest, RefusalsNameTableAndUrlButNotTheSecret) {
                     HasSubstr("invalid_client"), Not(HasSubstr("hunter2"))));
 }
 
+TEST(OAuthTokenProviderTest, TransportFailuresKeepTheTransportsVerdict) {
+  OAuthTokenProvider provider(OrdersOptions(), [](const HttpRequest&) -> Result<HttpResponse> {
+    return ConfigurationError("URL 'htp://x' has an unsupported scheme");
+  });
+  auto token = provider.GetToken();
+  ASSERT_FALSE(token.ok());
+  EXPECT_FALSE(token.status().retryable());
+  EXPECT_EQ(token.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(token.status().message(), HasSubstr("unsupported scheme"));
+}
+
 TEST(OAuthTokenProviderTest, TransportFailuresAreRetryable) {
   OAuthTokenProvider provider(OrdersOptions(), [](const HttpRequest&) -> Result<HttpResponse> {
-    return Status(StatusCode::kUnavailable, ErrorKind::kConnection, "connection refused");
+    return Status(StatusCode::kUnavailable, ErrorKind::kAuthentication, "connection refused",
+                  /*retryable=*/true);
   });
   auto token = provider.GetToken();
   ASSERT_FALSE(token.ok());

@@ -1,0 +1,307 @@
+// Transport benchmark: our IngestStream against a Zerobus emulator in light mode, one stream.
+//  * throughput for records of 20 B, 220 B, 750 B and 10 KiB (MB/s and records/s), each request
+//    built from the records with one copy, as the wrapper does;
+//  * the same bytes pushed by a bare gRPC stream on the same server (StreamConnection with
+//    prebuilt request bodies, no window or ack bookkeeping): the ceiling gRPC allows;
+//  * latency of sending one batch and waiting for all its acks (p50/p95/p99) for 1 KB, 100 KB,
+//    1 MB and 10 MB batches of 1,000-byte records.
+// Not a test: it prints numbers. scripts/bench_transport.sh runs it beside the official SDK.
+//
+//   transport_benchmark [--endpoint URL --workspace-url URL] [--sizes 20,220,750,10240]
+//                       [--megabytes N] [--repeats N]
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.pb.h>
+
+#include "auth/headers_provider.h"
+#include "auth/oauth_request.h"
+#include "emulator.h"
+#include "encode/wire_format.h"
+#include "zerobus/endpoint.h"
+#include "zerobus/ingest_stream.h"
+#include "zerobus/stream_messages.h"
+#include "zerobus_service.pb.h"
+
+namespace {
+
+using namespace arrow_zerobus;  // NOLINT(build/namespaces): a program, not a library
+using Clock = std::chrono::steady_clock;
+
+struct Settings {
+  std::string endpoint;
+  std::string workspace_url;
+  std::vector<int64_t> sizes = {20, 220, 750, 10240};
+  int64_t megabytes = 200;
+  int repeats = 30;
+};
+
+// message Payload { optional bytes data = 1; }
+std::string PayloadDescriptor() {
+  google::protobuf::DescriptorProto message;
+  message.set_name("Payload");
+  auto* data = message.add_field();
+  data->set_name("data");
+  data->set_number(1);
+  data->set_type(google::protobuf::FieldDescriptorProto::TYPE_BYTES);
+  data->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  return message.SerializeAsString();
+}
+
+// A Payload record of exactly `size` bytes.
+std::string PayloadRecord(int64_t size) {
+  for (int64_t data = size; data >= 0; --data) {
+    const int64_t total = 1 + encode::VarintSize(static_cast<uint64_t>(data)) + data;
+    if (total != size) continue;
+    uint8_t head[11];
+    head[0] = 0x0a;
+    uint8_t* end = encode::WriteVarint(static_cast<uint64_t>(data), head + 1);
+    return std::string(reinterpret_cast<char*>(head), end - head) + std::string(data, 'x');
+  }
+  std::abort();
+}
+
+std::shared_ptr<auth::HeadersProvider> OAuthHeaders(const Settings& settings,
+                                                    const std::string& table) {
+  auth::OAuthTokenProvider::Options oauth;
+  oauth.workspace_url = settings.workspace_url;
+  oauth.workspace_id = zerobus::ParseZerobusEndpoint(settings.endpoint)->workspace_id;
+  oauth.table = *auth::ParseTableName(table);
+  oauth.client_id = emulator::kDefaultClientId;
+  oauth.client_secret = emulator::kDefaultClientSecret;
+  return auth::MakeOAuthHeadersProvider(oauth);
+}
+
+std::unique_ptr<zerobus::IngestStream> OpenStream(const Settings& settings,
+                                                  const std::string& table) {
+  zerobus::StreamConfig config;
+  config.endpoint = settings.endpoint;
+  config.table = table;
+  config.descriptor_proto = PayloadDescriptor();
+  config.headers = OAuthHeaders(settings, table);
+  auto stream = zerobus::IngestStream::Open(config);
+  if (!stream.ok()) {
+    std::cerr << "transport_benchmark: " << stream.status() << "\n";
+    std::exit(1);
+  }
+  return std::move(stream).value();
+}
+
+int64_t RecordsPerRequest(int64_t size) {
+  const int64_t wire = static_cast<int64_t>(zerobus::BatchRecordWireSize(size));
+  return std::max<int64_t>(
+      1, (zerobus::kDefaultMaxRequestBytes - zerobus::kRequestFramingBytes) / wire);
+}
+
+struct Throughput {
+  double seconds;
+  int64_t records;
+};
+
+Throughput RunOurs(const Settings& settings, int64_t size) {
+  auto stream = OpenStream(settings, "bench.default.ours_" + std::to_string(size));
+  const std::string record = PayloadRecord(size);
+  const int64_t total = std::max<int64_t>(1, settings.megabytes * 1000000 / size);
+  const int64_t per_request = RecordsPerRequest(size);
+  std::vector<std::string_view> views(static_cast<size_t>(per_request), record);
+  const auto start = Clock::now();
+  for (int64_t sent = 0; sent < total;) {
+    const int64_t n = std::min(per_request, total - sent);
+    views.resize(static_cast<size_t>(n));
+    if (!stream->Send(zerobus::PrepareRequest(views)).ok()) std::abort();
+    sent += n;
+  }
+  Status flushed = stream->Flush();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!flushed.ok() || !stream->Close().ok()) {
+    std::cerr << "transport_benchmark: " << flushed << "\n";
+    std::exit(1);
+  }
+  return {seconds, total};
+}
+
+// The bare stream: one connection, bodies built once, sent as fast as gRPC takes them.
+class BareListener : public zerobus::ConnectionListener {
+ public:
+  void OnCreated(uint64_t, const std::string&) override { Set(&created_); }
+  void OnAck(uint64_t, int64_t offset) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    acked_ = offset;
+    changed_.notify_all();
+  }
+  void OnCloseSignal(uint64_t, std::chrono::milliseconds) override {}
+  void OnEnded(uint64_t, Status status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    end_status_ = status;
+    changed_.notify_all();
+  }
+  void WaitCreated() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return created_ || ended_; });
+    if (!created_) {
+      std::cerr << "transport_benchmark: bare stream: " << end_status_ << "\n";
+      std::exit(1);
+    }
+  }
+  void WaitAcked(int64_t offset) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return acked_ >= offset || ended_; });
+  }
+  void WaitEnded() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return ended_; });
+  }
+
+ private:
+  void Set(bool* flag) {
+    std::lock_guard<std::mutex> lock(mu_);
+    *flag = true;
+    changed_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool created_ = false;
+  bool ended_ = false;
+  int64_t acked_ = -1;
+  Status end_status_;
+};
+
+Throughput RunBare(const Settings& settings, int64_t size) {
+  const std::string table = "bench.default.bare_" + std::to_string(size);
+  auto endpoint = zerobus::ParseZerobusEndpoint(settings.endpoint);
+  auto channel = zerobus::CreateZerobusChannel(*endpoint, {});
+  auto headers = OAuthHeaders(settings, table)->GetHeaders();
+  databricks::zerobus::EphemeralStreamRequest create;
+  create.mutable_create_stream()->set_table_name(table);
+  create.mutable_create_stream()->set_descriptor_proto(PayloadDescriptor());
+  create.mutable_create_stream()->set_record_type(databricks::zerobus::PROTO);
+
+  const std::string record = PayloadRecord(size);
+  const int64_t total = std::max<int64_t>(1, settings.megabytes * 1000000 / size);
+  const int64_t per_request = RecordsPerRequest(size);
+  std::vector<std::string_view> views(static_cast<size_t>(per_request), record);
+  const zerobus::PreparedRequest full = zerobus::PrepareRequest(views);
+
+  BareListener listener;
+  auto connection = zerobus::StreamConnection::Start(*channel, *headers, create.SerializeAsString(),
+                                                     table, 1, &listener);
+  listener.WaitCreated();
+  const auto start = Clock::now();
+  int64_t offset = 0;
+  for (int64_t sent = 0; sent < total; ++offset) {
+    const int64_t n = std::min(per_request, total - sent);
+    grpc::Slice body = full.body;
+    if (n != per_request) {
+      views.resize(static_cast<size_t>(n));
+      body = zerobus::PrepareRequest(views).body;
+    }
+    grpc::Slice parts[2] = {grpc::Slice(zerobus::IngestBatchRequestPrefix(offset, body.size())),
+                            body};
+    connection->Send(grpc::ByteBuffer(parts, 2));
+    sent += n;
+  }
+  listener.WaitAcked(offset - 1);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  connection->HalfClose();
+  connection->Cancel();
+  listener.WaitEnded();
+  return {seconds, total};
+}
+
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  const size_t index = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
+  return values[index];
+}
+
+void RunLatency(const Settings& settings) {
+  auto stream = OpenStream(settings, "bench.default.latency");
+  const std::string record = PayloadRecord(1000);
+  std::printf("\n| batch | records | requests | p50 ms | p95 ms | p99 ms | runs |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  for (int64_t batch_bytes : {1000LL, 100000LL, 1000000LL, 10000000LL}) {
+    const int64_t records = batch_bytes / 1000;
+    const int64_t per_request = RecordsPerRequest(1000);
+    std::vector<double> millis;
+    int64_t requests = 0;
+    for (int run = 0; run < settings.repeats; ++run) {
+      const auto start = Clock::now();
+      int64_t last = -1;
+      requests = 0;
+      for (int64_t sent = 0; sent < records;) {
+        const int64_t n = std::min(per_request, records - sent);
+        std::vector<std::string_view> views(static_cast<size_t>(n), record);
+        last = *stream->Send(zerobus::PrepareRequest(views));
+        sent += n;
+        ++requests;
+      }
+      if (!stream->WaitForOffset(last).ok()) std::abort();
+      millis.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+    std::printf("| %s | %lld | %lld | %.2f | %.2f | %.2f | %d |\n",
+                batch_bytes >= 1000000 ? (std::to_string(batch_bytes / 1000000) + " MB").c_str()
+                                       : (std::to_string(batch_bytes / 1000) + " KB").c_str(),
+                static_cast<long long>(records), static_cast<long long>(requests),
+                Percentile(millis, 0.50), Percentile(millis, 0.95), Percentile(millis, 0.99),
+                settings.repeats);
+    std::fflush(stdout);
+  }
+  (void)stream->Close();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--endpoint")
+      settings.endpoint = value;
+    else if (flag == "--workspace-url")
+      settings.workspace_url = value;
+    else if (flag == "--megabytes")
+      settings.megabytes = std::atoll(value.c_str());
+    else if (flag == "--repeats")
+      settings.repeats = std::atoi(value.c_str());
+    else if (flag == "--sizes") {
+      settings.sizes.clear();
+      std::stringstream list(value);
+      for (std::string item; std::getline(list, item, ',');) {
+        settings.sizes.push_back(std::atoll(item.c_str()));
+      }
+    } else {
+      std::cerr << "transport_benchmark: unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  std::unique_ptr<emulator::Emulator> local;
+  if (settings.endpoint.empty()) {
+    emulator::EmulatorOptions options;
+    options.light = true;
+    local = std::move(emulator::Emulator::Start(options)).value();
+    settings.endpoint = local->endpoint();
+    settings.workspace_url = local->workspace_url();
+  }
+  std::printf("| record | client | MB/s | records/s | seconds |\n|---|---|---|---|---|\n");
+  for (int64_t size : settings.sizes) {
+    for (const char* client : {"arrow-zerobus", "bare gRPC stream"}) {
+      const bool ours = client[0] == 'a';
+      const Throughput t = ours ? RunOurs(settings, size) : RunBare(settings, size);
+      std::printf("| %lld B | %s | %.1f | %.0f | %.3f |\n", static_cast<long long>(size), client,
+                  t.records * size / t.seconds / 1e6, t.records / t.seconds, t.seconds);
+      std::fflush(stdout);
+    }
+  }
+  RunLatency(settings);
+  return 0;
+}

@@ -1,0 +1,41 @@
+// Settings of the local Zerobus emulator.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace arrow_zerobus::emulator {
+
+/// The credentials the emulator accepts unless told otherwise.
+inline constexpr char kDefaultClientId[] = "emulator-client";
+inline constexpr char kDefaultClientSecret[] = "emulator-secret";
+
+struct EmulatorOptions {
+  std::string host = "127.0.0.1";
+  int grpc_port = 0;  ///< 0: the OS picks
+  int http_port = 0;  ///< OAuth endpoint; 0: the OS picks
+  /// When set, every stream's decoded rows land in <data_dir>/<table>/<stream id>.jsonl.
+  std::filesystem::path data_dir;
+  /// Light validation: offsets, record type and sizes are checked but records are not decoded
+  /// (and so land in no file). For throughput benchmarks.
+  bool light = false;
+  /// Keep the bytes of every landed record in memory, per table (tests read them back).
+  bool keep_records = false;
+  /// Check the bearer token of every stream against the tokens the OAuth endpoint issued.
+  bool require_auth = true;
+  /// client_id -> client_secret accepted by the OAuth endpoint.
+  std::map<std::string, std::string> clients = {{kDefaultClientId, kDefaultClientSecret}};
+  std::chrono::seconds token_lifetime{3600};
+  /// When false, only declared tables exist; streams to others end NOT_FOUND.
+  bool accept_undeclared_tables = true;
+  /// The service's limits: one request, one record.
+  int64_t max_request_bytes = 10 * 1024 * 1024;
+  int64_t max_record_bytes = 4194285;
+  /// When set, OAuth requests must name this workspace in `resource`.
+  std::string workspace_id;
+};
+
+}  // namespace arrow_zerobus::emulator

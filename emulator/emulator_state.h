@@ -1,0 +1,89 @@
+// What the emulator knows across streams: declared tables, fault scripts and their positions,
+// counters and landed records per table. Shared by every stream; thread-safe.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator_options.h"
+#include "fault_script.h"
+#include "scheduler.h"
+#include "table_schema.h"
+#include "token_registry.h"
+
+namespace arrow_zerobus::emulator {
+
+/// Per-table activity since the emulator started.
+struct TableCounters {
+  int64_t streams_created = 0;
+  int64_t streams_refused = 0;  ///< create_stream answered with an error
+  int64_t requests = 0;         ///< ingest requests that landed
+  int64_t records = 0;          ///< records that landed
+  int64_t bytes = 0;            ///< record bytes that landed
+  int64_t acks = 0;             ///< ack messages sent
+  int64_t connections_killed = 0;
+  int64_t close_signals = 0;
+};
+
+class EmulatorState {
+ public:
+  explicit EmulatorState(EmulatorOptions options);
+
+  const EmulatorOptions& options() const { return options_; }
+  TokenRegistry& tokens() { return *tokens_; }
+  std::shared_ptr<TokenRegistry> shared_tokens() { return tokens_; }
+  Scheduler& scheduler() { return scheduler_; }
+
+  void SetFaultScript(const std::string& table, FaultScript script);
+  void DeclareTable(const std::string& table, std::vector<TableColumn> columns);
+
+  /// The columns of a declared table; nullopt when undeclared.
+  std::optional<std::vector<TableColumn>> DeclaredColumns(const std::string& table) const;
+  bool TableExists(const std::string& table) const;
+
+  /// The next create fault of the table's script, consumed; nullopt when creates succeed.
+  std::optional<CreateFault> TakeCreateFault(const std::string& table);
+  std::chrono::milliseconds CreateDelay(const std::string& table) const;
+  std::chrono::milliseconds AckDelay(const std::string& table) const;
+  int64_t KillEveryRequests(const std::string& table) const;
+  /// The first event not yet consumed, and its index (to consume it when it fires).
+  std::optional<std::pair<size_t, StreamEvent>> PendingEvent(const std::string& table) const;
+  /// Marks event `index` as consumed; false when another stream consumed it first.
+  bool ConsumeEvent(const std::string& table, size_t index);
+
+  /// Records one landed ingest request of `records` totalling `bytes`.
+  void Land(const std::string& table, const std::vector<std::string_view>& records, int64_t bytes);
+  void Count(const std::string& table, int64_t TableCounters::*counter, int64_t n = 1);
+  TableCounters Counters(const std::string& table) const;
+  std::vector<std::string> LandedRecords(const std::string& table) const;
+  std::vector<std::string> Tables() const;
+
+  /// A new unique stream id (a random 128-bit UUID).
+  std::string NewStreamId();
+
+ private:
+  struct Table {
+    std::optional<std::vector<TableColumn>> columns;
+    std::optional<FaultScript> script;
+    size_t next_create_fault = 0;
+    size_t next_event = 0;
+    TableCounters counters;
+    std::vector<std::string> records;
+  };
+  /// The table's entry, created on first use with a copy of the "*" script if it has none.
+  Table& TableLocked(const std::string& table) const;
+
+  const EmulatorOptions options_;
+  std::shared_ptr<TokenRegistry> tokens_;
+  Scheduler scheduler_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, Table> tables_;
+  std::optional<FaultScript> default_script_;
+};
+
+}  // namespace arrow_zerobus::emulator

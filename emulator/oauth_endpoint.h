@@ -1,0 +1,54 @@
+// The emulator's OAuth token endpoint: POST /oidc/v1/token as a Databricks workspace serves it
+// for Zerobus (client credentials, the all-apis scope, the workspace's Zerobus resource and
+// Unity Catalog authorization_details with the table's zerobuswrite operation). Tokens come
+// from a TokenRegistry and are bound to the one table the request asks for.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "arrow_zerobus/status.h"
+#include "token_registry.h"
+
+namespace arrow_zerobus::emulator {
+
+struct OAuthEndpointOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  ///< 0: the OS picks a free port
+  /// client_id -> client_secret. Empty: any Basic credentials are accepted.
+  std::map<std::string, std::string> clients;
+  std::chrono::seconds token_lifetime{3600};
+  /// When non-empty, `resource` must be api://databricks/workspaces/<id>/zerobusDirectWriteApi.
+  std::string workspace_id;
+};
+
+/// Answers with JSON: 200 {access_token, token_type "Bearer", expires_in, scope}, or an OAuth
+/// error {error, error_description}: 401 invalid_client, 400 unsupported_grant_type /
+/// invalid_scope / invalid_target / invalid_request; 404 for other paths, 405 for other methods
+/// on the token path.
+class OAuthEndpoint {
+ public:
+  /// Binds and starts serving; returns once the server accepts connections.
+  static Result<std::unique_ptr<OAuthEndpoint>> Start(OAuthEndpointOptions options,
+                                                      std::shared_ptr<TokenRegistry> registry);
+  /// Stops serving and waits for the requests in progress.
+  ~OAuthEndpoint();
+  OAuthEndpoint(const OAuthEndpoint&) = delete;
+  OAuthEndpoint& operator=(const OAuthEndpoint&) = delete;
+
+  int port() const;
+  /// "http://127.0.0.1:<port>": the workspace URL clients use (token URL = url() + path).
+  std::string url() const;
+  /// HTTP requests received so far, on any path.
+  int64_t requests() const;
+
+ private:
+  struct Impl;
+  explicit OAuthEndpoint(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace arrow_zerobus::emulator

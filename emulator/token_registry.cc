@@ -1,0 +1,66 @@
+#include "token_registry.h"
+
+#include <random>
+#include <utility>
+
+namespace arrow_zerobus::emulator {
+namespace {
+
+/// "emu-" and 32 random bytes in hex.
+std::string RandomToken() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  thread_local std::random_device device;
+  std::string token = "emu-";
+  token.reserve(4 + 64);
+  for (int word = 0; word < 8; ++word) {
+    uint32_t bits = device();
+    for (int nibble = 0; nibble < 8; ++nibble) {
+      token += kHex[bits & 15];
+      bits >>= 4;
+    }
+  }
+  return token;
+}
+
+}  // namespace
+
+TokenRegistry::TokenRegistry(Clock clock)
+    : clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })) {}
+
+std::string TokenRegistry::Issue(const std::string& table, std::chrono::seconds lifetime) {
+  std::string token = RandomToken();
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto now = clock_();
+  std::erase_if(grants_, [&](const auto& entry) { return entry.second.expires_at <= now; });
+  while (grants_.count(token) != 0) token = RandomToken();
+  grants_[token] = Grant{table, now + lifetime};
+  ++issued_;
+  return token;
+}
+
+Status TokenRegistry::Check(const std::string& token, const std::string& table) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto found = grants_.find(token);
+  if (found == grants_.end() || clock_() >= found->second.expires_at) {
+    return Status(StatusCode::kUnauthenticated, ErrorKind::kAuthentication,
+                  "the bearer token presented for table " + table + " is unknown or expired");
+  }
+  if (found->second.table != table) {
+    return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
+                  "token does not grant access to table " + table + " (it was issued for " +
+                      found->second.table + ")");
+  }
+  return Status::OK();
+}
+
+void TokenRegistry::ExpireTokensFor(const std::string& table) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::erase_if(grants_, [&](const auto& entry) { return entry.second.table == table; });
+}
+
+int64_t TokenRegistry::issued_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return issued_;
+}
+
+}  // namespace arrow_zerobus::emulator

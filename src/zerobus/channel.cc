@@ -1,0 +1,58 @@
+#include "zerobus/channel.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+namespace arrow_zerobus::zerobus {
+namespace {
+
+constexpr char kSystemRoots[] = "/etc/ssl/certs/ca-certificates.crt";
+
+std::string ReadSystemRoots() {
+  std::ifstream in(kSystemRoots);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoint& endpoint,
+                                                            const ChannelOptions& options) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, UserAgent(options.application_name));
+  // A connection per stream: one HTTP/2 connection caps the throughput of all streams on it.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // The SDKs' proxy rules, not gRPC's own reading of the environment.
+  const EnvironmentLookup env = options.environment ? options.environment : ProcessEnvironment();
+  if (auto proxy = SelectProxy(endpoint.host, env)) {
+    args.SetString("grpc.http_proxy", *proxy);
+  } else {
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+  }
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (endpoint.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs =
+        options.pem_root_certs.empty() ? ReadSystemRoots() : options.pem_root_certs;
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  auto channel = grpc::CreateCustomChannel(endpoint.target(), credentials, args);
+  if (channel == nullptr) {
+    return Status(StatusCode::kUnavailable, ErrorKind::kConnection,
+                  "Could not create a gRPC channel to " + endpoint.target(), true);
+  }
+  return channel;
+}
+
+}  // namespace arrow_zerobus::zerobus

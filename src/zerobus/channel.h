@@ -1,0 +1,27 @@
+// The gRPC channel of one Zerobus stream: TLS with the system's trust store (plaintext only for
+// http:// endpoints), the proxy the environment selects, our user agent, no message size limits,
+// and its own connection (streams do not share one HTTP/2 connection).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/channel.h>
+
+#include "arrow_zerobus/status.h"
+#include "zerobus/endpoint.h"
+
+namespace arrow_zerobus::zerobus {
+
+struct ChannelOptions {
+  std::string application_name;  ///< appended to the user agent
+  /// PEM roots for TLS; empty: the system trust store (/etc/ssl/certs/ca-certificates.crt),
+  /// else gRPC's bundled roots.
+  std::string pem_root_certs;
+  EnvironmentLookup environment;  ///< for proxy variables; null: the process environment
+};
+
+Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoint& endpoint,
+                                                            const ChannelOptions& options);
+
+}  // namespace arrow_zerobus::zerobus

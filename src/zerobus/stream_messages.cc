@@ -1,0 +1,204 @@
+#include "zerobus/stream_messages.h"
+
+#include <cstring>
+
+#include "encode/wire_format.h"
+
+namespace arrow_zerobus::zerobus {
+namespace {
+
+using encode::VarintSize;
+using encode::WireType;
+using encode::WriteVarint;
+
+constexpr uint32_t Tag(int field, WireType type) {
+  return (static_cast<uint32_t>(field) << 3) | static_cast<uint32_t>(type);
+}
+
+void AppendVarint(std::string* out, uint64_t value) {
+  uint8_t buffer[10];
+  uint8_t* end = WriteVarint(value, buffer);
+  out->append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(end - buffer));
+}
+
+Status Malformed(std::string_view what) {
+  return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
+                "Malformed EphemeralStreamRequest: " + std::string(what));
+}
+
+// A cursor over protobuf wire bytes.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view bytes) : data_(bytes) {}
+
+  bool done() const { return pos_ >= data_.size(); }
+
+  bool ReadVarint(uint64_t* value) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= data_.size()) return false;
+      const auto byte = static_cast<uint8_t>(data_[pos_++]);
+      result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        *value = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool ReadLengthDelimited(std::string_view* value) {
+    uint64_t length;
+    if (!ReadVarint(&length) || length > data_.size() - pos_) return false;
+    *value = data_.substr(pos_, length);
+    pos_ += length;
+    return true;
+  }
+
+  bool Skip(uint32_t wire_type) {
+    uint64_t ignored;
+    std::string_view ignored_bytes;
+    switch (wire_type) {
+      case 0:
+        return ReadVarint(&ignored);
+      case 1:
+        return Advance(8);
+      case 2:
+        return ReadLengthDelimited(&ignored_bytes);
+      case 5:
+        return Advance(4);
+      default:
+        return false;  // groups are not used by the protocol
+    }
+  }
+
+ private:
+  bool Advance(size_t n) {
+    if (n > data_.size() - pos_) return false;
+    pos_ += n;
+    return true;
+  }
+
+  std::string_view data_;
+  size_t pos_ = 0;
+};
+
+// Reads the `records` of a {Proto,Json}RecordBatch.
+Status ParseBatchRecords(std::string_view bytes, std::vector<std::string_view>* records) {
+  WireReader reader(bytes);
+  while (!reader.done()) {
+    uint64_t tag;
+    if (!reader.ReadVarint(&tag)) return Malformed("truncated record batch");
+    if (tag == Tag(wire::kBatchRecords, WireType::kLengthDelimited)) {
+      std::string_view record;
+      if (!reader.ReadLengthDelimited(&record)) return Malformed("truncated record in batch");
+      records->push_back(record);
+    } else if (!reader.Skip(tag & 7)) {
+      return Malformed("bad field in record batch");
+    }
+  }
+  return Status::OK();
+}
+
+Status ParseIngest(std::string_view bytes, bool batch, ParsedRequest* out) {
+  WireReader reader(bytes);
+  while (!reader.done()) {
+    uint64_t tag;
+    if (!reader.ReadVarint(&tag)) return Malformed("truncated ingest request");
+    const int field = static_cast<int>(tag >> 3);
+    const uint32_t type = tag & 7;
+    if (field == wire::kIngestOffsetId && type == 0) {
+      uint64_t offset;
+      if (!reader.ReadVarint(&offset)) return Malformed("truncated offset_id");
+      out->has_offset = true;
+      out->offset_id = static_cast<int64_t>(offset);
+      continue;
+    }
+    const bool is_proto = field == (batch ? wire::kBatchProto : wire::kIngestProtoRecord);
+    const bool is_json = field == (batch ? wire::kBatchJson : wire::kIngestJsonRecord);
+    if ((is_proto || is_json) && type == 2) {
+      std::string_view value;
+      if (!reader.ReadLengthDelimited(&value)) return Malformed("truncated record payload");
+      // A oneof keeps the last member seen.
+      out->records.clear();
+      out->payload = is_proto ? ParsedRequest::Payload::kProto : ParsedRequest::Payload::kJson;
+      if (batch) {
+        ARROW_ZEROBUS_RETURN_NOT_OK(ParseBatchRecords(value, &out->records));
+      } else {
+        out->records.push_back(value);
+      }
+      continue;
+    }
+    if (!reader.Skip(type)) return Malformed("bad field in ingest request");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+size_t BatchRecordWireSize(size_t record_bytes) {
+  return 1 + VarintSize(record_bytes) + record_bytes;
+}
+
+uint8_t* WriteBatchRecord(uint8_t* out, std::string_view record) {
+  *out++ = static_cast<uint8_t>(Tag(wire::kBatchRecords, WireType::kLengthDelimited));
+  out = WriteVarint(record.size(), out);
+  std::memcpy(out, record.data(), record.size());
+  return out + record.size();
+}
+
+std::string IngestBatchRequestPrefix(int64_t offset_id, size_t body_size) {
+  const auto offset = static_cast<uint64_t>(offset_id);
+  const size_t inner_size = 1 + VarintSize(offset) + 1 + VarintSize(body_size) + body_size;
+  std::string prefix;
+  prefix.reserve(24);
+  prefix.push_back(
+      static_cast<char>(Tag(wire::kRequestIngestRecordBatch, WireType::kLengthDelimited)));
+  AppendVarint(&prefix, inner_size);
+  prefix.push_back(static_cast<char>(Tag(wire::kIngestOffsetId, WireType::kVarint)));
+  AppendVarint(&prefix, offset);
+  prefix.push_back(static_cast<char>(Tag(wire::kBatchProto, WireType::kLengthDelimited)));
+  AppendVarint(&prefix, body_size);
+  return prefix;
+}
+
+Status ParseStreamRequest(std::string_view bytes, ParsedRequest* out) {
+  out->kind = ParsedRequest::Kind::kNone;
+  out->create_stream = {};
+  out->has_offset = false;
+  out->offset_id = 0;
+  out->payload = ParsedRequest::Payload::kNone;
+  out->records.clear();
+  WireReader reader(bytes);
+  while (!reader.done()) {
+    uint64_t tag;
+    if (!reader.ReadVarint(&tag)) return Malformed("truncated request");
+    const int field = static_cast<int>(tag >> 3);
+    const uint32_t type = tag & 7;
+    if (type == 2 && field >= wire::kRequestCreateStream &&
+        field <= wire::kRequestIngestRecordBatch) {
+      std::string_view value;
+      if (!reader.ReadLengthDelimited(&value)) return Malformed("truncated payload");
+      // A oneof keeps the last member seen.
+      out->has_offset = false;
+      out->offset_id = 0;
+      out->payload = ParsedRequest::Payload::kNone;
+      out->records.clear();
+      out->create_stream = {};
+      if (field == wire::kRequestCreateStream) {
+        out->kind = ParsedRequest::Kind::kCreateStream;
+        out->create_stream = value;
+      } else {
+        const bool batch = field == wire::kRequestIngestRecordBatch;
+        out->kind =
+            batch ? ParsedRequest::Kind::kIngestRecordBatch : ParsedRequest::Kind::kIngestRecord;
+        ARROW_ZEROBUS_RETURN_NOT_OK(ParseIngest(value, batch, out));
+      }
+      continue;
+    }
+    if (!reader.Skip(type)) return Malformed("bad top-level field");
+  }
+  return Status::OK();
+}
+
+}  // namespace arrow_zerobus::zerobus
