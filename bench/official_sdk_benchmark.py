@@ -79,9 +79,25 @@ def main():
     parser.add_argument("--batch-bytes", type=int, default=4 * 1024 * 1024)
     parser.add_argument("--max-batch-records", type=int, default=10_000)
     parser.add_argument("--max-inflight", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs per size; the median is kept")
+    parser.add_argument("--markdown", action="store_true", help="print table rows, not JSON")
     args = parser.parse_args()
+    if args.markdown:
+        print(f"| record | client | MB/s (median of {args.runs}) | records/s | seconds |")
+        print("|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(run(args, size)), flush=True)
+        runs = sorted(
+            (run(args, size) for _ in range(max(1, args.runs))), key=lambda r: r["seconds"]
+        )
+        result = runs[len(runs) // 2]
+        if args.markdown:
+            print(
+                f"| {size} B | official Python SDK | {result['mb_per_s']:.1f} "
+                f"| {result['records_per_s']:.0f} | {result['seconds']:.3f} |",
+                flush=True,
+            )
+        else:
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

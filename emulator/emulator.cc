@@ -1,6 +1,8 @@
 #include "emulator.h"
 
 #include <chrono>
+#include <memory>
+#include <string>
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -11,7 +13,26 @@
 
 namespace arrow_zerobus::emulator {
 
+namespace {
+
+bool ServesTls(const EmulatorOptions& options) {
+  return !options.tls_certificate_pem.empty() && !options.tls_private_key_pem.empty();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions options) {
+  if (options.tls_certificate_pem.empty() != options.tls_private_key_pem.empty()) {
+    return ConfigurationError(
+        "Emulator TLS needs both a certificate and its private key; only the " +
+        std::string(options.tls_certificate_pem.empty() ? "key" : "certificate") + " was given");
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (ServesTls(options)) {
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({options.tls_private_key_pem, options.tls_certificate_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
   std::unique_ptr<Emulator> emulator(new Emulator());
   emulator->state_ = std::make_unique<EmulatorState>(options);
   emulator->service_ = std::make_unique<IngestService>(emulator->state_.get());
@@ -28,15 +49,17 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions options) {
 
   grpc::ServerBuilder builder;
   const std::string address = options.host + ":" + std::to_string(options.grpc_port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &emulator->grpc_port_);
+  builder.AddListeningPort(address, credentials, &emulator->grpc_port_);
   // Requests above the service's limit must reach the service, which refuses them by name.
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::max<int64_t>(options.max_request_bytes, 0) * 4 + (1 << 20)));
   builder.RegisterCallbackGenericService(emulator->service_.get());
   emulator->server_ = builder.BuildAndStart();
   if (emulator->server_ == nullptr || emulator->grpc_port_ == 0) {
-    return Status(StatusCode::kUnavailable, ErrorKind::kConnection,
-                  "Emulator could not listen on " + address);
+    return Status(
+        StatusCode::kUnavailable, ErrorKind::kConnection,
+        "Emulator could not listen on " + address +
+            (ServesTls(options) ? " with TLS (are the certificate and key valid PEM?)" : ""));
   }
   return emulator;
 }
@@ -52,8 +75,11 @@ Emulator::~Emulator() {
 int Emulator::http_port() const { return oauth_->port(); }
 
 std::string Emulator::endpoint() const {
-  return "http://" + state_->options().host + ":" + std::to_string(grpc_port_);
+  return (tls() ? "https://" : "http://") + state_->options().host + ":" +
+         std::to_string(grpc_port_);
 }
+
+bool Emulator::tls() const { return ServesTls(state_->options()); }
 
 std::string Emulator::workspace_url() const { return oauth_->url(); }
 

@@ -30,8 +30,11 @@ class Emulator {
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const;
-  /// "http://127.0.0.1:<grpc port>": the Zerobus endpoint clients connect to.
+  /// "http://<host>:<grpc port>" ("https://" with TLS): the Zerobus endpoint clients connect
+  /// to, with the host as given in the options.
   std::string endpoint() const;
+  /// Whether the gRPC port serves TLS.
+  bool tls() const;
   /// "http://127.0.0.1:<http port>": the workspace URL whose /oidc/v1/token issues tokens.
   std::string workspace_url() const;
 

@@ -36,6 +36,11 @@ struct EmulatorOptions {
   int64_t max_record_bytes = 4194285;
   /// When set, OAuth requests must name this workspace in `resource`.
   std::string workspace_id;
+  /// PEM certificate (chain) and private key: when both are set the gRPC port serves TLS and
+  /// endpoint() is https://<host>:<port>, so the certificate must name `host`. The OAuth
+  /// endpoint stays plain HTTP.
+  std::string tls_certificate_pem;
+  std::string tls_private_key_pem;
 };
 
 }  // namespace arrow_zerobus::emulator

@@ -32,6 +32,14 @@ Result<int64_t> ParseCount(const json& object, const char* key, int64_t fallback
   return it->get<int64_t>();
 }
 
+Result<std::string> ParseMessage(const json& object, const char* fallback,
+                                 const std::string& where) {
+  auto it = object.find("message");
+  if (it == object.end()) return std::string(fallback);
+  if (!it->is_string()) return ScriptError(where, "\"message\" must be a string");
+  return it->get<std::string>();
+}
+
 Result<StreamEvent::Kind> ParseKind(const json& value, const std::string& where) {
   static constexpr StreamEvent::Kind kKinds[] = {
       StreamEvent::Kind::kError,       StreamEvent::Kind::kUnavailable6002,
@@ -76,7 +84,8 @@ Result<FaultScript> ParseScript(const json& object, const std::string& table) {
       if (entry.contains("code")) {
         ARROW_ZEROBUS_ASSIGN_OR_RETURN(fault.code, ParseCode(entry["code"], entry_where));
       }
-      fault.message = entry.value("message", "Scripted create failure");
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(fault.message,
+                                     ParseMessage(entry, "Scripted create failure", entry_where));
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(int64_t delay, ParseCount(entry, "delay_ms", 0, entry_where));
       fault.delay = std::chrono::milliseconds(delay);
       script.create_faults.push_back(std::move(fault));
@@ -99,7 +108,8 @@ Result<FaultScript> ParseScript(const json& object, const std::string& table) {
       if (entry.contains("code")) {
         ARROW_ZEROBUS_ASSIGN_OR_RETURN(event.code, ParseCode(entry["code"], entry_where));
       }
-      event.message = entry.value("message", "Scripted stream failure");
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(event.message,
+                                     ParseMessage(entry, "Scripted stream failure", entry_where));
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(int64_t duration,
                                      ParseCount(entry, "duration_ms", 0, entry_where));
       event.duration = std::chrono::milliseconds(duration);

@@ -64,6 +64,7 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
       EndLocked(Refusal(grpc::StatusCode::UNIMPLEMENTED,
                         "Method " + ctx_->method() + " is not served by the Zerobus emulator"),
                 true);
+      PumpLocked();
       return;
     }
     StartRead(&read_buffer_);

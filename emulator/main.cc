@@ -38,6 +38,9 @@ constexpr char kUsage[] = R"(usage: zerobus-emulator [options]
   --token-lifetime SECONDS lifetime of issued tokens (default 3600)
   --workspace-id ID        require this workspace in the OAuth resource
   --ready-file FILE        write {"endpoint", "workspace_url"} as JSON once serving
+  --tls-cert FILE --tls-key FILE   serve gRPC over TLS with this PEM certificate (chain) and
+                                   private key; the endpoint becomes https://HOST:PORT, so the
+                                   certificate must name HOST (the OAuth endpoint stays HTTP)
 )";
 
 Status Fail(const std::string& message) { return arrow_zerobus::ConfigurationError(message); }
@@ -75,8 +78,8 @@ Result<std::map<std::string, std::vector<emu::TableColumn>>> ParseTables(const s
 
 int Run(int argc, char** argv) {
   emu::EmulatorOptions options;
-  std::string fault_path, tables_path, ready_path, client_id = emu::kDefaultClientId,
-                                                   client_secret = emu::kDefaultClientSecret;
+  std::string fault_path, tables_path, ready_path, tls_cert_path, tls_key_path,
+      client_id = emu::kDefaultClientId, client_secret = emu::kDefaultClientSecret;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     auto value = [&]() -> std::string {
@@ -114,6 +117,10 @@ int Run(int argc, char** argv) {
       options.workspace_id = value();
     else if (flag == "--ready-file")
       ready_path = value();
+    else if (flag == "--tls-cert")
+      tls_cert_path = value();
+    else if (flag == "--tls-key")
+      tls_key_path = value();
     else if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
       return 0;
@@ -123,6 +130,20 @@ int Run(int argc, char** argv) {
     }
   }
   options.clients = {{client_id, client_secret}};
+  if (tls_cert_path.empty() != tls_key_path.empty()) {
+    std::cerr << "zerobus-emulator: --tls-cert and --tls-key go together\n" << kUsage;
+    return 2;
+  }
+  if (!tls_cert_path.empty()) {
+    auto certificate = ReadFile(tls_cert_path);
+    auto key = ReadFile(tls_key_path);
+    if (!certificate.ok() || !key.ok()) {
+      std::cerr << "zerobus-emulator: " << (certificate.ok() ? key : certificate).status() << "\n";
+      return 2;
+    }
+    options.tls_certificate_pem = std::move(certificate).value();
+    options.tls_private_key_pem = std::move(key).value();
+  }
 
   auto started = emu::Emulator::Start(options);
   if (!started.ok()) {

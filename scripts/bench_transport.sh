@@ -3,7 +3,7 @@
 # (bench/transport_benchmark.cc), then the official Python SDK (bench/official_sdk_benchmark.py),
 # all against one zerobus-emulator process in light mode on loopback. Results: docs/benchmarks.md.
 #
-#   scripts/bench_transport.sh [--megabytes N] [--repeats N]
+#   scripts/bench_transport.sh [--megabytes N] [--repeats N] [--runs N]
 #
 # Environment: BUILD_DIR (default: build).
 set -euo pipefail
@@ -13,10 +13,12 @@ cd "$REPO"
 BUILD_DIR="${BUILD_DIR:-build}"
 MEGABYTES=200
 REPEATS=50
+RUNS=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --megabytes) MEGABYTES="$2"; shift 2 ;;
     --repeats) REPEATS="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
     *) echo "bench_transport: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -33,16 +35,8 @@ WORKSPACE_URL="$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.
 
 echo "## arrow-zerobus and a bare gRPC stream ($MEGABYTES MB per record size, one stream)"
 "$BUILD_DIR/bench/transport_benchmark" --endpoint "$ENDPOINT" --workspace-url "$WORKSPACE_URL" \
-  --megabytes "$MEGABYTES" --repeats "$REPEATS"
+  --megabytes "$MEGABYTES" --repeats "$REPEATS" --runs "$RUNS"
 echo
 echo "## official Python SDK, ingest_records_nowait ($MEGABYTES MB per record size, one stream)"
 RUST_LOG=error .venv/bin/python bench/official_sdk_benchmark.py --endpoint "$ENDPOINT" \
-  --workspace-url "$WORKSPACE_URL" --megabytes "$MEGABYTES" |
-  .venv/bin/python -c '
-import json, sys
-print("| record | client | MB/s | records/s | seconds |")
-print("|---|---|---|---|---|")
-for line in sys.stdin:
-    r = json.loads(line)
-    print(f"| {r[\"record_bytes\"]} B | official Python SDK | {r[\"mb_per_s\"]:.1f} | {r[\"records_per_s\"]:.0f} | {r[\"seconds\"]:.3f} |")
-'
+  --workspace-url "$WORKSPACE_URL" --megabytes "$MEGABYTES" --runs "$RUNS" --markdown

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, builds, and runs all tests: the C++ tests (ctest), the Python tests (pytest,
-# once tests/python has any) and the lint checks (scripts/lint.sh).
+# once tests/python has any), the conformance suite (tests/conformance: the official Databricks
+# Zerobus Python SDK against the emulator built here) and the lint checks (scripts/lint.sh).
 # Every suite runs even when an earlier one failed; the exit status is non-zero if any failed.
 #
 # Environment: BUILD_DIR (default: build), LINT_STRICT (see scripts/lint.sh).
@@ -27,6 +28,14 @@ if [ -d tests/python ] && [ -n "$(find tests/python -name 'test_*.py' -print -qu
   fi
 else
   echo "test: pytest skipped (no tests/python/test_*.py yet)"
+fi
+
+# The official SDK (from requirements-dev.txt) against this build's emulator binary.
+emulator_bin="$(cd "$BUILD_DIR" && pwd)/emulator/zerobus-emulator"
+echo "test: conformance (official Zerobus Python SDK against $emulator_bin)"
+if ! ARROW_ZEROBUS_EMULATOR="$emulator_bin" \
+    "$REPO/.venv/bin/python" -m pytest tests/conformance -q; then
+  failed+=("conformance")
 fi
 
 echo "test: lint"

@@ -1,6 +1,9 @@
 #include "auth/headers_provider.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
 
 #include "auth/curl_http_transport.h"
 
@@ -26,9 +29,23 @@ Result<Headers> TokenHeadersProvider::GetHeaders() {
 }
 
 std::shared_ptr<HeadersProvider> MakeOAuthHeadersProvider(OAuthTokenProvider::Options options) {
+  // Streams of one principal to one table share a token cache, as long as any of them lives.
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<TokenProvider>> caches;
   std::string table = options.table.full();
-  auto tokens = std::make_shared<CachingTokenProvider>(
-      std::make_unique<OAuthTokenProvider>(std::move(options), MakeCurlHttpTransport()));
+  const std::string key =
+      options.workspace_url + '\n' + options.workspace_id + '\n' + options.client_id + '\n' +
+      std::to_string(std::hash<std::string>{}(options.client_secret)) + '\n' + table;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::shared_ptr<TokenProvider> tokens = caches[key].lock();
+  if (tokens == nullptr) {
+    tokens = std::make_shared<CachingTokenProvider>(
+        std::make_unique<OAuthTokenProvider>(std::move(options), MakeCurlHttpTransport()));
+    caches[key] = tokens;
+  }
+  for (auto it = caches.begin(); it != caches.end();) {
+    it = it->second.expired() ? caches.erase(it) : std::next(it);
+  }
   return std::make_shared<TokenHeadersProvider>(std::move(tokens), std::move(table));
 }
 

@@ -41,7 +41,8 @@ class TokenHeadersProvider final : public HeadersProvider {
 };
 
 /// The usual provider: OAuth M2M tokens for `options.table` fetched over HTTPS with libcurl,
-/// cached and refreshed five minutes before they expire.
+/// cached and refreshed five minutes before they expire. Providers made for the same workspace,
+/// client and table share one cache while any of them is alive.
 std::shared_ptr<HeadersProvider> MakeOAuthHeadersProvider(OAuthTokenProvider::Options options);
 
 /// Checks a provider's headers: "authorization" must be present and every key a valid lowercase

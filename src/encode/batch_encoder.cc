@@ -120,10 +120,17 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
 
   EncodedBatch out;
   out.num_rows = n;
+  out.framed = options.frame_records;
   out.offsets.resize(n + 1);
   out.offsets[0] = 0;
+  const int64_t frame_tag_bytes = options.frame_records ? 1 : 0;
   for (int64_t i = 0; i < n; ++i) {
-    out.offsets[i + 1] = out.offsets[i] + (errors.failed(i) ? 0 : static_cast<int64_t>(sizes[i]));
+    int64_t entry = 0;
+    if (!errors.failed(i)) {
+      entry = static_cast<int64_t>(sizes[i]);
+      if (options.frame_records) entry += frame_tag_bytes + VarintSize(sizes[i]);
+    }
+    out.offsets[i + 1] = out.offsets[i] + entry;
   }
   if (options.arena_pool != nullptr) {
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(out.arena, options.arena_pool->Acquire(out.offsets[n]));
@@ -141,7 +148,19 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   uint8_t* base = out.arena->mutable_data();
   std::vector<uint8_t*>& cursors = scratch.cursors;
   cursors.resize(n);
-  for (int64_t i = 0; i < n; ++i) cursors[i] = errors.failed(i) ? nullptr : base + out.offsets[i];
+  for (int64_t i = 0; i < n; ++i) {
+    if (errors.failed(i)) {
+      cursors[i] = nullptr;
+      continue;
+    }
+    cursors[i] = base + out.offsets[i];
+    if (options.frame_records) {
+      // Field 1, length-delimited: the record as an element of `repeated bytes records = 1`.
+      *cursors[i]++ =
+          static_cast<uint8_t>((1u << 3) | static_cast<uint32_t>(WireType::kLengthDelimited));
+      cursors[i] = WriteVarint(sizes[i], cursors[i]);
+    }
+  }
   const int64_t mean_row_bytes = n == 0 ? 1 : std::max<int64_t>(1, out.offsets[n] / n);
   const int64_t block_rows = std::clamp<int64_t>(kWriteBlockBytes / mean_row_bytes, 16, 1024);
   for (int64_t begin = 0; begin < n; begin += block_rows) {
@@ -150,7 +169,7 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   for (int64_t i = 0; i < n; ++i) {
     if (cursors[i] != nullptr && cursors[i] != base + out.offsets[i + 1]) {
       return InternalError("row " + std::to_string(i) + " was written with " +
-                           std::to_string(cursors[i] - (base + out.offsets[i])) +
+                           std::to_string(cursors[i] - (base + out.offsets[i + 1] - sizes[i])) +
                            " bytes but measured " + std::to_string(sizes[i]));
     }
   }

@@ -21,6 +21,9 @@ struct EncodeOptions {
   /// Run arrow's full validation (offsets, indices, run ends; not UTF-8) before reading buffers.
   /// Only turn off for data this process produced itself.
   bool validate = true;
+  /// Precede every record with the tag and length of field 1 (bytes), so that the transport can
+  /// send any run of rows as a ProtoEncodedRecordBatch body straight from the arena.
+  bool frame_records = false;
   /// Where the output arena comes from; reuse one pool for a stream of batches. Without a pool
   /// each batch allocates a fresh arena.
   std::shared_ptr<ArenaPool> arena_pool;

@@ -66,6 +66,7 @@ Result<std::unique_ptr<IngestStream>> IngestStream::Open(StreamConfig config) {
       stream->shutting_down_ = true;
       stream->phase_ = Phase::kFailed;
       stream->failure_ = connected;
+      stream->failure_delivered_ = true;  // nothing was sent
       return connected;
     }
   }
@@ -94,6 +95,14 @@ IngestStream::~IngestStream() {
   if (connection_) connection_->Cancel();
   // Every connection reports OnEnded promptly once cancelled; it must not outlive this object.
   changed_.wait(lock, [&] { return live_connections_ == 0; });
+  std::vector<std::shared_ptr<StreamConnection>> connections = std::move(retired_);
+  if (connection_) connections.push_back(std::move(connection_));
+  lock.unlock();
+  // After OnEnded, OnDone only drops the connection's reference to itself: wait for that, so that
+  // the connections, then the channel, are destroyed here and not on a gRPC thread.
+  for (const auto& connection : connections) {
+    while (connection.use_count() > 1) std::this_thread::yield();
+  }
 }
 
 // ---- connecting ----
@@ -113,6 +122,14 @@ Status IngestStream::ConnectOnce(std::unique_lock<std::mutex>& lock) {
   created_ = false;
   ended_.reset();
   ++live_connections_;
+  // A connection drops its reference to itself at the end of OnDone, on a gRPC callback thread.
+  // Were that the channel's last reference (this stream gone), the channel would be destroyed on
+  // that thread; with gRPC's callback alternative CQ (no background poller, e.g. Debian's gRPC
+  // 1.51) its destructor then joins the CQ's threads, its own included, frees the CQ under it and
+  // aborts ("assertion failed: prior > 0"). So the stream holds every connection until gRPC is done
+  // with it and destroys it on one of its own threads (here, or in the destructor).
+  if (connection_) retired_.push_back(std::move(connection_));
+  std::erase_if(retired_, [](const auto& retired) { return retired.use_count() == 1; });
   connection_ =
       StreamConnection::Start(channel_, *headers, create_request_, config_.table, generation, this);
   const auto deadline = SteadyClock::now() + config_.options.connect_timeout;
@@ -167,11 +184,15 @@ Status IngestStream::Connect(std::unique_lock<std::mutex>& lock, const std::stri
   sent_ = 0;
   next_physical_ = 0;
   last_progress_ = SteadyClock::now();
-  if (!why.empty() && !entries_.empty()) {
-    stats_.requests_replayed += static_cast<int64_t>(entries_.size());
-    for (const Entry& entry : entries_) stats_.records_replayed += entry.request.record_count;
+  // Only what was written on the previous connection is re-sent; requests queued while paused
+  // or reconnecting go out for the first time.
+  for (Entry& entry : entries_) {
+    if (!why.empty() && entry.physical >= 0) {
+      ++stats_.requests_replayed;
+      stats_.records_replayed += entry.request.record_count;
+    }
+    entry.physical = -1;
   }
-  for (Entry& entry : entries_) entry.physical = -1;
   SendPendingLocked();
   changed_.notify_all();
   return Status::OK();
@@ -179,6 +200,7 @@ Status IngestStream::Connect(std::unique_lock<std::mutex>& lock, const std::stri
 
 void IngestStream::SendPendingLocked() {
   if (phase_ != Phase::kOpen || connection_ == nullptr) return;
+  const bool was_idle = sent_ == 0;
   for (; sent_ < entries_.size(); ++sent_) {
     if (sent_ == 0) last_progress_ = SteadyClock::now();  // the ack clock starts now
     Entry& entry = entries_[sent_];
@@ -186,6 +208,9 @@ void IngestStream::SendPendingLocked() {
     connection_->Send(RequestBuffer(entry.physical, entry.request.body));
     ++stats_.requests_sent;
   }
+  // With nothing in flight the supervisor sleeps without a deadline: wake it to arm the
+  // lack-of-ack timer, or a server that never answers would go unnoticed.
+  if (was_idle && sent_ > 0) changed_.notify_all();
 }
 
 // ---- what connections report ----
@@ -312,6 +337,8 @@ void IngestStream::FailLocked(std::unique_lock<std::mutex>& lock, Status status)
   changed_.notify_all();
   std::vector<Entry> failed(entries_.begin(), entries_.end());
   Deliver(lock, std::move(failed), status);
+  failure_delivered_ = true;
+  changed_.notify_all();
 }
 
 void IngestStream::Deliver(std::unique_lock<std::mutex>& lock, std::vector<Entry> entries,
@@ -375,7 +402,7 @@ Status IngestStream::WaitForOffsetLocked(std::unique_lock<std::mutex>& lock, int
   }
   const auto timeout = config_.options.flush_timeout;
   changed_.wait_for(lock, timeout, [&] {
-    return delivered_offset_ >= offset || phase_ == Phase::kFailed || phase_ == Phase::kClosed;
+    return delivered_offset_ >= offset || failure_delivered_ || phase_ == Phase::kClosed;
   });
   if (delivered_offset_ >= offset) return Status::OK();
   if (phase_ == Phase::kFailed) return failure_;
@@ -394,7 +421,10 @@ Status IngestStream::WaitForOffset(int64_t offset) {
 
 Status IngestStream::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (phase_ == Phase::kFailed) return failure_;
+  if (phase_ == Phase::kFailed) {
+    changed_.wait(lock, [&] { return failure_delivered_; });
+    return failure_;
+  }
   if (next_offset_ == 0 || delivered_offset_ == next_offset_ - 1) return Status::OK();
   return WaitForOffsetLocked(lock, next_offset_ - 1);
 }
@@ -408,6 +438,7 @@ Status IngestStream::Close() {
   }
   Status flushed = Status::OK();
   if (phase_ == Phase::kFailed) {
+    changed_.wait(lock, [&] { return failure_delivered_; });
     flushed = failure_;
   } else if (next_offset_ > 0 && delivered_offset_ < next_offset_ - 1) {
     flushed = WaitForOffsetLocked(lock, next_offset_ - 1);

@@ -119,6 +119,7 @@ class IngestStream final : private ConnectionListener {
   Phase phase_ = Phase::kConnecting;
   bool shutting_down_ = false;
   Status failure_;
+  bool failure_delivered_ = false;  ///< the observer heard of every request the failure ended
   std::optional<Status> close_result_;
 
   std::deque<Entry> entries_;  ///< unacknowledged, in offset order
@@ -129,6 +130,9 @@ class IngestStream final : private ConnectionListener {
   int64_t window_bytes_ = 0;
 
   std::shared_ptr<StreamConnection> connection_;
+  /// Connections replaced by a newer one, held until gRPC lets go of them so that they are never
+  /// destroyed on a gRPC thread (see ConnectOnce).
+  std::vector<std::shared_ptr<StreamConnection>> retired_;
   uint64_t generation_ = 0;
   int live_connections_ = 0;
   bool created_ = false;         ///< the current connection's create reply arrived

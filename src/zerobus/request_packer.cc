@@ -15,6 +15,17 @@ grpc::Slice MakeBody(size_t size, Fill fill) {
   return grpc::Slice(slice, grpc::Slice::STEAL_REF);
 }
 
+// A body that points into the encoder's arena: no copy; the arena lives until gRPC and every
+// replay are done with the slice.
+grpc::Slice ArenaBody(const std::shared_ptr<arrow::Buffer>& arena, std::string_view bytes) {
+  auto* owner = new std::shared_ptr<arrow::Buffer>(arena);
+  grpc_slice slice = grpc_slice_new_with_user_data(
+      const_cast<char*>(bytes.data()), bytes.size(),
+      [](void* user_data) { delete static_cast<std::shared_ptr<arrow::Buffer>*>(user_data); },
+      owner);
+  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
+}
+
 }  // namespace
 
 Result<std::vector<PackedRequest>> PackRequests(const encode::EncodedBatch& batch,
@@ -32,7 +43,8 @@ Result<std::vector<PackedRequest>> PackRequests(const encode::EncodedBatch& batc
     for (; row < end_row; ++row) {
       if (batch.failed(row)) continue;
       const size_t size = batch.record(row).size();
-      const auto wire = static_cast<int64_t>(BatchRecordWireSize(size));
+      const auto wire = batch.framed ? batch.offsets[row + 1] - batch.offsets[row]
+                                     : static_cast<int64_t>(BatchRecordWireSize(size));
       if (body_bytes + wire > body_limit) {
         if (records == 0) {
           return ConversionError("Row " + std::to_string(row) + " is a record of " +
@@ -52,11 +64,16 @@ Result<std::vector<PackedRequest>> PackRequests(const encode::EncodedBatch& batc
     packed.end_row = row;
     packed.request.record_count = records;
     packed.request.record_bytes = record_bytes;
-    packed.request.body = MakeBody(static_cast<size_t>(body_bytes), [&](uint8_t* out) {
-      for (int64_t r = first; r < row; ++r) {
-        if (!batch.failed(r)) out = WriteBatchRecord(out, batch.record(r));
-      }
-    });
+    if (batch.framed) {
+      // Failed rows take no bytes, so the run's entries are exactly the request body.
+      packed.request.body = ArenaBody(batch.arena, batch.entry_bytes(first, row));
+    } else {
+      packed.request.body = MakeBody(static_cast<size_t>(body_bytes), [&](uint8_t* out) {
+        for (int64_t r = first; r < row; ++r) {
+          if (!batch.failed(r)) out = WriteBatchRecord(out, batch.record(r));
+        }
+      });
+    }
     requests.push_back(std::move(packed));
   }
   return requests;

@@ -1,6 +1,7 @@
 // Packs the encoded rows of a batch into ingest_record_batch requests of at most
-// max_request_bytes, copying each record once, from the encoder's arena into the request body
-// gRPC sends (and re-sends after a reconnect without copying again).
+// max_request_bytes. A batch encoded with framed records is sent straight from the encoder's
+// arena (no copy); otherwise each record is copied once into the request body. Either way a
+// body is built once and re-sent after a reconnect without copying again.
 #pragma once
 
 #include <cstdint>

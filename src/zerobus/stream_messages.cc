@@ -119,9 +119,13 @@ Status ParseIngest(std::string_view bytes, bool batch, ParsedRequest* out) {
     if ((is_proto || is_json) && type == 2) {
       std::string_view value;
       if (!reader.ReadLengthDelimited(&value)) return Malformed("truncated record payload");
-      // A oneof keeps the last member seen.
-      out->records.clear();
-      out->payload = is_proto ? ParsedRequest::Payload::kProto : ParsedRequest::Payload::kJson;
+      // A oneof keeps the last member seen. The same batch member seen again is merged into it,
+      // as protobuf merges a message field: its records are appended. A single record is a
+      // bytes/string field, so its last value is kept.
+      const auto payload =
+          is_proto ? ParsedRequest::Payload::kProto : ParsedRequest::Payload::kJson;
+      if (!batch || payload != out->payload) out->records.clear();
+      out->payload = payload;
       if (batch) {
         ARROW_ZEROBUS_RETURN_NOT_OK(ParseBatchRecords(value, &out->records));
       } else {
@@ -179,20 +183,26 @@ Status ParseStreamRequest(std::string_view bytes, ParsedRequest* out) {
         field <= wire::kRequestIngestRecordBatch) {
       std::string_view value;
       if (!reader.ReadLengthDelimited(&value)) return Malformed("truncated payload");
-      // A oneof keeps the last member seen.
-      out->has_offset = false;
-      out->offset_id = 0;
-      out->payload = ParsedRequest::Payload::kNone;
-      out->records.clear();
-      out->create_stream = {};
-      if (field == wire::kRequestCreateStream) {
-        out->kind = ParsedRequest::Kind::kCreateStream;
+      const auto kind = field == wire::kRequestCreateStream ? ParsedRequest::Kind::kCreateStream
+                        : field == wire::kRequestIngestRecord
+                            ? ParsedRequest::Kind::kIngestRecord
+                            : ParsedRequest::Kind::kIngestRecordBatch;
+      // A oneof keeps the last member seen. The same ingest member seen again is merged into it,
+      // as protobuf merges a message field (a later offset_id wins, batch records add up); a
+      // repeated create_stream keeps only its last occurrence.
+      if (kind != out->kind) {
+        out->has_offset = false;
+        out->offset_id = 0;
+        out->payload = ParsedRequest::Payload::kNone;
+        out->records.clear();
+        out->create_stream = {};
+      }
+      out->kind = kind;
+      if (kind == ParsedRequest::Kind::kCreateStream) {
         out->create_stream = value;
       } else {
-        const bool batch = field == wire::kRequestIngestRecordBatch;
-        out->kind =
-            batch ? ParsedRequest::Kind::kIngestRecordBatch : ParsedRequest::Kind::kIngestRecord;
-        ARROW_ZEROBUS_RETURN_NOT_OK(ParseIngest(value, batch, out));
+        ARROW_ZEROBUS_RETURN_NOT_OK(
+            ParseIngest(value, kind == ParsedRequest::Kind::kIngestRecordBatch, out));
       }
       continue;
     }

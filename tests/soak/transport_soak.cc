@@ -154,6 +154,7 @@ int Run(const Settings& settings) {
   auto pool = encode::ArenaPool::Make();
   encode::EncodeOptions encode_options;
   encode_options.arena_pool = pool;
+  encode_options.frame_records = true;
   int64_t requests = 0;
   for (int64_t first = 0; first < settings.rows; first += settings.batch_rows) {
     const int64_t count = std::min(settings.batch_rows, settings.rows - first);

@@ -3,16 +3,11 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,9 +17,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/test_certificates.h"
+
 namespace arrow_zerobus::auth {
 namespace {
 
+using ::arrow_zerobus::testing::SelfSignedCertificate;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -207,58 +205,9 @@ TEST(CurlHttpTransportTest, HttpsToAPlaintextServerFailsInTls) {
   EXPECT_THAT(response.status().message(), HasSubstr(url));
 }
 
-/// A self-signed certificate for IP 127.0.0.1 and its key; the certificate also in a PEM file.
-class SelfSignedCertificate {
- public:
-  SelfSignedCertificate() {
-    key_ = EVP_EC_gen("P-256");
-    cert_ = X509_new();
-    X509_set_version(cert_, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert_), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert_), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert_), 86400);
-    X509_set_pubkey(cert_, key_);
-    X509_NAME* name = X509_get_subject_name(cert_);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-    X509_set_issuer_name(cert_, name);
-    X509V3_CTX context;
-    X509V3_set_ctx_nodb(&context);
-    X509V3_set_ctx(&context, cert_, cert_, nullptr, nullptr, 0);
-    const std::pair<int, const char*> extensions[] = {
-        {NID_basic_constraints, "critical,CA:TRUE"},
-        {NID_subject_key_identifier, "hash"},
-        {NID_subject_alt_name, "IP:127.0.0.1"},
-    };
-    for (const auto& [nid, value] : extensions) {
-      X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value);
-      X509_add_ext(cert_, extension, -1);
-      X509_EXTENSION_free(extension);
-    }
-    X509_sign(cert_, key_, EVP_sha256());
-    path_ = ::testing::TempDir() + "curl_transport_test_ca.pem";
-    FILE* file = std::fopen(path_.c_str(), "w");
-    PEM_write_X509(file, cert_);
-    std::fclose(file);
-  }
-  ~SelfSignedCertificate() {
-    std::remove(path_.c_str());
-    X509_free(cert_);
-    EVP_PKEY_free(key_);
-  }
-  X509* cert() const { return cert_; }
-  EVP_PKEY* key() const { return key_; }
-  const std::string& path() const { return path_; }
-
- private:
-  EVP_PKEY* key_ = nullptr;
-  X509* cert_ = nullptr;
-  std::string path_;
-};
-
 TEST(CurlHttpTransportTest, VerifiesTlsPeersAgainstTheSystemStoreOrTheCaFile) {
   SelfSignedCertificate certificate;
-  ASSERT_NE(certificate.key(), nullptr);
+  ASSERT_TRUE(certificate.valid());
   auto tls = std::make_unique<httplib::SSLServer>(certificate.cert(), certificate.key());
   ASSERT_TRUE(tls->is_valid());
   auto server = Serve(

@@ -70,5 +70,23 @@ TEST(StreamBasicsTest, ConcurrentSendersGetGapFreeOffsets) {
   EXPECT_EQ(emu->Counters(kTestTable).records, 400);
 }
 
+TEST(StreamBasicsTest, StreamsOfOneTableShareTheirTokenCache) {
+  auto emu = StartEmulator();
+  {
+    auto first = zerobus::IngestStream::Open(OAuthConfig(*emu, kTestTable));
+    auto second = zerobus::IngestStream::Open(OAuthConfig(*emu, kTestTable));
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_EQ(emu->state().tokens().issued_count(), 1);
+    auto other = zerobus::IngestStream::Open(OAuthConfig(*emu, "main.default.other"));
+    ASSERT_TRUE(other.ok()) << other.status();
+    EXPECT_EQ(emu->state().tokens().issued_count(), 2);
+  }
+  // Once no stream uses the cache, a new stream fetches a new token.
+  auto later = zerobus::IngestStream::Open(OAuthConfig(*emu, kTestTable));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(emu->state().tokens().issued_count(), 3);
+}
+
 }  // namespace
 }  // namespace arrow_zerobus::testing
