@@ -125,6 +125,16 @@ std::vector<std::string> EmulatorState::Tables() const {
   return names;
 }
 
+void EmulatorState::RecordUserAgent(const std::string& table, std::string user_agent) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TableLocked(table).last_user_agent = std::move(user_agent);
+}
+
+std::string EmulatorState::LastUserAgent(const std::string& table) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return TableLocked(table).last_user_agent;
+}
+
 std::string EmulatorState::NewStreamId() {
   static thread_local std::mt19937_64 random(std::random_device{}());
   const uint64_t high = random();

@@ -62,6 +62,9 @@ class EmulatorState {
   TableCounters Counters(const std::string& table) const;
   std::vector<std::string> LandedRecords(const std::string& table) const;
   std::vector<std::string> Tables() const;
+  /// The user-agent metadata of the table's latest create_stream.
+  void RecordUserAgent(const std::string& table, std::string user_agent);
+  std::string LastUserAgent(const std::string& table) const;
 
   /// A new unique stream id (a random 128-bit UUID).
   std::string NewStreamId();
@@ -74,6 +77,7 @@ class EmulatorState {
     size_t next_event = 0;
     TableCounters counters;
     std::vector<std::string> records;
+    std::string last_user_agent;
   };
   /// The table's entry, created on first use with a copy of the "*" script if it has none.
   Table& TableLocked(const std::string& table) const;

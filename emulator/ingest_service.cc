@@ -261,6 +261,7 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
     auto table_name = auth::ParseTableName(create.table_name());
     if (!table_name.ok()) return ToGrpc(table_name.status());
     table_ = create.table_name();
+    state_->RecordUserAgent(table_, Metadata(*ctx_, "user-agent").value_or(""));
 
     if (state_->options().require_auth) {
       const std::optional<std::string> authorization = Metadata(*ctx_, "authorization");

@@ -1,5 +1,7 @@
 #include "zerobus/channel.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -22,18 +24,30 @@ std::string ReadSystemRoots() {
 
 }  // namespace
 
+Result<std::string> GrpcProxyUri(const std::string& proxy) {
+  const size_t scheme_end = proxy.find("://");
+  if (scheme_end == std::string::npos) return "http://" + proxy;
+  std::string scheme = proxy.substr(0, scheme_end);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme == "http") return proxy;
+  return ConfigurationError("Proxy '" + proxy.substr(0, scheme_end) + "://...' uses the " + scheme +
+                            " scheme; gRPC tunnels through http:// proxies (HTTP CONNECT) only");
+}
+
 Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoint& endpoint,
                                                             const ChannelOptions& options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
-  args.SetString(GRPC_ARG_PRIMARY_USER_AGENT_STRING, UserAgent(options.application_name));
+  args.SetUserAgentPrefix(UserAgent(options.application_name));
   // A connection per stream: one HTTP/2 connection caps the throughput of all streams on it.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   // The SDKs' proxy rules, not gRPC's own reading of the environment.
   const EnvironmentLookup env = options.environment ? options.environment : ProcessEnvironment();
   if (auto proxy = SelectProxy(endpoint.host, env)) {
-    args.SetString("grpc.http_proxy", *proxy);
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::string uri, GrpcProxyUri(*proxy));
+    args.SetString("grpc.http_proxy", uri);
   } else {
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   }

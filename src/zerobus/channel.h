@@ -21,6 +21,11 @@ struct ChannelOptions {
   EnvironmentLookup environment;  ///< for proxy variables; null: the process environment
 };
 
+/// The proxy as gRPC's "grpc.http_proxy" argument wants it: "http://" is assumed when no scheme
+/// is given; https:// proxies are refused with a ConfigurationError (gRPC 1.51 would silently
+/// connect directly instead).
+Result<std::string> GrpcProxyUri(const std::string& proxy);
+
 Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoint& endpoint,
                                                             const ChannelOptions& options);
 

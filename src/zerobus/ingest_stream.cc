@@ -376,6 +376,10 @@ Status IngestStream::ClosedError() const {
 }
 
 Result<int64_t> IngestStream::Send(PreparedRequest request) {
+  if (request.record_count <= 0) {
+    return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
+                  "A request for table " + config_.table + " needs at least one record");
+  }
   std::unique_lock<std::mutex> lock(mu_);
   const StreamOptions& options = config_.options;
   auto admitted = [&] {

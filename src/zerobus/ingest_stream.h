@@ -68,7 +68,7 @@ class IngestStream final : private ConnectionListener {
   ~IngestStream() override;
 
   /// Queues a request and returns its logical offset. Blocks while the in-flight window is
-  /// full. Fails when the stream is closed or has failed.
+  /// full. Fails when the stream is closed or has failed, or the request holds no record.
   Result<int64_t> Send(PreparedRequest request);
   /// Waits until `offset` is acknowledged (bounded by flush_timeout).
   Status WaitForOffset(int64_t offset);

@@ -46,6 +46,9 @@ std::shared_ptr<StreamConnection> StreamConnection::Start(std::shared_ptr<grpc::
     connection->queue_.push_back(ToByteBuffer(std::move(create_request)));
     connection->WriteNextLocked();
   }
+  // Requests are written from the caller's threads, outside any reaction: the hold keeps gRPC
+  // from ending (and freeing) the call until we know it is over and start nothing more on it.
+  connection->AddHold();
   connection->StartRead(&connection->read_buffer_);
   connection->StartCall();
   return connection;
@@ -53,7 +56,7 @@ std::shared_ptr<StreamConnection> StreamConnection::Start(std::shared_ptr<grpc::
 
 void StreamConnection::Send(grpc::ByteBuffer request) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (done_ || half_close_requested_ || write_failed_) return;
+  if (hold_released_ || half_close_requested_ || write_failed_) return;
   queue_.push_back(std::move(request));
   WriteNextLocked();
 }
@@ -73,9 +76,16 @@ void StreamConnection::Cancel(Status reason) {
   context_.TryCancel();
 }
 
+void StreamConnection::ReleaseHoldLocked() {
+  if (hold_released_) return;
+  hold_released_ = true;
+  queue_.clear();
+  RemoveHold();
+}
+
 // gRPC's callback API never runs a reaction inline from StartWrite, so holding mu_ here is safe.
 void StreamConnection::WriteNextLocked() {
-  if (writing_ || done_ || write_failed_) return;
+  if (writing_ || hold_released_ || write_failed_) return;
   if (!queue_.empty()) {
     writing_buffer_ = std::move(queue_.front());
     queue_.pop_front();
@@ -95,7 +105,7 @@ void StreamConnection::OnWriteDone(bool ok) {
   if (!ok) {
     // The RPC is over; OnDone will say why.
     write_failed_ = true;
-    queue_.clear();
+    ReleaseHoldLocked();
     return;
   }
   WriteNextLocked();
@@ -104,7 +114,12 @@ void StreamConnection::OnWriteDone(bool ok) {
 void StreamConnection::OnWritesDoneDone(bool /*ok*/) {}
 
 void StreamConnection::OnReadDone(bool ok) {
-  if (!ok) return;  // the RPC is ending; OnDone follows
+  if (!ok) {
+    // The RPC is ending (status received, or cancelled): start nothing more; OnDone follows.
+    std::lock_guard<std::mutex> lock(mu_);
+    ReleaseHoldLocked();
+    return;
+  }
   zb::EphemeralStreamResponse response;
   grpc::Slice slice;
   const bool parsed = read_buffer_.DumpToSingleSlice(&slice).ok() &&
@@ -132,6 +147,8 @@ void StreamConnection::OnReadDone(bool ok) {
   }
   if (!violation.ok()) {
     Cancel(violation);
+    std::lock_guard<std::mutex> lock(mu_);
+    ReleaseHoldLocked();  // no read follows to learn that the call ended
     return;
   }
   if (response.has_create_stream_response()) {

@@ -60,6 +60,8 @@ class StreamConnection final : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   StreamConnection(std::shared_ptr<grpc::Channel> channel, std::string table, uint64_t generation,
                    ConnectionListener* listener);
   void WriteNextLocked();
+  /// Lets gRPC end the call: from now on nothing new is started on it. Idempotent.
+  void ReleaseHoldLocked();
   Status TranslateEnd(const grpc::Status& status);
 
   std::shared_ptr<grpc::Channel> channel_;
@@ -79,6 +81,7 @@ class StreamConnection final : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
   bool half_closed_ = false;
   bool write_failed_ = false;
   bool done_ = false;
+  bool hold_released_ = false;
   bool created_ = false;
   std::string stream_id_;
   Status local_error_;  ///< why we ended the RPC ourselves

@@ -5,7 +5,7 @@
 // the client says it replayed.
 //
 //   transport_soak [--rows N] [--batch-rows N] [--kill-every N] [--ack-delay-ms N]
-//                  [--max-request-bytes N] [--inflight N]
+//                  [--max-request-bytes N] [--inflight N] [--framed 0|1]
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -33,6 +33,7 @@ struct Settings {
   int64_t ack_delay_ms = 2;
   int64_t max_request_bytes = 16 * 1024;
   int64_t inflight = 16;
+  int64_t framed = 1;  ///< 1: requests straight from the encoder's arena; 0: records copied
 };
 
 // Remembers which rows each request carries and which requests were acknowledged.
@@ -106,18 +107,6 @@ std::shared_ptr<arrow::RecordBatch> MakeRows(const std::shared_ptr<arrow::Schema
   return arrow::RecordBatch::Make(schema, count, {a, b, c});
 }
 
-// The id of a record: field 1, a varint, written first by the encoder.
-int64_t RecordId(const std::string& record) {
-  if (record.empty() || static_cast<uint8_t>(record[0]) != 0x08) return -1;
-  uint64_t value = 0;
-  for (size_t i = 1, shift = 0; i < record.size() && shift < 64; ++i, shift += 7) {
-    const auto byte = static_cast<uint8_t>(record[i]);
-    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return static_cast<int64_t>(value);
-  }
-  return -1;
-}
-
 int Fail(const std::string& message) {
   std::cerr << "transport_soak: FAILED: " << message << "\n";
   return 1;
@@ -154,7 +143,7 @@ int Run(const Settings& settings) {
   auto pool = encode::ArenaPool::Make();
   encode::EncodeOptions encode_options;
   encode_options.arena_pool = pool;
-  encode_options.frame_records = true;
+  encode_options.frame_records = settings.framed != 0;
   int64_t requests = 0;
   for (int64_t first = 0; first < settings.rows; first += settings.batch_rows) {
     const int64_t count = std::min(settings.batch_rows, settings.rows - first);
@@ -183,7 +172,7 @@ int Run(const Settings& settings) {
   const std::vector<std::string> landed = emu->LandedRecords(testing::kTestTable);
   std::vector<int32_t> landed_count(static_cast<size_t>(settings.rows), 0);
   for (const std::string& record : landed) {
-    const int64_t id = RecordId(record);
+    const int64_t id = testing::EventId(record);  // field 1 of both messages
     if (id < 0 || id >= settings.rows) return Fail("a record that was never sent landed");
     ++landed_count[id];
   }
@@ -232,10 +221,19 @@ int main(int argc, char** argv) {
       settings.max_request_bytes = value;
     else if (flag == "--inflight")
       settings.inflight = value;
+    else if (flag == "--framed")
+      settings.framed = value;
     else {
       std::cerr << "transport_soak: unknown flag " << flag << "\n";
       return 2;
     }
+  }
+  if (settings.kill_every > 0 && settings.kill_every <= settings.inflight) {
+    // A connection cut after N requests whose acks are still delayed makes no progress when the
+    // client may have N or more requests in flight: every cut loses the whole window again.
+    std::cerr << "transport_soak: --kill-every must exceed --inflight (" << settings.inflight
+              << ") so that every connection gets some acks through\n";
+    return 2;
   }
   if (argc % 2 == 0) {
     std::cerr << "transport_soak: every flag needs a value\n";

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <numeric>
 #include <thread>
 
 #include <google/protobuf/descriptor.pb.h>
@@ -58,6 +59,18 @@ int64_t EventId(const std::string& record) {
     if ((byte & 0x80) == 0) return static_cast<int64_t>(value);
   }
   return -1;
+}
+
+int64_t MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+std::vector<int64_t> Iota(int64_t count, int64_t first) {
+  std::vector<int64_t> values(static_cast<size_t>(count));
+  std::iota(values.begin(), values.end(), first);
+  return values;
 }
 
 zerobus::StreamOptions FastOptions() {

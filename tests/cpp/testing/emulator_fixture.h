@@ -32,6 +32,11 @@ std::string EventRecord(int64_t id, const std::string& name = "event");
 /// The id of an Event record (-1 when it has none).
 int64_t EventId(const std::string& record);
 
+/// Milliseconds from `start` to now.
+int64_t MillisSince(std::chrono::steady_clock::time_point start);
+/// `count` consecutive values from `first`.
+std::vector<int64_t> Iota(int64_t count, int64_t first = 0);
+
 /// Options that keep tests fast: short backoff, timeouts of a few seconds.
 zerobus::StreamOptions FastOptions();
 

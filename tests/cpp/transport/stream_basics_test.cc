@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "arrow_zerobus/version.h"
 #include "testing/emulator_fixture.h"
 
 namespace arrow_zerobus::testing {
@@ -68,6 +69,29 @@ TEST(StreamBasicsTest, ConcurrentSendersGetGapFreeOffsets) {
   ASSERT_EQ(offsets.size(), 400u);
   for (int i = 0; i < 400; ++i) EXPECT_EQ(offsets[i], i);
   EXPECT_EQ(emu->Counters(kTestTable).records, 400);
+}
+
+TEST(StreamBasicsTest, AnEmptyRequestIsRefusedAndNothingIsSent) {
+  auto emu = StartEmulator();
+  auto opened = zerobus::IngestStream::Open(OAuthConfig(*emu, kTestTable));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  auto offset = (*opened)->Send(zerobus::PrepareRequest({}));
+  ASSERT_FALSE(offset.ok());
+  EXPECT_EQ(offset.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(offset.status().message(), ::testing::HasSubstr("at least one record"));
+  ASSERT_TRUE((*opened)->Close().ok());
+  EXPECT_EQ(emu->Counters(kTestTable).requests, 0);
+}
+
+TEST(StreamBasicsTest, AnnouncesOurUserAgentAndTheApplication) {
+  auto emu = StartEmulator();
+  auto config = OAuthConfig(*emu, kTestTable);
+  config.options.application_name = "orders-loader/2.1";
+  auto opened = zerobus::IngestStream::Open(config);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::string user_agent = emu->state().LastUserAgent(kTestTable);
+  EXPECT_THAT(user_agent, ::testing::StartsWith(std::string("arrow-zerobus-cpp/") +
+                                                ARROW_ZEROBUS_VERSION + " orders-loader/2.1"));
 }
 
 TEST(StreamBasicsTest, StreamsOfOneTableShareTheirTokenCache) {

@@ -27,16 +27,6 @@ using std::chrono::milliseconds;
 using emulator::FaultScript;
 using emulator::StreamEvent;
 
-int64_t MillisSince(SteadyClock::time_point start) {
-  return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - start).count();
-}
-
-std::vector<int64_t> Iota(int64_t count, int64_t first = 0) {
-  std::vector<int64_t> values(static_cast<size_t>(count));
-  std::iota(values.begin(), values.end(), first);
-  return values;
-}
-
 std::vector<int64_t> Concat(std::vector<int64_t> a, const std::vector<int64_t>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;

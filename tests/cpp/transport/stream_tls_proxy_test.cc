@@ -425,6 +425,20 @@ TEST_F(StreamProxyTest, GrpcProxyCarriesTheStream) {
   EXPECT_THAT(targets, Each(Target(*emu_)));
 }
 
+TEST_F(StreamProxyTest, AProxyWithoutSchemeIsTakenAsHttp) {
+  const std::string without_scheme = proxy_.url().substr(std::string("http://").size());
+  EXPECT_TRUE(SendsAndLands(ConfigWith({{"grpc_proxy", without_scheme}}), *emu_, 0));
+  EXPECT_THAT(proxy_.targets(), ElementsAre(Target(*emu_)));
+}
+
+TEST_F(StreamProxyTest, AnHttpsProxyIsAConfigurationError) {
+  const std::string https = "https://" + proxy_.url().substr(std::string("http://").size());
+  auto opened = zerobus::IngestStream::Open(ConfigWith({{"grpc_proxy", https}}));
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(proxy_.targets(), IsEmpty());
+}
+
 TEST_F(StreamProxyTest, NoGrpcProxyExemptsTheHost) {
   EXPECT_TRUE(SendsAndLands(
       ConfigWith({{"grpc_proxy", proxy_.url()}, {"no_grpc_proxy", "127.0.0.1, localhost"}}), *emu_,

@@ -1,4 +1,5 @@
 #include "zerobus/endpoint.h"
+#include "zerobus/channel.h"
 
 #include <map>
 
@@ -105,6 +106,17 @@ TEST(SelectProxyTest, NoProxyListBypassesExactAndSuffixMatches) {
                                                           {"no_grpc_proxy", "other.org"},
                                                           {"no_proxy", "example.com"}})),
             "http://p:3128");
+}
+
+TEST(GrpcProxyUriTest, AssumesHttpAndRefusesOtherSchemes) {
+  EXPECT_EQ(*GrpcProxyUri("127.0.0.1:3128"), "http://127.0.0.1:3128");
+  EXPECT_EQ(*GrpcProxyUri("http://user:pw@proxy:8080"), "http://user:pw@proxy:8080");
+  EXPECT_EQ(*GrpcProxyUri("HTTP://proxy:8080"), "HTTP://proxy:8080");
+  auto https = GrpcProxyUri("https://user:secret@proxy:8443");
+  ASSERT_FALSE(https.ok());
+  EXPECT_EQ(https.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(https.status().message(), HasSubstr("https scheme"));
+  EXPECT_THAT(https.status().message(), ::testing::Not(HasSubstr("secret")));
 }
 
 TEST(UserAgentTest, NamesTheLibraryVersionAndTheApplication) {
