@@ -61,6 +61,15 @@ int64_t EventId(const std::string& record) {
   return -1;
 }
 
+emulator::StreamEvent FaultEvent(emulator::StreamEvent::Kind kind, int64_t after_requests,
+                                 std::chrono::milliseconds duration) {
+  emulator::StreamEvent event;
+  event.kind = kind;
+  event.after_requests = after_requests;
+  event.duration = duration;
+  return event;
+}
+
 int64_t MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start)

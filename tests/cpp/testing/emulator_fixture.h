@@ -32,6 +32,10 @@ std::string EventRecord(int64_t id, const std::string& name = "event");
 /// The id of an Event record (-1 when it has none).
 int64_t EventId(const std::string& record);
 
+/// A fault-script event of `kind` firing at the `after_requests`-th request of a connection.
+emulator::StreamEvent FaultEvent(emulator::StreamEvent::Kind kind, int64_t after_requests,
+                                 std::chrono::milliseconds duration = std::chrono::milliseconds(0));
+
 /// Milliseconds from `start` to now.
 int64_t MillisSince(std::chrono::steady_clock::time_point start);
 /// `count` consecutive values from `first`.

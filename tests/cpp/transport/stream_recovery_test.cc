@@ -32,15 +32,6 @@ std::vector<int64_t> Concat(std::vector<int64_t> a, const std::vector<int64_t>& 
   return a;
 }
 
-StreamEvent Event(StreamEvent::Kind kind, int64_t after_requests,
-                  milliseconds duration = milliseconds(0)) {
-  StreamEvent event;
-  event.kind = kind;
-  event.after_requests = after_requests;
-  event.duration = duration;
-  return event;
-}
-
 /// At-least-once: every id in [0, sent) landed, nothing else did, and the extra copies are
 /// bounded by what the client re-sent. Returns the number of duplicates.
 int64_t ExpectLandedAtLeastOnce(const std::vector<int64_t>& landed, int64_t sent,
@@ -67,7 +58,7 @@ std::unique_ptr<zerobus::IngestStream> OpenStream(zerobus::StreamConfig config) 
 TEST(StreamRecoveryTest, RecoversAfterUnavailable6002) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kUnavailable6002, 3)};
+  script.events = {FaultEvent(StreamEvent::Kind::kUnavailable6002, 3)};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -98,7 +89,7 @@ TEST(StreamRecoveryTest, RecoversAfterUnavailable6002) {
 TEST(StreamRecoveryTest, RecoversAfterKillAndReplaysTheKilledRequest) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kKill, 3)};
+  script.events = {FaultEvent(StreamEvent::Kind::kKill, 3)};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -128,7 +119,7 @@ TEST(StreamRecoveryTest, RecoversAfterKillAndReplaysTheKilledRequest) {
 TEST(StreamRecoveryTest, FailsWithoutRecovery) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kUnavailable6002, 2)};
+  script.events = {FaultEvent(StreamEvent::Kind::kUnavailable6002, 2)};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -165,7 +156,7 @@ TEST(StreamRecoveryTest, FailsWithoutRecovery) {
 void RunLackOfAckScenario(int64_t silence_after, milliseconds idle_first) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, silence_after)};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, silence_after)};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -207,7 +198,7 @@ TEST(StreamRecoveryTest, RecoversWhenNoAckArrivesAfterIdling) {
 TEST(StreamRecoveryTest, CloseSignalDefaultLeavesThePauseOnceAllIsAcked) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kCloseSignal, 2, milliseconds(2000))};
+  script.events = {FaultEvent(StreamEvent::Kind::kCloseSignal, 2, milliseconds(2000))};
   emu->SetFaultScript(kTestTable, script);
   auto config = OAuthConfig(*emu, kTestTable);
   ASSERT_FALSE(config.options.stream_paused_max_wait.has_value());
@@ -236,8 +227,8 @@ TEST(StreamRecoveryTest, CloseSignalDefaultLeavesThePauseOnceAllIsAcked) {
 TEST(StreamRecoveryTest, CloseSignalWithZeroMaxWaitReconnectsAtOnce) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, 1),
-                   Event(StreamEvent::Kind::kCloseSignal, 2, milliseconds(2000))};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 1),
+                   FaultEvent(StreamEvent::Kind::kCloseSignal, 2, milliseconds(2000))};
   emu->SetFaultScript(kTestTable, script);
   auto config = OAuthConfig(*emu, kTestTable);
   config.options.stream_paused_max_wait = milliseconds(0);
@@ -264,8 +255,8 @@ TEST(StreamRecoveryTest, CloseSignalWithZeroMaxWaitReconnectsAtOnce) {
 TEST(StreamRecoveryTest, CloseSignalMaxWaitShorterThanTheServerDuration) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, 1),
-                   Event(StreamEvent::Kind::kCloseSignal, 2, milliseconds(2500))};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 1),
+                   FaultEvent(StreamEvent::Kind::kCloseSignal, 2, milliseconds(2500))};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -306,8 +297,8 @@ TEST(StreamRecoveryTest, ReplayPreservesRequestBoundaries) {
   auto emu = StartEmulator();
   FaultScript script;
   // Requests 3 and 4 land without acks; request 5 is refused and the connection ends.
-  script.events = {Event(StreamEvent::Kind::kSilence, 3),
-                   Event(StreamEvent::Kind::kUnavailable6002, 5)};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 3),
+                   FaultEvent(StreamEvent::Kind::kUnavailable6002, 5)};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -346,7 +337,8 @@ TEST(StreamRecoveryTest, ReplayPreservesRequestBoundaries) {
 TEST(StreamRecoveryTest, ExpiredTokenIsReplacedOnReconnect) {
   auto emu = StartEmulator();  // tokens live an hour: only the scripted expiry ends them
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kExpireTokens, 2), Event(StreamEvent::Kind::kKill, 4)};
+  script.events = {FaultEvent(StreamEvent::Kind::kExpireTokens, 2),
+                   FaultEvent(StreamEvent::Kind::kKill, 4)};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);

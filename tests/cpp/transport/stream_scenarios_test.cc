@@ -36,17 +36,8 @@ CreateFault Refuse(StatusCode code, std::string message) {
   return fault;
 }
 
-StreamEvent Event(StreamEvent::Kind kind, int64_t after_requests,
-                  milliseconds duration = milliseconds(0)) {
-  StreamEvent event;
-  event.kind = kind;
-  event.after_requests = after_requests;
-  event.duration = duration;
-  return event;
-}
-
 StreamEvent ErrorEvent(int64_t after_requests, StatusCode code, std::string message) {
-  StreamEvent event = Event(StreamEvent::Kind::kError, after_requests);
+  StreamEvent event = FaultEvent(StreamEvent::Kind::kError, after_requests);
   event.code = code;
   event.message = std::move(message);
   return event;
@@ -310,7 +301,7 @@ TEST(StreamScenariosTest, FlushWaitsForDelayedAcks) {
 TEST(StreamScenariosTest, FlushTimesOutButTheStreamGoesOn) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, 1, milliseconds(500))};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 1, milliseconds(500))};
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -351,7 +342,7 @@ TEST(StreamScenariosTest, FlushTimesOutButTheStreamGoesOn) {
 TEST(StreamScenariosTest, SendBlocksWhileTheRequestWindowIsFull) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, 1, milliseconds(400))};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 1, milliseconds(400))};
   emu->SetFaultScript(kTestTable, script);
   auto config = OAuthConfig(*emu, kTestTable);
   config.options.max_inflight_requests = 2;
@@ -379,7 +370,7 @@ TEST(StreamScenariosTest, SendBlocksWhileTheRequestWindowIsFull) {
 TEST(StreamScenariosTest, SendBlocksWhileTheByteWindowIsFull) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, 1, milliseconds(400))};
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 1, milliseconds(400))};
   emu->SetFaultScript(kTestTable, script);
   auto config = OAuthConfig(*emu, kTestTable);
   const int64_t request_bytes = EventRequest(0, 10).record_bytes;
@@ -505,7 +496,7 @@ TEST(StreamScenariosTest, CloseIsIdempotentAndSendAfterCloseFails) {
 TEST(StreamScenariosTest, DestructorUnderSilenceReturnsFastAndFailsUnacked) {
   auto emu = StartEmulator();
   FaultScript script;
-  script.events = {Event(StreamEvent::Kind::kSilence, 1)};  // no acks for the rest of it
+  script.events = {FaultEvent(StreamEvent::Kind::kSilence, 1)};  // no acks for the rest of it
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<RecordingObserver>();
   auto config = OAuthConfig(*emu, kTestTable);
