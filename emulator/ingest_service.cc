@@ -349,10 +349,11 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
     for (size_t i = 0; i < request_.records.size(); ++i) {
       const std::string_view record = request_.records[i];
       record_bytes_ += static_cast<int64_t>(record.size());
-      const std::string which = "Record " + std::to_string(i) + " of the " + at;
+      // Built only for a refusal: this loop runs once per record.
+      auto which = [&] { return "Record " + std::to_string(i) + " of the " + at; };
       if (static_cast<int64_t>(record.size()) > options.max_record_bytes) {
         return Refusal(grpc::StatusCode::INVALID_ARGUMENT,
-                       which + " is " + std::to_string(record.size()) +
+                       which() + " is " + std::to_string(record.size()) +
                            " bytes; the maximum record size is " +
                            std::to_string(options.max_record_bytes) + " bytes");
       }
@@ -360,14 +361,14 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
       if (json) {
         auto value = nlohmann::json::parse(record, nullptr, /*allow_exceptions=*/false);
         if (!value.is_object()) {
-          return Refusal(grpc::StatusCode::INVALID_ARGUMENT, which + " is not a JSON object");
+          return Refusal(grpc::StatusCode::INVALID_ARGUMENT, which() + " is not a JSON object");
         }
         if (landing_.is_open()) pending_lines_.append(value.dump()).push_back('\n');
         continue;
       }
       Status decoded = decoder_->Decode(record, landing_.is_open() ? &json_line_ : nullptr);
       if (!decoded.ok()) {
-        return Refusal(grpc::StatusCode::INVALID_ARGUMENT, which + ": " + decoded.message());
+        return Refusal(grpc::StatusCode::INVALID_ARGUMENT, which() + ": " + decoded.message());
       }
       if (landing_.is_open()) pending_lines_.append(json_line_).push_back('\n');
     }
