@@ -1,31 +1,33 @@
 #include "demo_command.h"
 
 #include <unistd.h>
-#include <chrono>
+
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <memory>
+#include <sstream>
 
+#include <arrow/array/array_primitive.h>
 #include <arrow/io/file.h>
 #include <arrow/json/reader.h>
 #include <arrow/table.h>
-#include <google/protobuf/dynamic_message.h>
 
-#include "auth/headers_provider.h"
+#include "arrow_zerobus/wrapper.h"
+#include "debug/debug_reader.h"
 #include "emulator.h"
-#include "encode/batch_encoder.h"
-#include "schema/plan_cache.h"
-#include "zerobus/endpoint.h"
-#include "zerobus/ingest_stream.h"
-#include "zerobus/request_packer.h"
 
 namespace arrow_zerobus::cli {
 namespace {
 
-std::shared_ptr<arrow::Schema> OrdersSchema() {
+constexpr char kDemoTable[] = "main.demo.orders";
+
+// How the file is read: every column nullable, since Arrow's JSON reader refuses nulls in
+// non-nullable fields outright.
+std::shared_ptr<arrow::Schema> FileSchema() {
   return arrow::schema({
-      arrow::field("order_id", arrow::int64(), /*nullable=*/false),
-      arrow::field("customer", arrow::utf8(), false),
+      arrow::field("order_id", arrow::int64()),
+      arrow::field("customer", arrow::utf8()),
       arrow::field("amount", arrow::float64()),
       arrow::field("quantity", arrow::int32()),
       arrow::field("created_at", arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")),
@@ -36,26 +38,8 @@ std::shared_ptr<arrow::Schema> OrdersSchema() {
   });
 }
 
-Result<std::shared_ptr<arrow::RecordBatch>> ReadJsonLines(const std::string& path) {
-  auto file = arrow::io::ReadableFile::Open(path);
-  if (!file.ok()) return IoError("cannot open " + path + ": " + file.status().message());
-  auto parse = arrow::json::ParseOptions::Defaults();
-  parse.explicit_schema = OrdersSchema();
-  parse.unexpected_field_behavior = arrow::json::UnexpectedFieldBehavior::Error;
-  auto reader = arrow::json::TableReader::Make(arrow::default_memory_pool(), *file,
-                                               arrow::json::ReadOptions::Defaults(), parse);
-  if (!reader.ok()) return IoError("cannot read " + path + ": " + reader.status().message());
-  auto table = (*reader)->Read();
-  if (!table.ok()) return IoError("cannot parse " + path + ": " + table.status().message());
-  auto batch = (*table)->CombineChunksToBatch();
-  if (!batch.ok()) return IoError("cannot combine " + path + ": " + batch.status().message());
-  return *batch;
-}
-
-constexpr char kDemoTable[] = "main.demo.orders";
-
-// The orders table as Unity Catalog would describe it: the emulator checks the descriptor
-// against it when the stream is created.
+// The orders table as Unity Catalog describes it: order_id and customer are required, so the
+// rows where the file has nulls there cannot be sent.
 std::vector<emulator::TableColumn> OrdersTable() {
   return {
       {"order_id", "BIGINT", false},     {"customer", "STRING", false},
@@ -64,106 +48,141 @@ std::vector<emulator::TableColumn> OrdersTable() {
       {"tags", "ARRAY<STRING>", true},   {"address", "STRUCT<city: STRING, zip: STRING>", true}};
 }
 
-// Counts what the stream acknowledged.
-class AckCounter : public zerobus::AckObserver {
- public:
-  void OnAcked(uint64_t, int64_t, int64_t records) override {
-    requests_ += 1;
-    records_ += records;
+Result<std::shared_ptr<arrow::RecordBatch>> ReadOrders(const std::string& path) {
+  auto file = arrow::io::ReadableFile::Open(path);
+  if (!file.ok()) return IoError("cannot open " + path + ": " + file.status().message());
+  auto parse = arrow::json::ParseOptions::Defaults();
+  parse.explicit_schema = FileSchema();
+  parse.unexpected_field_behavior = arrow::json::UnexpectedFieldBehavior::Error;
+  auto reader = arrow::json::TableReader::Make(arrow::default_memory_pool(), *file,
+                                               arrow::json::ReadOptions::Defaults(), parse);
+  if (!reader.ok()) return IoError("cannot read " + path + ": " + reader.status().message());
+  auto table = (*reader)->Read();
+  if (!table.ok()) return IoError("cannot parse " + path + ": " + table.status().message());
+  auto batch = (*table)->CombineChunksToBatch();
+  if (!batch.ok()) return IoError("cannot combine " + path + ": " + batch.status().message());
+  // The table's view: order_id and customer not nullable.
+  auto fields = (*batch)->schema()->fields();
+  fields[0] = fields[0]->WithNullable(false);
+  fields[1] = fields[1]->WithNullable(false);
+  return arrow::RecordBatch::Make(arrow::schema(fields), (*batch)->num_rows(), (*batch)->columns());
+}
+
+std::string OrderId(const arrow::RecordBatch& batch, int64_t row) {
+  const auto& ids = static_cast<const arrow::Int64Array&>(*batch.column(0));
+  return ids.IsNull(row) ? "null" : std::to_string(ids.Value(row));
+}
+
+void ShowOutcomes(const arrow::RecordBatch& batch, const TransmissionResult& result,
+                  std::ostream& out) {
+  out << "\nWhat became of each row:\n";
+  auto failure = result.failed_rows.begin();
+  for (int64_t row = 0; row < result.total_rows; ++row) {
+    out << "  row " << std::setw(2) << row << "  order_id " << std::setw(4) << OrderId(batch, row)
+        << "  ";
+    if (failure != result.failed_rows.end() && failure->row == row) {
+      out << "FAILED  " << ErrorTypeName(failure->error.kind()) << ": " << failure->error.message()
+          << "\n";
+      ++failure;
+    } else {
+      out << "landed\n";
+    }
   }
-  void OnFailed(uint64_t, int64_t, int64_t, const Status& status) override { failure_ = status; }
-  int64_t requests_ = 0;
-  int64_t records_ = 0;
-  Status failure_;
-};
-
-// Streams the encoded rows to an in-process emulator over gRPC (OAuth included) and shows what
-// landed there.
-Status SendToEmulator(const schema::SchemaPlan& plan, const encode::EncodedBatch& encoded,
-                      const DemoArgs& args, std::ostream& out) {
-  emulator::EmulatorOptions options;
-  options.data_dir =
-      std::filesystem::temp_directory_path() / ("zerobus-arrow-demo-" + std::to_string(::getpid()));
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto emu, emulator::Emulator::Start(options));
-  emu->DeclareTable(kDemoTable, OrdersTable());
-  out << "\nStarted the Zerobus emulator: endpoint " << emu->endpoint() << ", workspace URL "
-      << emu->workspace_url() << "\n";
-
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto endpoint, zerobus::ParseZerobusEndpoint(emu->endpoint()));
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto table, auth::ParseTableName(kDemoTable));
-  auto acks = std::make_shared<AckCounter>();
-  zerobus::StreamConfig config;
-  config.endpoint = emu->endpoint();
-  config.table = kDemoTable;
-  config.descriptor_proto = plan.descriptor.SerializeAsString();
-  config.headers =
-      auth::MakeOAuthHeadersProvider({emu->workspace_url(), endpoint.workspace_id, table,
-                                      emulator::kDefaultClientId, emulator::kDefaultClientSecret});
-  config.observer = acks;
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto stream, zerobus::IngestStream::Open(config));
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-      auto requests,
-      zerobus::PackRequests(encoded, config.options.max_request_bytes, 0, encoded.num_rows));
-  for (auto& packed : requests) {
-    ARROW_ZEROBUS_RETURN_NOT_OK(stream->Send(std::move(packed.request)).status());
+  out << "\n" << result.Summary() << "\n";
+  for (const auto& [type, rows] : result.group_errors_by_type()) {
+    out << "  " << type << ": " << rows.size() << " row(s)\n";
   }
-  ARROW_ZEROBUS_RETURN_NOT_OK(stream->Close());
-  ARROW_ZEROBUS_RETURN_NOT_OK(acks->failure_);
-  const zerobus::StreamStats stats = stream->stats();
-  const emulator::TableCounters counters = emu->Counters(kDemoTable);
-  out << "Sent " << encoded.successful_count() << " rows in " << requests.size()
-      << " request(s) on stream " << stats.stream_id << ": " << acks->records_
-      << " rows acknowledged; the emulator landed " << counters.records << " records\n";
+  const ErrorStatistics stats = result.get_error_statistics();
+  out << "  success rate " << std::fixed << std::setprecision(1) << stats.success_rate * 100
+      << "%\n";
+  out.unsetf(std::ios::floatfield);
+}
 
-  const auto landing = options.data_dir / kDemoTable / (stats.stream_id + ".jsonl");
-  out << "Rows as they landed (" << landing.string() << "):\n";
-  std::ifstream landed(landing);
+void ShowLanded(const std::filesystem::path& data_dir, int rows_to_show, std::ostream& out) {
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir / kDemoTable)) {
+    out << "\nRows as the emulator landed them (" << entry.path().string() << "):\n";
+    std::ifstream landed(entry.path());
+    std::string line;
+    for (int shown = 0; shown < rows_to_show && std::getline(landed, line); ++shown) {
+      out << "  " << line << "\n";
+    }
+  }
+}
+
+void ShowDebugFiles(const std::filesystem::path& debug_dir, int rows_to_show, std::ostream& out) {
+  out << "\nDebug files (" << debug_dir.string() << "):\n";
+  std::filesystem::path records_file;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(debug_dir)) {
+    if (!entry.is_regular_file()) continue;
+    out << "  " << std::filesystem::relative(entry.path(), debug_dir).string() << " ("
+        << entry.file_size() << " bytes)\n";
+    if (entry.path().extension() == ".pbs") records_file = entry.path();
+  }
+  if (records_file.empty()) return;
+  out << "Protobuf debug records decoded with the saved descriptor (zerobus-arrow debug read):\n";
+  std::ostringstream json;
+  if (Status read = debug::WriteRecordsAsJson(records_file, json); !read.ok()) {
+    out << "  " << read.ToString() << "\n";
+    return;
+  }
+  std::istringstream lines(json.str());
   std::string line;
-  for (int shown = 0; shown < args.rows_to_show && std::getline(landed, line); ++shown) {
+  for (int shown = 0; shown < rows_to_show && std::getline(lines, line); ++shown) {
     out << "  " << line << "\n";
   }
-  return Status::OK();
 }
 
 }  // namespace
 
 Status RunDemo(const DemoArgs& args, std::ostream& out) {
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto batch, ReadJsonLines(args.input_path));
-  out << "Read " << batch->num_rows() << " rows from " << args.input_path << "\n\n"
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto batch, ReadOrders(args.input_path));
+  out << "Read " << batch->num_rows() << " orders from " << args.input_path << "\n"
       << "Arrow schema:\n"
-      << batch->schema()->ToString() << "\n\n";
+      << batch->schema()->ToString() << "\n";
 
-  schema::PlanOptions options;
-  options.message_name = "Orders";
-  schema::SchemaPlanCache plans(options);
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto plan, plans.GetOrPlan(*batch->schema()));
-  out << "Protobuf descriptor sent to Zerobus (" << plan->descriptor.ByteSizeLong() << " bytes):\n"
-      << plan->DescribeMessage() << "\n";
+  const auto work_dir =
+      std::filesystem::temp_directory_path() / ("zerobus-arrow-demo-" + std::to_string(::getpid()));
+  emulator::EmulatorOptions options;
+  options.data_dir = work_dir / "landed";
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto emu, emulator::Emulator::Start(options));
+  emu->DeclareTable(kDemoTable, OrdersTable());
+  out << "\nStarted the Zerobus emulator: endpoint " << emu->endpoint() << ", token endpoint "
+      << emu->workspace_url() << "/oidc/v1/token\n";
 
-  const auto start = std::chrono::steady_clock::now();
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto encoded, encode::EncodeBatch(*plan, *batch));
-  const auto elapsed =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-  out << "Encoded " << encoded.successful_count() << " of " << encoded.num_rows << " rows into "
-      << encoded.encoded_bytes() << " bytes in " << elapsed << " us; " << encoded.failed_count()
-      << " row errors\n";
-  for (const auto& error : encoded.errors) out << "  " << error.message << "\n";
-
-  google::protobuf::DynamicMessageFactory factory(plan->pool.get());
-  const google::protobuf::Message* prototype = factory.GetPrototype(plan->message);
-  const int64_t shown = std::min<int64_t>(args.rows_to_show, encoded.num_rows);
-  out << "\nFirst " << shown << " records decoded back with protobuf's DynamicMessage:\n";
-  for (int64_t row = 0; row < shown; ++row) {
-    if (encoded.failed(row)) continue;
-    std::unique_ptr<google::protobuf::Message> message(prototype->New());
-    const std::string_view record = encoded.record(row);
-    if (!message->ParseFromArray(record.data(), static_cast<int>(record.size()))) {
-      return InternalError("record " + std::to_string(row) + " does not parse");
+  WrapperConfiguration config(emu->endpoint(), kDemoTable);
+  config.with_credentials(emulator::kDefaultClientId, emulator::kDefaultClientSecret)
+      .with_unity_catalog(emu->workspace_url())
+      .with_debug_output(work_dir / "debug");
+  out << "\nWrapper configuration (excerpt; secrets are never printed):\n";
+  std::istringstream settings(config.ToString());
+  for (std::string line; std::getline(settings, line);) {
+    for (const char* key : {"zerobus_endpoint:", "table_name:", "unity_catalog_url:", "client_id:",
+                            "client_secret:", "debug_output_dir:"}) {
+      if (line.rfind(key, 0) == 0) out << "  " << line << "\n";
     }
-    out << "  row " << row << " (" << record.size() << " bytes): " << message->ShortDebugString()
-        << "\n";
   }
-  return SendToEmulator(*plan, encoded, args, out);
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto wrapper, ZerobusWrapper::Create(config));
+
+  TransmissionResult result = wrapper->send_batch(batch);
+  ShowOutcomes(*batch, result, out);
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto quarantined, result.extract_failed_batch(*batch));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto landed, result.extract_successful_batch(*batch));
+  out << "Quarantine: extract_failed_batch gives " << quarantined->num_rows()
+      << " rows to fix; extract_successful_batch gives the " << landed->num_rows()
+      << " that landed.\n";
+
+  ARROW_ZEROBUS_RETURN_NOT_OK(wrapper->shutdown());
+  ShowLanded(options.data_dir, args.rows_to_show, out);
+  ShowDebugFiles(work_dir / "debug", args.rows_to_show, out);
+
+  const int64_t landed_records = emu->Counters(kDemoTable).records;
+  if (!result.success || landed_records != result.successful_count) {
+    return InternalError("the demo expected every good row to land: " + result.Summary() +
+                         "; the emulator landed " + std::to_string(landed_records));
+  }
+  out << "\nDone: " << landed_records << " rows landed, " << result.failed_count
+      << " bad rows reported with their reasons. Files are under " << work_dir.string() << "\n";
+  return Status::OK();
 }
 
 }  // namespace arrow_zerobus::cli

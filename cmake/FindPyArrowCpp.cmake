@@ -1,5 +1,5 @@
 # Locates Arrow C++ inside the pyarrow wheel of a Python interpreter and defines the IMPORTED
-# targets ArrowZerobus::arrow and ArrowZerobus::arrow_compute.
+# targets ArrowZerobus::arrow, ArrowZerobus::arrow_compute and ArrowZerobus::parquet.
 #
 # The wheel ships headers and libraries named only by SONAME (libarrow.so.2600) and no CMake or
 # pkg-config files, so the libraries are linked by full path and their directory goes into the
@@ -27,7 +27,7 @@ list(GET _pyarrow_lines 2 PyArrowCpp_LIBRARY_DIR)
 string(REGEX MATCH "^[0-9]+" PyArrowCpp_VERSION_MAJOR "${PyArrowCpp_VERSION}")
 set(_soversion "${PyArrowCpp_VERSION_MAJOR}00")
 
-foreach(_component arrow arrow_compute)
+foreach(_component arrow arrow_compute parquet)
   set(_lib "${PyArrowCpp_LIBRARY_DIR}/lib${_component}.so.${_soversion}")
   if(NOT EXISTS "${_lib}")
     message(FATAL_ERROR "pyarrow ${PyArrowCpp_VERSION} lacks ${_lib}")
@@ -41,6 +41,8 @@ foreach(_component arrow arrow_compute)
     INTERFACE_COMPILE_DEFINITIONS "_GLIBCXX_USE_CXX11_ABI=1")
 endforeach()
 set_property(TARGET ArrowZerobus::arrow_compute APPEND PROPERTY
+  INTERFACE_LINK_LIBRARIES ArrowZerobus::arrow)
+set_property(TARGET ArrowZerobus::parquet APPEND PROPERTY
   INTERFACE_LINK_LIBRARIES ArrowZerobus::arrow)
 
 include(FindPackageHandleStandardArgs)

@@ -17,7 +17,9 @@ namespace arrow_zerobus::emulator {
 /// The message the service ends a stream with when its lifetime is over.
 std::string StreamTimeoutMessage(std::string_view stream_id);
 
-/// A create_stream that fails: the RPC ends with `code` and `message` after `delay`.
+/// A create_stream that fails: the RPC ends with `code` and `message` after `delay`. A fault
+/// with code OK lets its create attempt succeed (so later attempts can fail: "the first create
+/// works, every reconnect is refused").
 struct CreateFault {
   StatusCode code = StatusCode::kUnavailable;
   std::string message;

@@ -210,7 +210,8 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
     }
     grpc::Status refused = ValidateCreateLocked(create);
     if (refused.ok()) {
-      if (auto fault = state_->TakeCreateFault(table_)) {
+      auto fault = state_->TakeCreateFault(table_);
+      if (fault && fault->code != StatusCode::kOk) {
         refused = Refusal(static_cast<grpc::StatusCode>(fault->code), fault->message);
         if (fault->delay.count() > 0) {
           state_->Count(table_, &TableCounters::streams_refused);

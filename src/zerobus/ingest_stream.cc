@@ -205,6 +205,7 @@ void IngestStream::SendPendingLocked() {
     if (sent_ == 0) last_progress_ = SteadyClock::now();  // the ack clock starts now
     Entry& entry = entries_[sent_];
     entry.physical = next_physical_++;
+    ++entry.sends;
     connection_->Send(RequestBuffer(entry.physical, entry.request.body));
     ++stats_.requests_sent;
   }
@@ -351,13 +352,18 @@ void IngestStream::Deliver(std::unique_lock<std::mutex>& lock, std::vector<Entry
   }
   // Taken before mu_ is released, so that deliveries keep the order they were decided in.
   std::unique_lock<std::mutex> deliver(deliver_mu_);
+  ResolvedRequest resolved;
+  resolved.stream_id = stats_.stream_id;
   lock.unlock();
   for (const Entry& entry : entries) {
+    resolved.tag = entry.request.tag;
+    resolved.offset = entry.offset;
+    resolved.record_count = entry.request.record_count;
+    resolved.sends = entry.sends;
     if (failure.ok()) {
-      config_.observer->OnAcked(entry.request.tag, entry.offset, entry.request.record_count);
+      config_.observer->OnAcked(resolved);
     } else {
-      config_.observer->OnFailed(entry.request.tag, entry.offset, entry.request.record_count,
-                                 failure);
+      config_.observer->OnFailed(resolved, failure);
     }
   }
   deliver.unlock();

@@ -28,14 +28,22 @@
 
 namespace arrow_zerobus::zerobus {
 
+/// A request whose fate is known.
+struct ResolvedRequest {
+  uint64_t tag = 0;  ///< PreparedRequest::tag
+  int64_t offset = 0;
+  int64_t record_count = 0;
+  int sends = 0;          ///< times it was written to a connection (more than 1: replayed)
+  std::string stream_id;  ///< of the connection that acknowledged it (or the last one)
+};
+
 /// Told, in offset order, what became of each request. Called without the stream's lock but
 /// one at a time; must not block on the stream (no Flush/Close/Send from here).
 class AckObserver {
  public:
   virtual ~AckObserver() = default;
-  virtual void OnAcked(uint64_t tag, int64_t offset, int64_t record_count) = 0;
-  virtual void OnFailed(uint64_t tag, int64_t offset, int64_t record_count,
-                        const Status& status) = 0;
+  virtual void OnAcked(const ResolvedRequest& request) = 0;
+  virtual void OnFailed(const ResolvedRequest& request, const Status& status) = 0;
 };
 
 struct StreamConfig {
@@ -88,6 +96,7 @@ class IngestStream final : private ConnectionListener {
     int64_t offset;
     int64_t physical = -1;  ///< its offset_id on the current connection once sent
     PreparedRequest request;
+    int sends = 0;
   };
   enum class Phase { kConnecting, kOpen, kPaused, kClosing, kClosed, kFailed };
 

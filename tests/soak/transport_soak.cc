@@ -45,15 +45,14 @@ class RowLedger : public zerobus::AckObserver {
     acked_.push_back(0);
     return ranges_.size() - 1;
   }
-  void OnAcked(uint64_t tag, int64_t, int64_t) override {
+  void OnAcked(const zerobus::ResolvedRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++acked_[tag];
+    ++acked_[request.tag];
   }
-  void OnFailed(uint64_t tag, int64_t, int64_t, const Status& status) override {
+  void OnFailed(const zerobus::ResolvedRequest&, const Status& status) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++failed_;
     if (first_failure_.ok()) first_failure_ = status;
-    (void)tag;
   }
 
   /// Rows acknowledged exactly once; -1 when a request was acknowledged twice.

@@ -133,19 +133,18 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
   return true;
 }
 
-void RecordingObserver::OnAcked(uint64_t tag, int64_t offset, int64_t record_count) {
+void RecordingObserver::OnAcked(const zerobus::ResolvedRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  acked_offsets_.push_back(offset);
-  acked_tags_.push_back(tag);
-  acked_record_counts_.push_back(record_count);
+  acked_offsets_.push_back(request.offset);
+  acked_tags_.push_back(request.tag);
+  acked_record_counts_.push_back(request.record_count);
   resolved_.notify_all();
 }
 
-void RecordingObserver::OnFailed(uint64_t tag, int64_t offset, int64_t /*record_count*/,
-                                 const Status& status) {
+void RecordingObserver::OnFailed(const zerobus::ResolvedRequest& request, const Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
-  failed_tags_.push_back(tag);
-  failed_offsets_.push_back(offset);
+  failed_tags_.push_back(request.tag);
+  failed_offsets_.push_back(request.offset);
   failures_.push_back(status);
   resolved_.notify_all();
 }

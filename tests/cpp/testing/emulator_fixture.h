@@ -64,8 +64,8 @@ bool WaitUntil(const std::function<bool()>& condition,
 /// Records, per tag, what the stream reported.
 class RecordingObserver : public zerobus::AckObserver {
  public:
-  void OnAcked(uint64_t tag, int64_t offset, int64_t record_count) override;
-  void OnFailed(uint64_t tag, int64_t offset, int64_t record_count, const Status& status) override;
+  void OnAcked(const zerobus::ResolvedRequest& request) override;
+  void OnFailed(const zerobus::ResolvedRequest& request, const Status& status) override;
 
   std::vector<int64_t> acked_offsets() const;
   std::vector<uint64_t> acked_tags() const;

@@ -1,0 +1,275 @@
+// Opens send inputs with Arrow's readers and slices their batches to the requested size.
+#include "input_readers.h"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <utility>
+
+#include <arrow/csv/api.h>
+#include <arrow/io/file.h>
+#include <arrow/ipc/reader.h>
+#include <arrow/json/reader.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+
+namespace arrow_zerobus::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kArrowFileMagic = "ARROW1";
+
+Status OpenError(const fs::path& path, const std::string& message) {
+  return IoError("cannot read " + path.string() + ": " + message);
+}
+
+std::string Lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// Yields the batches of `inner` sliced to at most `max_rows` rows, skipping empty ones, with the
+// file's path in front of every error. `owner` keeps alive what `inner` reads from.
+class SlicingReader : public arrow::RecordBatchReader {
+ public:
+  SlicingReader(std::string path, std::shared_ptr<void> owner,
+                std::shared_ptr<arrow::RecordBatchReader> inner, int64_t max_rows)
+      : path_(std::move(path)),
+        owner_(std::move(owner)),
+        inner_(std::move(inner)),
+        max_rows_(max_rows) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return inner_->schema(); }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    while (pending_ == nullptr || offset_ >= pending_->num_rows()) {
+      pending_.reset();
+      offset_ = 0;
+      arrow::Status status;
+      try {
+        status = inner_->ReadNext(&pending_);
+      } catch (const std::exception& e) {
+        status = arrow::Status::IOError(e.what());
+      }
+      if (!status.ok()) return status.WithMessage(path_ + ": " + status.message());
+      if (pending_ == nullptr) {
+        *batch = nullptr;
+        return arrow::Status::OK();
+      }
+    }
+    const int64_t rows = std::min(max_rows_, pending_->num_rows() - offset_);
+    *batch =
+        (offset_ == 0 && rows == pending_->num_rows()) ? pending_ : pending_->Slice(offset_, rows);
+    offset_ += rows;
+    return arrow::Status::OK();
+  }
+
+  arrow::Status Close() override { return inner_->Close(); }
+
+ private:
+  std::string path_;
+  std::shared_ptr<void> owner_;  // destroyed after inner_, which may point into it
+  std::shared_ptr<arrow::RecordBatchReader> inner_;
+  int64_t max_rows_;
+  std::shared_ptr<arrow::RecordBatch> pending_;
+  int64_t offset_ = 0;
+};
+
+// The batches of an IPC file-format reader, in order.
+class IpcFileBatchReader : public arrow::RecordBatchReader {
+ public:
+  explicit IpcFileBatchReader(std::shared_ptr<arrow::ipc::RecordBatchFileReader> file)
+      : file_(std::move(file)) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return file_->schema(); }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    if (next_ >= file_->num_record_batches()) {
+      *batch = nullptr;
+      return arrow::Status::OK();
+    }
+    ARROW_ASSIGN_OR_RAISE(*batch, file_->ReadRecordBatch(next_));
+    ++next_;
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::shared_ptr<arrow::ipc::RecordBatchFileReader> file_;
+  int next_ = 0;
+};
+
+Result<std::shared_ptr<arrow::io::ReadableFile>> OpenFile(const fs::path& path) {
+  auto file = arrow::io::ReadableFile::Open(path.string());
+  if (!file.ok()) return OpenError(path, file.status().message());
+  return std::move(file).ValueOrDie();
+}
+
+Status OpenParquet(const fs::path& path, const InputOptions& options, InputSource& source) {
+  parquet::ArrowReaderProperties properties;
+  properties.set_batch_size(options.batch_rows);
+  parquet::arrow::FileReaderBuilder builder;
+  std::shared_ptr<parquet::arrow::FileReader> file_reader;
+  std::shared_ptr<arrow::RecordBatchReader> batches;
+  try {
+    arrow::Status opened = builder.OpenFile(path.string());
+    if (!opened.ok()) return OpenError(path, opened.message());
+    auto built = builder.properties(properties)->Build();
+    if (!built.ok()) return OpenError(path, built.status().message());
+    file_reader = std::move(built).ValueOrDie();
+    source.total_rows = file_reader->parquet_reader()->metadata()->num_rows();
+    auto reader = file_reader->GetRecordBatchReader();
+    if (!reader.ok()) return OpenError(path, reader.status().message());
+    batches = std::move(reader).ValueOrDie();
+  } catch (const std::exception& e) {
+    return OpenError(path, e.what());
+  }
+  source.reader = std::make_shared<SlicingReader>(path.string(), file_reader, std::move(batches),
+                                                  options.batch_rows);
+  return Status::OK();
+}
+
+Status OpenArrow(const fs::path& path, const InputOptions& options, InputSource& source) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
+  auto head = file->ReadAt(0, static_cast<int64_t>(kArrowFileMagic.size()));
+  if (!head.ok()) return OpenError(path, head.status().message());
+  source.ipc_file_format = (*head)->ToString() == kArrowFileMagic;
+  const arrow::Status rewound = file->Seek(0);
+  if (!rewound.ok()) return OpenError(path, rewound.message());
+  std::shared_ptr<arrow::RecordBatchReader> batches;
+  if (source.ipc_file_format) {
+    auto reader = arrow::ipc::RecordBatchFileReader::Open(file);
+    if (!reader.ok()) return OpenError(path, reader.status().message());
+    auto rows = (*reader)->CountRows();
+    if (!rows.ok()) return OpenError(path, rows.status().message());
+    source.total_rows = *rows;
+    batches = std::make_shared<IpcFileBatchReader>(*reader);
+  } else {
+    auto reader = arrow::ipc::RecordBatchStreamReader::Open(file);
+    if (!reader.ok()) return OpenError(path, reader.status().message());
+    batches = *reader;
+    source.bytes_read = [file] {
+      auto position = file->Tell();
+      return position.ok() ? *position : int64_t{0};
+    };
+  }
+  source.reader =
+      std::make_shared<SlicingReader>(path.string(), file, std::move(batches), options.batch_rows);
+  return Status::OK();
+}
+
+Status OpenCsv(const fs::path& path, const InputOptions& options, InputSource& source) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
+  auto parse = arrow::csv::ParseOptions::Defaults();
+  if (source.format == InputFormat::kTsv) parse.delimiter = '\t';
+  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), file,
+                                                  arrow::csv::ReadOptions::Defaults(), parse,
+                                                  arrow::csv::ConvertOptions::Defaults());
+  if (!reader.ok()) return OpenError(path, reader.status().message());
+  std::shared_ptr<arrow::csv::StreamingReader> csv = *reader;
+  source.bytes_read = [csv] { return csv->bytes_read(); };
+  source.reader = std::make_shared<SlicingReader>(path.string(), file, csv, options.batch_rows);
+  return Status::OK();
+}
+
+Status OpenJson(const fs::path& path, const InputOptions& options, InputSource& source) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
+  auto reader = arrow::json::StreamingReader::Make(file, arrow::json::ReadOptions::Defaults(),
+                                                   arrow::json::ParseOptions::Defaults());
+  if (!reader.ok()) return OpenError(path, reader.status().message());
+  std::shared_ptr<arrow::json::StreamingReader> json = *reader;
+  source.bytes_read = [json] { return json->bytes_processed(); };
+  source.reader = std::make_shared<SlicingReader>(path.string(), file, json, options.batch_rows);
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string_view InputFormatName(InputFormat format) {
+  switch (format) {
+    case InputFormat::kParquet:
+      return "parquet";
+    case InputFormat::kArrow:
+      return "arrow";
+    case InputFormat::kCsv:
+      return "csv";
+    case InputFormat::kTsv:
+      return "tsv";
+    case InputFormat::kJson:
+      return "json";
+  }
+  return "parquet";
+}
+
+Result<InputFormat> ParseInputFormat(std::string_view name) {
+  const std::string word = Lowercase(std::string(name));
+  if (word == "parquet" || word == "pq") return InputFormat::kParquet;
+  if (word == "arrow" || word == "ipc" || word == "feather" || word == "arrows") {
+    return InputFormat::kArrow;
+  }
+  if (word == "csv") return InputFormat::kCsv;
+  if (word == "tsv") return InputFormat::kTsv;
+  if (word == "json" || word == "jsonl" || word == "ndjson") return InputFormat::kJson;
+  return ConfigurationError("unknown input format '" + std::string(name) +
+                            "' (parquet, arrow, csv, tsv or json)");
+}
+
+Result<InputFormat> DetectInputFormat(const fs::path& path, std::optional<InputFormat> forced) {
+  const std::string extension = Lowercase(path.extension().string());
+  if (forced.has_value()) {
+    if (*forced == InputFormat::kCsv && extension == ".tsv") return InputFormat::kTsv;
+    return *forced;
+  }
+  if (extension == ".parquet" || extension == ".pq") return InputFormat::kParquet;
+  if (extension == ".arrow" || extension == ".feather" || extension == ".ipc" ||
+      extension == ".arrows") {
+    return InputFormat::kArrow;
+  }
+  if (extension == ".csv") return InputFormat::kCsv;
+  if (extension == ".tsv") return InputFormat::kTsv;
+  if (extension == ".json" || extension == ".jsonl" || extension == ".ndjson") {
+    return InputFormat::kJson;
+  }
+  return ConfigurationError(
+      "cannot tell the format of " + path.string() +
+      " from its extension (.parquet .pq .arrow .arrows .feather .ipc .csv .tsv .json .jsonl "
+      ".ndjson); give --format parquet|arrow|csv|tsv|json");
+}
+
+Result<InputSource> OpenInput(const fs::path& path, const InputOptions& options) {
+  if (options.batch_rows < 1) {
+    return ConfigurationError("batch rows must be at least 1, not " +
+                              std::to_string(options.batch_rows));
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(const InputFormat format, DetectInputFormat(path, options.format));
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) {
+    return OpenError(path, fs::exists(path, error) ? "not a regular file" : "no such file");
+  }
+  InputSource source;
+  source.path = path;
+  source.format = format;
+  const auto size = fs::file_size(path, error);
+  if (error) return OpenError(path, error.message());
+  source.total_bytes = static_cast<int64_t>(size);
+  switch (format) {
+    case InputFormat::kParquet:
+      ARROW_ZEROBUS_RETURN_NOT_OK(OpenParquet(path, options, source));
+      break;
+    case InputFormat::kArrow:
+      ARROW_ZEROBUS_RETURN_NOT_OK(OpenArrow(path, options, source));
+      break;
+    case InputFormat::kCsv:
+    case InputFormat::kTsv:
+      ARROW_ZEROBUS_RETURN_NOT_OK(OpenCsv(path, options, source));
+      break;
+    case InputFormat::kJson:
+      ARROW_ZEROBUS_RETURN_NOT_OK(OpenJson(path, options, source));
+      break;
+  }
+  return source;
+}
+
+}  // namespace arrow_zerobus::cli

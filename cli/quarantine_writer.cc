@@ -1,0 +1,209 @@
+// Writes failed rows with their row number and error to Arrow IPC or Parquet.
+#include "quarantine_writer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include <arrow/builder.h>
+#include <arrow/io/file.h>
+#include <arrow/ipc/writer.h>
+#include <parquet/arrow/writer.h>
+
+namespace arrow_zerobus::cli {
+
+namespace fs = std::filesystem;
+
+// One open output file of a QuarantineWriter.
+class QuarantineSink {
+ public:
+  virtual ~QuarantineSink() = default;
+  virtual arrow::Status Write(const arrow::RecordBatch& batch) = 0;
+  virtual arrow::Status Close() = 0;
+};
+
+namespace {
+
+class IpcSink : public QuarantineSink {
+ public:
+  IpcSink(std::shared_ptr<arrow::io::OutputStream> file,
+          std::shared_ptr<arrow::ipc::RecordBatchWriter> writer)
+      : file_(std::move(file)), writer_(std::move(writer)) {}
+  arrow::Status Write(const arrow::RecordBatch& batch) override {
+    ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
+    // Readable while the send goes on (the stream format is complete up to each batch).
+    return file_->Flush();
+  }
+  arrow::Status Close() override {
+    ARROW_RETURN_NOT_OK(writer_->Close());
+    return file_->Close();
+  }
+
+ private:
+  std::shared_ptr<arrow::io::OutputStream> file_;
+  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
+};
+
+class ParquetSink : public QuarantineSink {
+ public:
+  ParquetSink(std::shared_ptr<arrow::io::OutputStream> file,
+              std::unique_ptr<parquet::arrow::FileWriter> writer)
+      : file_(std::move(file)), writer_(std::move(writer)) {}
+  arrow::Status Write(const arrow::RecordBatch& batch) override {
+    try {
+      return writer_->WriteRecordBatch(batch);
+    } catch (const std::exception& e) {
+      return arrow::Status::IOError(e.what());
+    }
+  }
+  arrow::Status Close() override {
+    try {
+      ARROW_RETURN_NOT_OK(writer_->Close());
+    } catch (const std::exception& e) {
+      return arrow::Status::IOError(e.what());
+    }
+    return file_->Close();
+  }
+
+ private:
+  std::shared_ptr<arrow::io::OutputStream> file_;
+  std::unique_ptr<parquet::arrow::FileWriter> writer_;
+};
+
+Status WriteError(const fs::path& path, const std::string& message) {
+  return IoError("quarantine file " + path.string() + ": " + message);
+}
+
+// OUT.ext, then OUT-2.ext, OUT-3.ext, ...
+fs::path NumberedPath(const fs::path& path, size_t index) {
+  if (index == 0) return path;
+  fs::path numbered = path;
+  numbered.replace_filename(path.stem().string() + "-" + std::to_string(index + 1) +
+                            path.extension().string());
+  return numbered;
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> WithErrorColumns(
+    const arrow::RecordBatch& failed, const TransmissionResult& result, int64_t first_row,
+    std::shared_ptr<arrow::Schema> schema) {
+  arrow::Int64Builder rows;
+  arrow::StringBuilder types;
+  arrow::StringBuilder messages;
+  arrow::Status status;
+  for (const RowFailure& failure : result.failed_rows) {
+    if (status.ok()) status = rows.Append(first_row + failure.row);
+    if (status.ok()) status = types.Append(ErrorTypeName(failure.error.kind()));
+    if (status.ok()) status = messages.Append(failure.error.message());
+  }
+  std::shared_ptr<arrow::Array> row_array, type_array, message_array;
+  if (status.ok()) status = rows.Finish(&row_array);
+  if (status.ok()) status = types.Finish(&type_array);
+  if (status.ok()) status = messages.Finish(&message_array);
+  if (!status.ok())
+    return InternalError("cannot build the quarantine columns: " + status.message());
+  std::vector<std::shared_ptr<arrow::Array>> columns = failed.columns();
+  columns.push_back(row_array);
+  columns.push_back(type_array);
+  columns.push_back(message_array);
+  return arrow::RecordBatch::Make(std::move(schema), failed.num_rows(), std::move(columns));
+}
+
+std::string Lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+}  // namespace
+
+Result<QuarantineFormat> QuarantineFormatOf(const fs::path& path) {
+  const std::string extension = Lowercase(path.extension().string());
+  if (extension == ".arrows") return QuarantineFormat::kArrowStream;
+  if (extension == ".arrow" || extension == ".feather") return QuarantineFormat::kArrowFile;
+  if (extension == ".parquet" || extension == ".pq") return QuarantineFormat::kParquet;
+  return ConfigurationError("--quarantine " + path.string() +
+                            ": use .arrows (Arrow IPC stream), .arrow or .feather (Arrow IPC "
+                            "file) or .parquet");
+}
+
+QuarantineWriter::QuarantineWriter(fs::path path) : path_(std::move(path)) {}
+
+QuarantineWriter::~QuarantineWriter() {
+  if (sink_ != nullptr) (void)sink_->Close();
+}
+
+std::shared_ptr<arrow::Schema> QuarantineWriter::QuarantineSchema(const arrow::Schema& input) {
+  arrow::FieldVector fields = input.fields();
+  fields.push_back(arrow::field("_zerobus_row", arrow::int64(), /*nullable=*/false));
+  fields.push_back(arrow::field("_zerobus_error_type", arrow::utf8(), false));
+  fields.push_back(arrow::field("_zerobus_error", arrow::utf8(), false));
+  return arrow::schema(std::move(fields), input.metadata());
+}
+
+Status QuarantineWriter::Open(const std::shared_ptr<arrow::Schema>& schema) {
+  const fs::path path = NumberedPath(path_, files_.size());
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(const QuarantineFormat format, QuarantineFormatOf(path_));
+  auto file = arrow::io::FileOutputStream::Open(path.string());
+  if (!file.ok()) return WriteError(path, file.status().message());
+  std::shared_ptr<arrow::io::OutputStream> out = *file;
+  if (format == QuarantineFormat::kParquet) {
+    try {
+      auto writer = parquet::arrow::FileWriter::Open(
+          *schema, arrow::default_memory_pool(), out, parquet::default_writer_properties(),
+          parquet::ArrowWriterProperties::Builder().store_schema()->build());
+      if (!writer.ok()) return WriteError(path, writer.status().message());
+      sink_ = std::make_unique<ParquetSink>(out, std::move(writer).ValueOrDie());
+    } catch (const std::exception& e) {
+      return WriteError(path, e.what());
+    }
+  } else {
+    auto writer = format == QuarantineFormat::kArrowStream
+                      ? arrow::ipc::MakeStreamWriter(out, schema)
+                      : arrow::ipc::MakeFileWriter(out, schema);
+    if (!writer.ok()) return WriteError(path, writer.status().message());
+    sink_ = std::make_unique<IpcSink>(out, *writer);
+  }
+  schema_ = schema;
+  files_.push_back(path);
+  return Status::OK();
+}
+
+Status QuarantineWriter::Append(const arrow::RecordBatch& batch, const TransmissionResult& result,
+                                int64_t first_row) {
+  if (closed_) return InternalError("quarantine file " + path_.string() + " is already closed");
+  if (result.failed_rows.empty()) return Status::OK();
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::RecordBatch> failed,
+                                 result.extract_failed_batch(batch));
+  std::shared_ptr<arrow::Schema> schema = QuarantineSchema(*batch.schema());
+  if (schema_ == nullptr || !schema_->Equals(*schema, /*check_metadata=*/false)) {
+    if (sink_ != nullptr) {
+      const arrow::Status closed = sink_->Close();
+      sink_.reset();
+      if (!closed.ok()) return WriteError(files_.back(), closed.message());
+    }
+    ARROW_ZEROBUS_RETURN_NOT_OK(Open(schema));
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::RecordBatch> rows,
+                                 WithErrorColumns(*failed, result, first_row, schema_));
+  const arrow::Status written = sink_->Write(*rows);
+  if (!written.ok()) return WriteError(files_.back(), written.message());
+  rows_written_ += rows->num_rows();
+  return Status::OK();
+}
+
+Status QuarantineWriter::Close(const std::shared_ptr<arrow::Schema>& schema) {
+  if (closed_) return Status::OK();
+  closed_ = true;
+  if (sink_ == nullptr && files_.empty() && schema != nullptr) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(Open(QuarantineSchema(*schema)));
+  }
+  if (sink_ == nullptr) return Status::OK();
+  const arrow::Status status = sink_->Close();
+  sink_.reset();
+  if (!status.ok()) return WriteError(files_.back(), status.message());
+  return Status::OK();
+}
+
+}  // namespace arrow_zerobus::cli

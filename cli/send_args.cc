@@ -1,0 +1,154 @@
+// Parsing `zerobus-arrow send` arguments and layering YAML, environment and flag settings.
+#include "send_args.h"
+
+#include <charconv>
+
+#include "quarantine_writer.h"
+
+namespace arrow_zerobus::cli {
+
+const char kSendUsage[] =
+    R"(usage: zerobus-arrow send FILE... --table CATALOG.SCHEMA.TABLE [options]
+
+Streams Parquet, Arrow IPC, CSV/TSV or NDJSON files to a Delta table through Zerobus Ingest.
+Settings come from --config, then ZEROBUS_* environment variables, then these flags:
+  --config FILE            YAML configuration (keys as in docs/api.md)
+  --endpoint URL           Zerobus endpoint (zerobus_endpoint)
+  --table NAME             target table, catalog.schema.table (table_name)
+  --unity-catalog-url URL  workspace URL that issues OAuth tokens (unity_catalog_url)
+  --client-id ID           OAuth client id (client_id)
+  --client-secret SECRET   OAuth client secret; discouraged, since command lines are visible to
+                           other users: set ZEROBUS_CLIENT_SECRET in the environment instead
+  --debug-dir DIR          also write every batch as Arrow and protobuf debug files under DIR
+  --writer-disabled        only convert (and write debug files): send nothing, no credentials
+  --set KEY=VALUE          any configuration key (repeatable), e.g. --set max_inflight_requests=100
+Input and output:
+  --format FORMAT          parquet, arrow, csv, tsv or json for every FILE (default: by extension:
+                           .parquet .pq | .arrow .arrows .feather .ipc | .csv | .tsv |
+                           .json .jsonl .ndjson)
+  --batch-rows N           rows per batch sent (default 65536)
+  --quarantine OUT         write the rows that failed to OUT (.arrows: Arrow IPC stream, .arrow or
+                           .feather: Arrow IPC file, .parquet) with the columns _zerobus_row (row
+                           number across all inputs, from 0), _zerobus_error_type, _zerobus_error
+  --quiet, -q              no progress display
+Exit status: 0 every row landed, 1 some rows failed or a file could not be read, 2 usage or
+configuration error.
+)";
+
+namespace {
+
+Status UsageError(const std::string& message) { return ConfigurationError(message); }
+
+Result<int64_t> ParsePositive(std::string_view flag, std::string_view text) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1) {
+    return UsageError(std::string(flag) + " takes a positive integer, not '" + std::string(text) +
+                      "'");
+  }
+  return value;
+}
+
+// Flags that map to one configuration key each.
+const char* SettingKeyOf(std::string_view flag) {
+  if (flag == "--endpoint") return "zerobus_endpoint";
+  if (flag == "--table") return "table_name";
+  if (flag == "--client-id") return "client_id";
+  if (flag == "--client-secret") return "client_secret";
+  if (flag == "--unity-catalog-url") return "unity_catalog_url";
+  return nullptr;
+}
+
+bool TakesValue(std::string_view flag) {
+  return SettingKeyOf(flag) != nullptr || flag == "--config" || flag == "--debug-dir" ||
+         flag == "--set" || flag == "--format" || flag == "--batch-rows" || flag == "--quarantine";
+}
+
+}  // namespace
+
+Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
+  SendArgs parsed;
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view flag = args[i];
+    if (options_done || flag.empty() || flag[0] != '-' || flag == "-") {
+      parsed.inputs.emplace_back(flag);
+      continue;
+    }
+    if (flag == "--") {
+      options_done = true;
+      continue;
+    }
+    std::optional<std::string_view> inline_value;
+    if (const size_t equals = flag.find('='); flag.starts_with("--") && equals != flag.npos) {
+      inline_value = flag.substr(equals + 1);
+      flag = flag.substr(0, equals);
+    }
+    if (!TakesValue(flag)) {
+      if (inline_value.has_value()) {
+        return UsageError(std::string(flag) + " takes no value");
+      }
+      if (flag == "--help" || flag == "-h") {
+        parsed.help = true;
+      } else if (flag == "--quiet" || flag == "-q") {
+        parsed.quiet = true;
+      } else if (flag == "--writer-disabled") {
+        parsed.settings.emplace_back("zerobus_writer_disabled", "true");
+      } else {
+        return UsageError("unknown option " + std::string(flag));
+      }
+      continue;
+    }
+    std::string_view value;
+    if (inline_value.has_value()) {
+      value = *inline_value;
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return UsageError(std::string(flag) + " needs a value");
+    }
+    if (const char* key = SettingKeyOf(flag)) {
+      parsed.settings.emplace_back(key, value);
+    } else if (flag == "--config") {
+      parsed.config_file = std::filesystem::path(value);
+    } else if (flag == "--debug-dir") {
+      parsed.settings.emplace_back("debug_output_dir", value);
+      parsed.settings.emplace_back("debug_enabled", "true");
+    } else if (flag == "--set") {
+      const size_t equals = value.find('=');
+      if (equals == value.npos || equals == 0) {
+        return UsageError("--set takes KEY=VALUE, not '" + std::string(value) + "'");
+      }
+      parsed.settings.emplace_back(value.substr(0, equals), value.substr(equals + 1));
+    } else if (flag == "--format") {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.format, ParseInputFormat(value));
+    } else if (flag == "--batch-rows") {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.batch_rows, ParsePositive(flag, value));
+    } else if (flag == "--quarantine") {
+      ARROW_ZEROBUS_RETURN_NOT_OK(QuarantineFormatOf(value).status());
+      parsed.quarantine = std::filesystem::path(value);
+    }
+  }
+  if (parsed.help) return parsed;
+  if (parsed.inputs.empty()) return UsageError("give at least one input FILE");
+  for (const std::filesystem::path& input : parsed.inputs) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(DetectInputFormat(input, parsed.format).status());
+  }
+  return parsed;
+}
+
+Result<WrapperConfiguration> BuildConfiguration(
+    const SendArgs& args, const std::function<std::string(const char*)>& lookup) {
+  WrapperConfiguration config;
+  if (args.config_file.has_value()) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(config, WrapperConfiguration::FromYamlFile(*args.config_file));
+  }
+  ARROW_ZEROBUS_RETURN_NOT_OK(config.ApplyEnvironment(lookup));
+  for (const auto& [key, value] : args.settings) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(config.Set(key, value));
+  }
+  ARROW_ZEROBUS_RETURN_NOT_OK(config.validate());
+  return config;
+}
+
+}  // namespace arrow_zerobus::cli

@@ -1,0 +1,293 @@
+// `zerobus-arrow send`: reads each input batch by batch and keeps a bounded window of batches in
+// flight; results are taken in order for the counters, the quarantine file and the progress.
+#include "send_command.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "arrow_zerobus/wrapper.h"
+#include "input_readers.h"
+#include "progress_reporter.h"
+#include "quarantine_writer.h"
+#include "send_args.h"
+#include "send_tally.h"
+
+namespace arrow_zerobus::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kPrefix[] = "zerobus-arrow send: ";
+constexpr std::chrono::milliseconds kPollInterval{100};
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void OnInterrupt(int) {
+  g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+// Catches SIGINT while a send runs: reading stops and the batches in flight are reported.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted = false;
+    previous_ = std::signal(SIGINT, OnInterrupt);
+  }
+  ~InterruptGuard() { std::signal(SIGINT, previous_ == SIG_ERR ? SIG_DFL : previous_); }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  void (*previous_)(int) = SIG_DFL;
+};
+
+// A whole batch refused for a reason that will hit the next batches too.
+bool IsStreamFailure(const TransmissionResult& result) {
+  return !result.error.ok() && result.successful_count == 0 && result.failed_count > 0 &&
+         result.error.kind() != ErrorKind::kConversion &&
+         result.error.code() != StatusCode::kCancelled;
+}
+
+struct InFlight {
+  std::shared_ptr<arrow::RecordBatch> batch;
+  BatchFuture future;
+  int64_t first_row = 0;
+  size_t input = 0;
+};
+
+struct InputProgress {
+  int64_t size = 0;
+  std::optional<int64_t> total_rows;
+  int64_t rows_done = 0;
+  std::function<int64_t()> bytes_read;
+  bool opened = false;
+  bool finished = false;  ///< read to the end, or failed
+};
+
+class Sender {
+ public:
+  Sender(const SendArgs& args, ZerobusWrapper& wrapper, const SendContext& context,
+         SendTally& tally)
+      : args_(args), wrapper_(wrapper), context_(context), tally_(tally) {
+    for (const fs::path& path : args.inputs) {
+      std::error_code error;
+      const auto size = fs::file_size(path, error);
+      InputProgress input;
+      input.size = error ? 0 : static_cast<int64_t>(size);
+      inputs_.push_back(std::move(input));
+      tally_.inputs.push_back({path, "", 0, 0, Status::OK()});
+    }
+    if (!args.quiet) {
+      ProgressReporter::Options options;
+      options.terminal = context.err_is_terminal;
+      progress_ = std::make_unique<ProgressReporter>(context.err, options);
+    }
+    if (args.quarantine.has_value()) {
+      quarantine_ = std::make_unique<QuarantineWriter>(*args.quarantine);
+      tally_.quarantine_requested = true;
+    }
+  }
+
+  void SendAll() {
+    for (size_t i = 0; i < args_.inputs.size() && !Stopping(); ++i) SendInput(i);
+    if (Stopping()) {
+      for (const InFlight& pending : window_) pending.future.cancel();
+    }
+    while (!window_.empty()) CompleteOldest();
+    if (progress_ != nullptr) progress_->Finish(Snapshot());
+    if (quarantine_ != nullptr) {
+      const Status closed = quarantine_->Close(first_schema_);
+      if (!closed.ok()) Report(closed);
+      tally_.quarantine_files = quarantine_->files();
+      tally_.quarantine_rows = quarantine_->rows_written();
+    }
+  }
+
+ private:
+  bool Stopping() {
+    if (g_interrupted && tally_.stopped.ok()) {
+      tally_.stopped = Status(StatusCode::kCancelled, ErrorKind::kTransmission, "interrupted");
+    }
+    return !tally_.stopped.ok();
+  }
+
+  void Message(const std::string& text) {
+    if (progress_ != nullptr) progress_->BreakLine();
+    context_.err << kPrefix << text << "\n" << std::flush;
+  }
+
+  void Report(const Status& error) {
+    Message(error.message());
+    tally_.errors.push_back(error);
+  }
+
+  void SendInput(size_t index) {
+    InputTally& input = tally_.inputs[index];
+    InputProgress& progress = inputs_[index];
+    input.first_row = next_row_;
+    if (auto format = DetectInputFormat(args_.inputs[index], args_.format); format.ok()) {
+      input.format = std::string(InputFormatName(*format));
+    }
+    InputOptions options;
+    options.format = args_.format;
+    options.batch_rows = args_.batch_rows;
+    auto source = OpenInput(args_.inputs[index], options);
+    progress.opened = true;
+    if (!source.ok()) {
+      input.error = source.status();
+      progress.finished = true;
+      Message(input.error.message());
+      return;
+    }
+    progress.total_rows = source->total_rows;
+    progress.bytes_read = source->bytes_read;
+    if (first_schema_ == nullptr) first_schema_ = source->reader->schema();
+    while (!Stopping()) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      const arrow::Status read = source->reader->ReadNext(&batch);
+      if (!read.ok()) {
+        input.error = IoError("cannot read " + read.message());
+        Message(input.error.message());
+        break;
+      }
+      if (batch == nullptr) break;
+      while (static_cast<int>(window_.size()) >= args_.window) CompleteOldest();
+      BatchFuture future = wrapper_.send_batch_async(batch);
+      window_.push_back({batch, std::move(future), next_row_, index});
+      next_row_ += batch->num_rows();
+      input.rows_read += batch->num_rows();
+      UpdateProgress();
+    }
+    progress.finished = true;
+    progress.bytes_read = nullptr;
+  }
+
+  void CompleteOldest() {
+    InFlight oldest = std::move(window_.front());
+    window_.pop_front();
+    while (!oldest.future.wait_for(kPollInterval)) {
+      if (Stopping()) {
+        for (const InFlight& pending : window_) pending.future.cancel();
+        oldest.future.cancel();
+      }
+      UpdateProgress();
+    }
+    const TransmissionResult& result = oldest.future.get();
+    tally_.Add(result, oldest.first_row);
+    inputs_[oldest.input].rows_done += result.total_rows;
+    if (quarantine_ != nullptr && result.has_failed_rows()) {
+      const Status appended = quarantine_->Append(*oldest.batch, result, oldest.first_row);
+      if (!appended.ok()) {
+        Report(appended);
+        quarantine_.reset();
+        tally_.stopped = appended;
+      }
+    }
+    if (IsStreamFailure(result) && tally_.stopped.ok()) {
+      tally_.stopped = result.error;
+      Message("stopping: " + result.error.ToString());
+    }
+    UpdateProgress();
+  }
+
+  std::optional<double> Fraction() const {
+    double total = 0;
+    double done = 0;
+    for (const InputProgress& input : inputs_) {
+      const auto size = static_cast<double>(input.size);
+      total += size;
+      double fraction = 0;
+      if (input.total_rows.has_value()) {
+        fraction = *input.total_rows > 0 ? static_cast<double>(input.rows_done) /
+                                               static_cast<double>(*input.total_rows)
+                                         : (input.opened ? 1.0 : 0.0);
+      } else if (input.finished) {
+        fraction = 1;
+      } else if (input.bytes_read && input.size > 0) {
+        fraction = static_cast<double>(input.bytes_read()) / size;
+      }
+      done += size * std::clamp(fraction, 0.0, 1.0);
+    }
+    if (total <= 0) return std::nullopt;
+    return done / total;
+  }
+
+  ProgressSnapshot Snapshot() const {
+    ProgressSnapshot snapshot;
+    snapshot.rows_done = tally_.rows_done();
+    snapshot.rows_failed = tally_.rows_failed;
+    snapshot.bytes_acknowledged = tally_.acknowledged_bytes;
+    snapshot.fraction = Fraction();
+    return snapshot;
+  }
+
+  void UpdateProgress() {
+    if (progress_ != nullptr) progress_->Update(Snapshot());
+  }
+
+  const SendArgs& args_;
+  ZerobusWrapper& wrapper_;
+  const SendContext& context_;
+  SendTally& tally_;
+  std::vector<InputProgress> inputs_;
+  std::unique_ptr<ProgressReporter> progress_;
+  std::unique_ptr<QuarantineWriter> quarantine_;
+  std::shared_ptr<arrow::Schema> first_schema_;
+  std::deque<InFlight> window_;
+  int64_t next_row_ = 0;
+};
+
+}  // namespace
+
+int RunSend(const std::vector<std::string_view>& args, const SendContext& context) {
+  auto parsed = ParseSendArgs(args);
+  if (!parsed.ok()) {
+    context.err << kPrefix << parsed.status().message() << "\n\n" << kSendUsage;
+    return 2;
+  }
+  if (parsed->help) {
+    context.out << kSendUsage;
+    return 0;
+  }
+  auto config = BuildConfiguration(*parsed, context.environment);
+  if (!config.ok()) {
+    context.err << kPrefix << config.status().message() << "\n";
+    return 2;
+  }
+  SendTally tally;
+  tally.table = config->table_name;
+  tally.endpoint = config->zerobus_endpoint;
+  tally.writer_disabled = config->zerobus_writer_disabled;
+  auto wrapper = ZerobusWrapper::Create(*std::move(config));
+  if (!wrapper.ok()) {
+    context.err << kPrefix << wrapper.status().message() << "\n";
+    return wrapper.status().kind() == ErrorKind::kConfiguration ? 2 : 1;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  {
+    InterruptGuard interrupts;
+    Sender sender(*parsed, **wrapper, context, tally);
+    sender.SendAll();
+  }
+  const Status shut = (*wrapper)->shutdown();
+  if (!shut.ok()) {
+    context.err << kPrefix << shut.message() << "\n";
+    tally.errors.push_back(shut);
+  }
+  if (const Status debug = (*wrapper)->debug_status(); !debug.ok()) {
+    context.err << kPrefix << "warning: debug files: " << debug.message() << "\n";
+  }
+  PrintSummary(tally, std::chrono::steady_clock::now() - start, context.out);
+  context.out << std::flush;
+  return tally.ExitCode();
+}
+
+}  // namespace arrow_zerobus::cli

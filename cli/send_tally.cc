@@ -1,0 +1,93 @@
+// Counting send results and printing the summary of `zerobus-arrow send`.
+#include "send_tally.h"
+
+#include <cstdio>
+
+namespace arrow_zerobus::cli {
+namespace {
+
+std::string Fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
+  return text;
+}
+
+}  // namespace
+
+void SendTally::Add(const TransmissionResult& result, int64_t first_row) {
+  ++batches;
+  rows_succeeded += result.successful_count;
+  rows_failed += result.failed_count;
+  encoded_bytes += result.encoded_bytes;
+  if (result.successful_count > 0) acknowledged_bytes += result.encoded_bytes;
+  requests_sent += result.requests_sent;
+  requests_replayed += result.requests_replayed;
+  for (const RowFailure& failure : result.failed_rows) {
+    FailureGroup& group = failures[ErrorTypeName(failure.error.kind())];
+    if (group.rows == 0) {
+      group.first_row = first_row + failure.row;
+      group.first_message = failure.error.message();
+    }
+    ++group.rows;
+  }
+}
+
+int SendTally::ExitCode() const {
+  bool ok = rows_failed == 0 && stopped.ok() && errors.empty();
+  for (const InputTally& input : inputs) ok = ok && input.error.ok();
+  return ok ? 0 : 1;
+}
+
+void PrintSummary(const SendTally& tally, std::chrono::duration<double> elapsed,
+                  std::ostream& out) {
+  const double seconds = elapsed.count();
+  out << "zerobus-arrow send: " << tally.table;
+  if (tally.writer_disabled) {
+    out << " (writer disabled: rows were converted, not sent)\n";
+  } else {
+    out << " at " << tally.endpoint << "\n";
+  }
+  out << "  files:       " << tally.inputs.size() << "\n";
+  for (const InputTally& input : tally.inputs) {
+    out << "    " << input.path.string() << " (" << input.format << "): " << input.rows_read
+        << " rows";
+    if (input.rows_read > 0) {
+      out << " (input rows " << input.first_row << " to " << input.first_row + input.rows_read - 1
+          << ")";
+    }
+    if (!input.error.ok()) out << "; " << input.error.message();
+    out << "\n";
+  }
+  out << "  rows:        " << tally.rows_done() << " total, " << tally.rows_succeeded
+      << (tally.writer_disabled ? " converted, " : " succeeded, ") << tally.rows_failed
+      << " failed\n";
+  for (const auto& [type, group] : tally.failures) {
+    out << "    " << type << ": " << group.rows << " rows; first at input row " << group.first_row
+        << ": " << group.first_message << "\n";
+  }
+  out << "  bytes:       " << tally.encoded_bytes << " encoded\n";
+  if (!tally.writer_disabled) {
+    out << "  requests:    " << tally.requests_sent << " sent, " << tally.requests_replayed
+        << " replayed\n";
+  }
+  out << "  duration:    " << Fixed(seconds, 2) << " s\n";
+  const double rows_per_second = seconds > 0 ? static_cast<double>(tally.rows_done()) / seconds : 0;
+  const double megabytes_per_second =
+      seconds > 0 ? static_cast<double>(tally.acknowledged_bytes) / 1e6 / seconds : 0;
+  out << "  throughput:  " << Fixed(rows_per_second, 0) << " rows/s, "
+      << Fixed(megabytes_per_second, 2) << " MB/s\n";
+  if (tally.quarantine_requested) {
+    out << "  quarantine:  " << tally.quarantine_rows << " rows";
+    for (size_t i = 0; i < tally.quarantine_files.size(); ++i) {
+      out << (i == 0 ? " -> " : ", ") << tally.quarantine_files[i].string();
+    }
+    out << "\n";
+  }
+  if (!tally.stopped.ok()) {
+    out << "  stopped:     " << tally.stopped.message()
+        << " (the rest of the input was not sent)\n";
+  }
+  for (const Status& error : tally.errors) out << "  error:       " << error.ToString() << "\n";
+}
+
+}  // namespace arrow_zerobus::cli

@@ -1,0 +1,146 @@
+// WrapperConfiguration: every setting of a ZerobusWrapper, with builder methods named as in the
+// original Rust API, validation that reports each problem, and loading from YAML or ZEROBUS_*
+// environment variables. Secrets print as "***" in every form.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "arrow_zerobus/status.h"
+
+namespace arrow_zerobus {
+
+/// A string that never prints: operator<< and ToString() give "***". Read it with expose().
+class SecretString {
+ public:
+  SecretString() = default;
+  explicit SecretString(std::string value) : value_(std::move(value)) {}
+  const std::string& expose() const { return value_; }
+  bool empty() const { return value_.empty(); }
+  friend bool operator==(const SecretString& a, const SecretString& b) {
+    return a.value_ == b.value_;
+  }
+
+ private:
+  std::string value_;
+};
+std::ostream& operator<<(std::ostream& os, const SecretString& secret);
+
+struct WrapperConfiguration {
+  WrapperConfiguration() = default;
+  WrapperConfiguration(std::string endpoint, std::string table)
+      : zerobus_endpoint(std::move(endpoint)), table_name(std::move(table)) {}
+
+  // --- Where to write --------------------------------------------------------------------------
+  /// https://<workspace id>.zerobus.<region>.cloud.databricks.com (http:// only for emulators).
+  std::string zerobus_endpoint;
+  /// catalog.schema.table
+  std::string table_name;
+  /// The workspace URL that issues OAuth tokens (https://<workspace>.cloud.databricks.com).
+  std::string unity_catalog_url;
+  std::string client_id;
+  SecretString client_secret;
+  /// A DescriptorProto (serialized) to use instead of one generated from each batch's schema;
+  /// columns are matched to its fields by name.
+  std::optional<std::string> descriptor_proto;
+
+  // --- Retry: each (re)connect of the stream --------------------------------------------------
+  int retry_max_attempts = 5;  ///< attempts in all, the first included
+  int64_t retry_base_delay_ms = 100;
+  int64_t retry_max_delay_ms = 30000;
+
+  // --- Stream ----------------------------------------------------------------------------------
+  int64_t max_inflight_requests = 10000;
+  int64_t max_inflight_bytes = 512LL * 1024 * 1024;
+  int64_t max_request_bytes = 10 * 1024 * 1024 - 16 * 1024;
+  int64_t max_record_bytes = 4194285;
+  int64_t connect_timeout_ms = 15000;
+  int64_t server_lack_of_ack_timeout_ms = 60000;
+  int64_t flush_timeout_ms = 300000;
+  /// Reconnect and replay unacknowledged requests after a retryable failure.
+  bool recovery = true;
+  /// After a close signal, wait for acks at most this long (unset: as long as the server said).
+  std::optional<int64_t> stream_paused_max_wait_ms;
+  /// Appended to the user agent.
+  std::string application_name;
+  /// Threads that convert batches (conversion of concurrent sends runs in parallel).
+  int worker_threads = 2;
+
+  // --- Debug output ----------------------------------------------------------------------------
+  /// Both formats at once (the original's flag); the two below choose each separately.
+  bool debug_enabled = false;
+  bool debug_arrow_enabled = false;
+  bool debug_protobuf_enabled = false;
+  std::filesystem::path debug_output_dir;
+  int64_t debug_flush_interval_secs = 5;
+  /// Start a new file once the current one holds this many bytes / rows / seconds (unset: never).
+  std::optional<int64_t> debug_max_file_size;
+  std::optional<int64_t> debug_max_file_rows;
+  std::optional<int64_t> debug_max_file_age_secs;
+  /// Keep the newest N files per table and format (unset: keep all).
+  std::optional<int64_t> debug_max_files_retained = 10;
+
+  /// Convert and write debug files only: no network, no credentials needed.
+  bool zerobus_writer_disabled = false;
+
+  // --- Builders (the original's names) --------------------------------------------------------
+  WrapperConfiguration& with_credentials(std::string id, std::string secret);
+  WrapperConfiguration& with_unity_catalog(std::string url);
+  /// Turns on both debug formats, written under `dir`.
+  WrapperConfiguration& with_debug_output(std::filesystem::path dir);
+  WrapperConfiguration& with_debug_arrow_enabled(bool enabled);
+  WrapperConfiguration& with_debug_protobuf_enabled(bool enabled);
+  WrapperConfiguration& with_debug_flush_interval_secs(int64_t seconds);
+  WrapperConfiguration& with_debug_max_file_size(std::optional<int64_t> bytes);
+  WrapperConfiguration& with_debug_max_file_rows(std::optional<int64_t> rows);
+  WrapperConfiguration& with_debug_max_file_age_secs(std::optional<int64_t> seconds);
+  WrapperConfiguration& with_debug_max_files_retained(std::optional<int64_t> files);
+  WrapperConfiguration& with_retry_config(int max_attempts, int64_t base_delay_ms,
+                                          int64_t max_delay_ms);
+  WrapperConfiguration& with_zerobus_writer_disabled(bool disabled);
+  WrapperConfiguration& with_descriptor_proto(std::string serialized_descriptor);
+
+  /// Whether each debug format is on (debug_enabled turns on both).
+  bool arrow_debug_on() const { return debug_enabled || debug_arrow_enabled; }
+  bool protobuf_debug_on() const { return debug_enabled || debug_protobuf_enabled; }
+
+  /// Every problem, one message each naming the setting and the value; empty when valid.
+  std::vector<std::string> problems() const;
+  /// OK, or one ConfigurationError listing every problem.
+  Status validate() const;
+
+  /// "key: value" lines of every setting, secrets as "***".
+  std::string ToString() const;
+
+  /// Sets one setting from text, as YAML, environment variables and command lines do. `key` is
+  /// the field name ("debug_max_file_size"); booleans take true/false/1/0/yes/no, optional
+  /// numbers take "" or "none" for unset. Errors name the key and the value (secrets as "***").
+  Status Set(std::string_view key, std::string_view value);
+  /// The keys Set() accepts, in declaration order.
+  static std::vector<std::string> SettingKeys();
+  /// The environment variable of a key: ZEROBUS_<KEY> (ZEROBUS_ENDPOINT for zerobus_endpoint,
+  /// ZEROBUS_WRITER_DISABLED for zerobus_writer_disabled).
+  static std::string EnvironmentVariable(std::string_view key);
+
+  /// Reads a YAML file: keys as Set() names them, or grouped in sections whose name prefixes the
+  /// key (`debug: {arrow_enabled: true}` is debug_arrow_enabled). Unknown keys are errors. Does
+  /// not validate: call validate().
+  static Result<WrapperConfiguration> FromYamlFile(const std::filesystem::path& path);
+  static Result<WrapperConfiguration> FromYamlString(const std::string& yaml);
+  /// Reads ZEROBUS_* variables (names in docs/api.md); `lookup` returns "" when unset (default:
+  /// the process environment).
+  static Result<WrapperConfiguration> FromEnvironment(
+      const std::function<std::string(const char*)>& lookup = nullptr);
+  /// Applies the ZEROBUS_* variables that are set on top of this configuration.
+  Status ApplyEnvironment(const std::function<std::string(const char*)>& lookup = nullptr);
+};
+
+std::ostream& operator<<(std::ostream& os, const WrapperConfiguration& config);
+
+}  // namespace arrow_zerobus

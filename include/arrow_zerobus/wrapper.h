@@ -1,0 +1,111 @@
+// ZerobusWrapper: sends Arrow data to one Delta table through Zerobus Ingest and reports, for
+// every row, whether it landed and why not.
+//
+//   auto wrapper = ZerobusWrapper::Create(config);          // no network yet
+//   TransmissionResult result = (*wrapper)->send_batch(batch);
+//   (*wrapper)->shutdown();
+//
+// Thread-safe: any number of threads may send at once. Batches are sent in the order their
+// send calls were made; a batch with a new schema closes the current stream (after its rows are
+// acknowledged) and opens one with the new descriptor.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <arrow/record_batch.h>
+#include <arrow/table.h>
+
+#include "arrow_zerobus/config.h"
+#include "arrow_zerobus/status.h"
+#include "arrow_zerobus/transmission_result.h"
+
+namespace arrow_zerobus {
+
+namespace internal {
+struct BatchState;
+class WrapperCore;
+}  // namespace internal
+
+/// The pending outcome of send_batch_async.
+class BatchFuture {
+ public:
+  BatchFuture() = default;
+
+  /// Whether this refers to a send (a default-constructed future does not).
+  bool valid() const { return state_ != nullptr; }
+  bool ready() const;
+  /// Blocks until the result is known.
+  const TransmissionResult& get() const;
+  /// Waits at most `timeout`; true if the result is known.
+  bool wait_for(std::chrono::milliseconds timeout) const;
+  /// Gives up the batch if none of its rows was handed to the stream yet: its rows then fail
+  /// with a CANCELLED transmission error. False when it is too late (rows already sent or the
+  /// result known); the send then completes normally.
+  bool cancel() const;
+
+ private:
+  friend class internal::WrapperCore;
+  explicit BatchFuture(std::shared_ptr<internal::BatchState> state) : state_(std::move(state)) {}
+  std::shared_ptr<internal::BatchState> state_;
+};
+
+/// Called once with the result, on a wrapper thread (never the caller's). It may send more
+/// batches, even blocking ones, but should be quick.
+using CompletionCallback = std::function<void(const TransmissionResult&)>;
+
+/// Totals since the wrapper was created.
+struct WrapperStats {
+  int64_t batches = 0;
+  int64_t rows_succeeded = 0;
+  int64_t rows_failed = 0;
+  int64_t encoded_bytes = 0;
+  int64_t requests_sent = 0;
+  int64_t requests_replayed = 0;
+  int64_t streams_opened = 0;
+};
+
+class ZerobusWrapper {
+ public:
+  /// Validates `config` and prepares the debug writers. Opens no connection: the stream is
+  /// created with the first batch that has rows to send.
+  static Result<std::unique_ptr<ZerobusWrapper>> Create(WrapperConfiguration config);
+  /// Shuts down (see shutdown()).
+  ~ZerobusWrapper();
+  ZerobusWrapper(const ZerobusWrapper&) = delete;
+  ZerobusWrapper& operator=(const ZerobusWrapper&) = delete;
+
+  /// Sends `batch` and waits until every row is acknowledged or failed. Never throws; problems
+  /// are in the result (a wrapper already shut down fails every row).
+  TransmissionResult send_batch(const std::shared_ptr<arrow::RecordBatch>& batch);
+  /// Returns at once; the result arrives through the future and then `on_complete`.
+  BatchFuture send_batch_async(std::shared_ptr<arrow::RecordBatch> batch,
+                               CompletionCallback on_complete = nullptr);
+  /// Sends each record batch of `table` (rows keep their table indices in the result: row i of
+  /// the result is row i of the table).
+  TransmissionResult send_table(const std::shared_ptr<arrow::Table>& table);
+  /// Sends every batch `reader` yields, all in flight at once up to the stream's window; the
+  /// result numbers rows across the batches in order. A read error ends the send and becomes
+  /// the result's error; the rows read before it are reported as usual.
+  TransmissionResult send_reader(arrow::RecordBatchReader& reader);
+
+  /// Waits until every batch sent before the call is acknowledged or failed, then flushes the
+  /// debug files to disk (readable by pyarrow or DuckDB afterwards).
+  Status flush();
+  /// Flushes, closes the stream and the debug files (each Arrow file gets its end-of-stream
+  /// marker), and stops the wrapper's threads. Idempotent; later sends fail every row with a
+  /// configuration error saying the wrapper is shut down.
+  Status shutdown();
+
+  const WrapperConfiguration& configuration() const;
+  WrapperStats stats() const;
+  /// The first debug-file error since creation (OK if none).
+  Status debug_status() const;
+
+ private:
+  explicit ZerobusWrapper(std::unique_ptr<internal::WrapperCore> core);
+  std::unique_ptr<internal::WrapperCore> core_;
+};
+
+}  // namespace arrow_zerobus

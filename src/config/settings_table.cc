@@ -1,0 +1,275 @@
+// The settings table and the text form (parse and display) of each kind of setting.
+#include "config/settings_table.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+namespace arrow_zerobus::config {
+namespace {
+
+using Config = WrapperConfiguration;
+
+constexpr Setting MakeSetting(std::string_view key, std::string Config::*field) {
+  return {key, SettingKind::kString, field};
+}
+constexpr Setting MakeSetting(std::string_view key, SecretString Config::*field) {
+  return {key, SettingKind::kSecret, field};
+}
+constexpr Setting MakeSetting(std::string_view key, std::filesystem::path Config::*field) {
+  return {key, SettingKind::kPath, field};
+}
+constexpr Setting MakeSetting(std::string_view key, bool Config::*field) {
+  return {key, SettingKind::kBool, field};
+}
+constexpr Setting MakeSetting(std::string_view key, int Config::*field) {
+  return {key, SettingKind::kInt, field};
+}
+constexpr Setting MakeSetting(std::string_view key, int64_t Config::*field) {
+  return {key, SettingKind::kInt, field};
+}
+constexpr Setting MakeSetting(std::string_view key, std::optional<int64_t> Config::*field) {
+  return {key, SettingKind::kOptionalInt, field};
+}
+constexpr Setting MakeSetting(std::string_view key, std::optional<std::string> Config::*field) {
+  return {key, SettingKind::kOptionalString, field};
+}
+
+// The key is the field's name by construction, and the kind follows from the field's type.
+#define ARROW_ZEROBUS_SETTING(field) MakeSetting(#field, &WrapperConfiguration::field)
+
+constexpr Setting kSettings[] = {
+    ARROW_ZEROBUS_SETTING(zerobus_endpoint),
+    ARROW_ZEROBUS_SETTING(table_name),
+    ARROW_ZEROBUS_SETTING(unity_catalog_url),
+    ARROW_ZEROBUS_SETTING(client_id),
+    ARROW_ZEROBUS_SETTING(client_secret),
+    ARROW_ZEROBUS_SETTING(descriptor_proto),
+    ARROW_ZEROBUS_SETTING(retry_max_attempts),
+    ARROW_ZEROBUS_SETTING(retry_base_delay_ms),
+    ARROW_ZEROBUS_SETTING(retry_max_delay_ms),
+    ARROW_ZEROBUS_SETTING(max_inflight_requests),
+    ARROW_ZEROBUS_SETTING(max_inflight_bytes),
+    ARROW_ZEROBUS_SETTING(max_request_bytes),
+    ARROW_ZEROBUS_SETTING(max_record_bytes),
+    ARROW_ZEROBUS_SETTING(connect_timeout_ms),
+    ARROW_ZEROBUS_SETTING(server_lack_of_ack_timeout_ms),
+    ARROW_ZEROBUS_SETTING(flush_timeout_ms),
+    ARROW_ZEROBUS_SETTING(recovery),
+    ARROW_ZEROBUS_SETTING(stream_paused_max_wait_ms),
+    ARROW_ZEROBUS_SETTING(application_name),
+    ARROW_ZEROBUS_SETTING(worker_threads),
+    ARROW_ZEROBUS_SETTING(debug_enabled),
+    ARROW_ZEROBUS_SETTING(debug_arrow_enabled),
+    ARROW_ZEROBUS_SETTING(debug_protobuf_enabled),
+    ARROW_ZEROBUS_SETTING(debug_output_dir),
+    ARROW_ZEROBUS_SETTING(debug_flush_interval_secs),
+    ARROW_ZEROBUS_SETTING(debug_max_file_size),
+    ARROW_ZEROBUS_SETTING(debug_max_file_rows),
+    ARROW_ZEROBUS_SETTING(debug_max_file_age_secs),
+    ARROW_ZEROBUS_SETTING(debug_max_files_retained),
+    ARROW_ZEROBUS_SETTING(zerobus_writer_disabled),
+};
+
+#undef ARROW_ZEROBUS_SETTING
+
+template <typename T>
+struct MemberType;
+template <typename T>
+struct MemberType<T Config::*> {
+  using type = T;
+};
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+Status BadValue(const Setting& setting, std::string_view text, std::string_view why) {
+  return ConfigurationError(std::string(setting.key) + ": '" + std::string(text) + "' " +
+                            std::string(why));
+}
+
+Result<bool> ParseBool(const Setting& setting, std::string_view text) {
+  const std::string word = Lower(Trim(text));
+  if (word == "true" || word == "1" || word == "yes" || word == "on") return true;
+  if (word == "false" || word == "0" || word == "no" || word == "off") return false;
+  return BadValue(setting, text, "is not a boolean (true/false, 1/0, yes/no, on/off)");
+}
+
+template <typename T>
+Result<T> ParseInteger(const Setting& setting, std::string_view text) {
+  std::string_view digits = Trim(text);
+  if (digits.size() > 1 && digits.front() == '+' &&
+      std::isdigit(static_cast<unsigned char>(digits[1]))) {
+    digits.remove_prefix(1);
+  }
+  T value{};
+  const char* end = digits.data() + digits.size();
+  const auto [ptr, error] = std::from_chars(digits.data(), end, value);
+  if (error == std::errc::result_out_of_range) {
+    return BadValue(setting, text,
+                    "is out of range (" + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                        std::to_string(std::numeric_limits<T>::max()) + ")");
+  }
+  if (error != std::errc() || ptr != end) return BadValue(setting, text, "is not an integer");
+  return value;
+}
+
+bool MeansUnset(std::string_view text) {
+  const std::string word = Lower(Trim(text));
+  return word.empty() || word == "none" || word == "null";
+}
+
+Result<std::string> ReadFileBytes(const Setting& setting, std::string_view text) {
+  const std::filesystem::path path{std::string(text)};
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) {
+    return IoError(std::string(setting.key) + ": file '" + path.string() + "' does not exist");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return IoError(std::string(setting.key) + ": '" + path.string() + "' is not a regular file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return IoError(std::string(setting.key) + ": cannot read file '" + path.string() + "'");
+  }
+  return bytes;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> previous(b.size() + 1);
+  std::vector<size_t> current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+}  // namespace
+
+std::span<const Setting> Settings() { return kSettings; }
+
+const Setting* FindSetting(std::string_view key) {
+  for (const Setting& setting : kSettings) {
+    if (setting.key == key) return &setting;
+  }
+  return nullptr;
+}
+
+std::string ClosestKey(std::string_view key) {
+  const std::string lowered = Lower(key);
+  std::string_view best;
+  size_t best_distance = 3;
+  for (const Setting& setting : kSettings) {
+    const size_t distance = EditDistance(lowered, setting.key);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = setting.key;
+    }
+  }
+  return std::string(best);
+}
+
+Status UnknownSettingError(std::string_view key) {
+  std::string message = "unknown setting '" + std::string(key) + "'";
+  const std::string closest = ClosestKey(key);
+  if (!closest.empty()) {
+    message += "; did you mean '" + closest + "'?";
+  } else {
+    message += "; known settings:";
+    for (const Setting& setting : kSettings) message += " " + std::string(setting.key);
+  }
+  return ConfigurationError(std::move(message));
+}
+
+bool IsOptional(SettingKind kind) {
+  return kind == SettingKind::kOptionalInt || kind == SettingKind::kOptionalString;
+}
+
+Status SetFromText(const Setting& setting, std::string_view text, WrapperConfiguration& config) {
+  return std::visit(
+      [&](auto member) -> Status {
+        using T = typename MemberType<decltype(member)>::type;
+        T& slot = config.*member;
+        if constexpr (std::is_same_v<T, std::string>) {
+          slot = std::string(text);
+        } else if constexpr (std::is_same_v<T, SecretString>) {
+          slot = SecretString(std::string(text));
+        } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
+          slot = std::filesystem::path(std::string(text));
+        } else if constexpr (std::is_same_v<T, bool>) {
+          ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ParseBool(setting, text));
+        } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>) {
+          ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ParseInteger<T>(setting, text));
+        } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
+          if (MeansUnset(text)) {
+            slot.reset();
+          } else {
+            ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ParseInteger<int64_t>(setting, text));
+          }
+        } else {
+          static_assert(std::is_same_v<T, std::optional<std::string>>);
+          // A file path, not "none": any word could be a file's name.
+          if (text.empty()) {
+            slot.reset();
+          } else {
+            ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ReadFileBytes(setting, text));
+          }
+        }
+        return Status::OK();
+      },
+      setting.field);
+}
+
+std::string FormatValue(const Setting& setting, const WrapperConfiguration& config) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        using T = typename MemberType<decltype(member)>::type;
+        const T& value = config.*member;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return value;
+        } else if constexpr (std::is_same_v<T, SecretString>) {
+          return value.empty() ? "" : "***";
+        } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
+          return value.string();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return value ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>) {
+          return std::to_string(value);
+        } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
+          return value.has_value() ? std::to_string(*value) : "none";
+        } else {
+          static_assert(std::is_same_v<T, std::optional<std::string>>);
+          return value.has_value() ? "<" + std::to_string(value->size()) + " bytes>" : "none";
+        }
+      },
+      setting.field);
+}
+
+}  // namespace arrow_zerobus::config

@@ -1,0 +1,318 @@
+// WrapperConfiguration: builders, validation, the text form of the settings and Set().
+#include "arrow_zerobus/config.h"
+
+#include <cctype>
+#include <sstream>
+#include <utility>
+
+#include <google/protobuf/descriptor.pb.h>
+
+#include "auth/oauth_request.h"
+#include "config/settings_table.h"
+#include "zerobus/endpoint.h"
+#include "zerobus/request_packer.h"
+
+namespace arrow_zerobus {
+namespace {
+
+constexpr int64_t kMinRequestBytes = 1024;
+// The service refuses requests over 10 MiB.
+constexpr int64_t kMaxRequestBytes = 10 * 1024 * 1024;
+constexpr int kMaxWorkerThreads = 64;
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// An http(s) URL with something after the scheme (a path is allowed: a workspace URL may have one).
+bool IsHttpUrl(std::string_view url) {
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (StartsWithNoCase(url, scheme)) {
+      const std::string_view rest = url.substr(scheme.size());
+      return !rest.empty() && rest.front() != '/';
+    }
+  }
+  return false;
+}
+
+bool IsIdentifierPart(std::string_view part) {
+  for (char c : part) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+void CheckTableName(const std::string& table_name, std::vector<std::string>& out) {
+  if (table_name.empty()) {
+    out.push_back("table_name is empty (give catalog.schema.table)");
+    return;
+  }
+  auto parsed = auth::ParseTableName(table_name);
+  if (!parsed.ok()) {
+    out.push_back("table_name: " + parsed.status().message());
+    return;
+  }
+  const std::pair<const char*, const std::string*> parts[] = {
+      {"catalog", &parsed->catalog}, {"schema", &parsed->schema}, {"table", &parsed->table}};
+  for (const auto& [role, part] : parts) {
+    if (!IsIdentifierPart(*part)) {
+      out.push_back("table_name '" + table_name + "': the " + role + " name '" + *part +
+                    "' may hold only ASCII letters, digits and '_'");
+    }
+  }
+}
+
+class ProblemList {
+ public:
+  void Add(std::string problem) { problems_.push_back(std::move(problem)); }
+
+  void AtLeast(std::string_view key, int64_t value, int64_t minimum, std::string_view hint = {}) {
+    if (value >= minimum) return;
+    Add(std::string(key) + " is " + std::to_string(value) + " but must be at least " +
+        std::to_string(minimum) + std::string(hint));
+  }
+
+  void Between(std::string_view key, int64_t value, int64_t minimum, int64_t maximum,
+               std::string_view why_maximum = {}) {
+    if (value >= minimum && value <= maximum) return;
+    Add(std::string(key) + " is " + std::to_string(value) + " but must be between " +
+        std::to_string(minimum) + " and " + std::to_string(maximum) + std::string(why_maximum));
+  }
+
+  void AtLeastIfSet(std::string_view key, const std::optional<int64_t>& value, int64_t minimum,
+                    std::string_view hint = {}) {
+    if (value.has_value()) AtLeast(key, *value, minimum, hint);
+  }
+
+  std::vector<std::string>& items() { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const SecretString&) { return os << "***"; }
+
+// --- Builders --------------------------------------------------------------------------------
+
+WrapperConfiguration& WrapperConfiguration::with_credentials(std::string id, std::string secret) {
+  client_id = std::move(id);
+  client_secret = SecretString(std::move(secret));
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_unity_catalog(std::string url) {
+  unity_catalog_url = std::move(url);
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_output(std::filesystem::path dir) {
+  debug_output_dir = std::move(dir);
+  debug_enabled = true;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_arrow_enabled(bool enabled) {
+  debug_arrow_enabled = enabled;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_protobuf_enabled(bool enabled) {
+  debug_protobuf_enabled = enabled;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_flush_interval_secs(int64_t seconds) {
+  debug_flush_interval_secs = seconds;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_max_file_size(std::optional<int64_t> bytes) {
+  debug_max_file_size = bytes;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_max_file_rows(std::optional<int64_t> rows) {
+  debug_max_file_rows = rows;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_max_file_age_secs(
+    std::optional<int64_t> seconds) {
+  debug_max_file_age_secs = seconds;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_debug_max_files_retained(
+    std::optional<int64_t> files) {
+  debug_max_files_retained = files;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_retry_config(int max_attempts,
+                                                              int64_t base_delay_ms,
+                                                              int64_t max_delay_ms) {
+  retry_max_attempts = max_attempts;
+  retry_base_delay_ms = base_delay_ms;
+  retry_max_delay_ms = max_delay_ms;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_zerobus_writer_disabled(bool disabled) {
+  zerobus_writer_disabled = disabled;
+  return *this;
+}
+
+WrapperConfiguration& WrapperConfiguration::with_descriptor_proto(
+    std::string serialized_descriptor) {
+  descriptor_proto = std::move(serialized_descriptor);
+  return *this;
+}
+
+// --- Validation ------------------------------------------------------------------------------
+
+std::vector<std::string> WrapperConfiguration::problems() const {
+  ProblemList out;
+
+  // With the writer disabled nothing connects, so only a given endpoint has to make sense.
+  if (zerobus_endpoint.empty()) {
+    if (!zerobus_writer_disabled) {
+      out.Add(
+          "zerobus_endpoint is empty (give "
+          "https://<workspace id>.zerobus.<region>.cloud.databricks.com)");
+    }
+  } else if (auto endpoint = zerobus::ParseZerobusEndpoint(zerobus_endpoint); !endpoint.ok()) {
+    out.Add("zerobus_endpoint: " + endpoint.status().message());
+  }
+  CheckTableName(table_name, out.items());
+
+  if (!zerobus_writer_disabled) {
+    if (unity_catalog_url.empty()) {
+      out.Add(
+          "unity_catalog_url is empty: the workspace URL "
+          "(https://<workspace>.cloud.databricks.com) "
+          "is required unless zerobus_writer_disabled is true");
+    } else if (!IsHttpUrl(unity_catalog_url)) {
+      out.Add("unity_catalog_url '" + unity_catalog_url +
+              "' must be an https:// (or http://) URL with a host");
+    }
+    if (client_id.empty() && client_secret.empty()) {
+      out.Add(
+          "client_id and client_secret are empty: both are required unless "
+          "zerobus_writer_disabled is true");
+    } else if (client_id.empty()) {
+      out.Add("client_id is empty but client_secret is set: give both");
+    } else if (client_secret.empty()) {
+      out.Add("client_secret is empty but client_id '" + client_id + "' is set: give both");
+    }
+  }
+  if (descriptor_proto.has_value()) {
+    google::protobuf::DescriptorProto descriptor;
+    if (descriptor_proto->empty()) {
+      out.Add("descriptor_proto is empty (0 bytes): leave it unset to generate one per schema");
+    } else if (!descriptor.ParseFromString(*descriptor_proto)) {
+      out.Add("descriptor_proto (<" + std::to_string(descriptor_proto->size()) +
+              " bytes>) is not a serialized DescriptorProto");
+    }
+  }
+
+  out.AtLeast("retry_max_attempts", retry_max_attempts, 1);
+  out.AtLeast("retry_base_delay_ms", retry_base_delay_ms, 0);
+  if (retry_max_delay_ms < retry_base_delay_ms) {
+    out.Add("retry_max_delay_ms is " + std::to_string(retry_max_delay_ms) +
+            " but must be at least retry_base_delay_ms (" + std::to_string(retry_base_delay_ms) +
+            ")");
+  }
+
+  out.AtLeast("max_inflight_requests", max_inflight_requests, 1);
+  out.AtLeast("max_inflight_bytes", max_inflight_bytes, 1);
+  out.Between("max_request_bytes", max_request_bytes, kMinRequestBytes, kMaxRequestBytes);
+  if (max_request_bytes >= kMinRequestBytes && max_request_bytes <= kMaxRequestBytes) {
+    out.Between("max_record_bytes", max_record_bytes, 1,
+                max_request_bytes - zerobus::kRequestFramingBytes,
+                " (max_request_bytes - " + std::to_string(zerobus::kRequestFramingBytes) + ")");
+  } else {
+    out.AtLeast("max_record_bytes", max_record_bytes, 1);
+  }
+  out.AtLeast("connect_timeout_ms", connect_timeout_ms, 1);
+  out.AtLeast("server_lack_of_ack_timeout_ms", server_lack_of_ack_timeout_ms, 1);
+  out.AtLeast("flush_timeout_ms", flush_timeout_ms, 1);
+  out.AtLeastIfSet("stream_paused_max_wait_ms", stream_paused_max_wait_ms, 0);
+  out.Between("worker_threads", worker_threads, 1, kMaxWorkerThreads);
+
+  if ((arrow_debug_on() || protobuf_debug_on()) && debug_output_dir.empty()) {
+    std::string flags;
+    for (const auto& [name, on] : {std::pair{"debug_enabled", debug_enabled},
+                                   std::pair{"debug_arrow_enabled", debug_arrow_enabled},
+                                   std::pair{"debug_protobuf_enabled", debug_protobuf_enabled}}) {
+      if (on) flags += std::string(flags.empty() ? "" : ", ") + name;
+    }
+    out.Add("debug_output_dir is empty but debug output is on (" + flags +
+            "): set debug_output_dir");
+  }
+  if (zerobus_writer_disabled && !arrow_debug_on() && !protobuf_debug_on()) {
+    out.Add(
+        "zerobus_writer_disabled is true, but writer disabled requires debug output: set "
+        "debug_output_dir and debug_enabled (or debug_arrow_enabled / debug_protobuf_enabled)");
+  }
+  out.AtLeast("debug_flush_interval_secs", debug_flush_interval_secs, 1);
+  out.AtLeastIfSet("debug_max_file_size", debug_max_file_size, 1);
+  out.AtLeastIfSet("debug_max_file_rows", debug_max_file_rows, 1);
+  out.AtLeastIfSet("debug_max_file_age_secs", debug_max_file_age_secs, 1);
+  out.AtLeastIfSet("debug_max_files_retained", debug_max_files_retained, 1,
+                   " (leave it unset to keep every file)");
+  return std::move(out.items());
+}
+
+Status WrapperConfiguration::validate() const {
+  const std::vector<std::string> found = problems();
+  if (found.empty()) return Status::OK();
+  std::string message = "invalid configuration: ";
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i > 0) message += "; ";
+    message += found[i];
+  }
+  return ConfigurationError(std::move(message));
+}
+
+// --- Text form -------------------------------------------------------------------------------
+
+std::string WrapperConfiguration::ToString() const {
+  std::string out;
+  for (const config::Setting& setting : config::Settings()) {
+    if (!out.empty()) out += '\n';
+    out += std::string(setting.key) + ": " + config::FormatValue(setting, *this);
+  }
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const WrapperConfiguration& config) {
+  return os << config.ToString();
+}
+
+Status WrapperConfiguration::Set(std::string_view key, std::string_view value) {
+  const config::Setting* setting = config::FindSetting(key);
+  if (setting == nullptr) return config::UnknownSettingError(key);
+  return config::SetFromText(*setting, value, *this);
+}
+
+std::vector<std::string> WrapperConfiguration::SettingKeys() {
+  std::vector<std::string> keys;
+  for (const config::Setting& setting : config::Settings()) keys.emplace_back(setting.key);
+  return keys;
+}
+
+std::string WrapperConfiguration::EnvironmentVariable(std::string_view key) {
+  std::string upper(key);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // zerobus_endpoint is ZEROBUS_ENDPOINT, not ZEROBUS_ZEROBUS_ENDPOINT.
+  if (upper.rfind("ZEROBUS_", 0) == 0) return upper;
+  return "ZEROBUS_" + upper;
+}
+
+}  // namespace arrow_zerobus

@@ -1,0 +1,133 @@
+// WrapperConfiguration::FromYamlFile / FromYamlString: a mapping of settings, flat
+// (`debug_max_file_size: 100`) or in sections whose names prefix their keys
+// (`debug: {arrow_enabled: true}`), each value applied through the settings table. yaml-cpp
+// throws; its exceptions are caught here and become Status.
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "arrow_zerobus/config.h"
+#include "config/settings_table.h"
+
+namespace arrow_zerobus {
+namespace {
+
+constexpr char kStringSource[] = "<yaml string>";
+
+class YamlApplier {
+ public:
+  YamlApplier(std::string source, WrapperConfiguration& config)
+      : source_(std::move(source)), config_(config) {}
+
+  Status ApplyDocuments(const std::vector<YAML::Node>& documents) {
+    if (documents.size() > 1) {
+      return ConfigurationError(source_ + ": holds " + std::to_string(documents.size()) +
+                                " YAML documents; give one");
+    }
+    if (documents.empty() || documents[0].IsNull()) return Status::OK();
+    if (!documents[0].IsMap()) {
+      return ConfigurationError(Where(documents[0].Mark()) +
+                                ": the top level must be a mapping of settings");
+    }
+    return ApplyMapping(documents[0], "");
+  }
+
+ private:
+  std::string Where(const YAML::Mark& mark) const {
+    if (mark.is_null()) return source_;
+    return source_ + ":" + std::to_string(mark.line + 1);
+  }
+
+  Status ApplyMapping(const YAML::Node& mapping, const std::string& prefix) {
+    for (const auto& entry : mapping) {
+      ARROW_ZEROBUS_RETURN_NOT_OK(ApplyEntry(entry.first, entry.second, prefix));
+    }
+    return Status::OK();
+  }
+
+  Status ApplyEntry(const YAML::Node& key_node, const YAML::Node& value,
+                    const std::string& prefix) {
+    const std::string where = Where(key_node.Mark());
+    if (!key_node.IsScalar()) {
+      return ConfigurationError(where + ": setting names must be plain words");
+    }
+    const std::string key = prefix.empty() ? key_node.Scalar() : prefix + "_" + key_node.Scalar();
+    const config::Setting* setting = config::FindSetting(key);
+    if (setting == nullptr) {
+      if (value.IsMap() && value.size() > 0) return ApplyMapping(value, key);
+      return config::UnknownSettingError(key).WithContext(where);
+    }
+    const int line = key_node.Mark().is_null() ? 0 : key_node.Mark().line + 1;
+    if (const auto [previous, inserted] = first_line_.emplace(key, line); !inserted) {
+      return ConfigurationError(where + ": " + key + " is set twice (first on line " +
+                                std::to_string(previous->second) + ")");
+    }
+    if (value.IsNull()) {
+      // Null means unset for optional settings and empty text for strings; nothing else has a
+      // value to fall back to.
+      if (setting->kind == config::SettingKind::kBool ||
+          setting->kind == config::SettingKind::kInt) {
+        return ConfigurationError(where + ": " + key + " has no value");
+      }
+      return config::SetFromText(*setting, "", config_).WithContext(where);
+    }
+    if (!value.IsScalar()) {
+      return ConfigurationError(where + ": " + key + " takes one value, not a list or mapping");
+    }
+    return config::SetFromText(*setting, value.Scalar(), config_).WithContext(where);
+  }
+
+  std::string source_;
+  WrapperConfiguration& config_;
+  std::map<std::string, int> first_line_;  // key -> line it was first set on
+};
+
+Result<WrapperConfiguration> Load(const std::string& yaml, const std::string& source) {
+  WrapperConfiguration config;
+  try {
+    YamlApplier applier(source, config);
+    ARROW_ZEROBUS_RETURN_NOT_OK(applier.ApplyDocuments(YAML::LoadAll(yaml)));
+  } catch (const YAML::Exception& error) {
+    std::string where = source;
+    if (!error.mark.is_null()) {
+      where +=
+          ":" + std::to_string(error.mark.line + 1) + ":" + std::to_string(error.mark.column + 1);
+    }
+    const bool syntax = dynamic_cast<const YAML::ParserException*>(&error) != nullptr;
+    return ConfigurationError(where + (syntax ? ": YAML syntax error: " : ": YAML error: ") +
+                              error.msg);
+  } catch (const std::exception& error) {
+    return ConfigurationError(source + ": cannot read YAML: " + error.what());
+  }
+  return config;
+}
+
+}  // namespace
+
+Result<WrapperConfiguration> WrapperConfiguration::FromYamlString(const std::string& yaml) {
+  return Load(yaml, kStringSource);
+}
+
+Result<WrapperConfiguration> WrapperConfiguration::FromYamlFile(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) {
+    return IoError("configuration file '" + path.string() + "' does not exist");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return IoError("configuration file '" + path.string() + "' is not a regular file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return IoError("cannot read configuration file '" + path.string() + "'");
+  }
+  return Load(text, path.string());
+}
+
+}  // namespace arrow_zerobus

@@ -1,0 +1,77 @@
+// BatchJob: one send_batch on its way through the wrapper, and the bookkeeping that turns the
+// fate of its requests into a TransmissionResult in which every row appears exactly once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <arrow/record_batch.h>
+
+#include "arrow_zerobus/status.h"
+#include "arrow_zerobus/transmission_result.h"
+#include "encode/encoded_batch.h"
+#include "schema/schema_plan.h"
+#include "wrapper/batch_state.h"
+
+namespace arrow_zerobus::internal {
+
+class BatchJob {
+ public:
+  BatchJob(uint64_t sequence, std::shared_ptr<arrow::RecordBatch> batch,
+           std::shared_ptr<BatchState> state)
+      : sequence_(sequence), batch_(std::move(batch)), state_(std::move(state)) {}
+
+  uint64_t sequence() const { return sequence_; }
+  const std::shared_ptr<arrow::RecordBatch>& batch() const { return batch_; }
+  BatchState& state() { return *state_; }
+  int64_t total_rows() const { return state_->total_rows; }
+
+  // --- Filled in before the job's turn to send (one thread) ---
+  std::shared_ptr<const schema::SchemaPlan> plan;
+  encode::EncodedBatch encoded;
+  bool encoded_ok = false;
+  /// Fails every row the encoder did not fail (or every row, before encoding).
+  Status batch_failure;
+  Status debug_error;
+  bool writer_disabled = false;
+
+  /// Registers the requests the rows were packed into, in row order; returns the index of the
+  /// first. Called before any of them is sent.
+  size_t AddRequests(const std::vector<std::pair<int64_t, int64_t>>& row_ranges);
+  /// What became of request `index`; true when this completed the job's accounting.
+  bool ResolveRequest(size_t index, const Status& failure, int sends, int64_t record_count,
+                      const std::string& stream_id);
+  /// Every request was handed out (or none will be); true when the job can complete now.
+  bool FinishSubmitting();
+
+  /// The result, every row accounted for. Call once, when the job is complete.
+  TransmissionResult BuildResult() const;
+
+ private:
+  struct Request {
+    int64_t first_row = 0;
+    int64_t end_row = 0;
+    bool resolved = false;
+    Status failure;  ///< OK when acknowledged
+    int sends = 0;
+    int64_t record_count = 0;
+  };
+
+  bool CompleteLocked() const { return submitted_ && unresolved_ == 0; }
+
+  const uint64_t sequence_;
+  const std::shared_ptr<arrow::RecordBatch> batch_;
+  const std::shared_ptr<BatchState> state_;
+
+  mutable std::mutex mu_;
+  std::vector<Request> requests_;
+  int64_t unresolved_ = 0;
+  bool submitted_ = false;
+  std::set<std::string> stream_ids_;
+};
+
+}  // namespace arrow_zerobus::internal

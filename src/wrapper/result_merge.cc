@@ -1,0 +1,49 @@
+#include "wrapper/result_merge.h"
+
+#include <algorithm>
+
+namespace arrow_zerobus::internal {
+
+void ResultMerger::Add(const TransmissionResult& batch) {
+  const int64_t base = merged_.total_rows;
+  for (int64_t row : batch.successful_rows) merged_.successful_rows.push_back(base + row);
+  for (const RowFailure& failure : batch.failed_rows) {
+    merged_.failed_rows.push_back({base + failure.row, failure.error});
+  }
+  merged_.total_rows += batch.total_rows;
+  merged_.successful_count += batch.successful_count;
+  merged_.failed_count += batch.failed_count;
+  merged_.batch_size_bytes += batch.batch_size_bytes;
+  merged_.encoded_bytes += batch.encoded_bytes;
+  merged_.requests_sent += batch.requests_sent;
+  merged_.requests_replayed += batch.requests_replayed;
+  merged_.rows_replayed += batch.rows_replayed;
+  merged_.attempts = std::max(merged_.attempts, batch.attempts);
+  merged_.writer_disabled = batch.writer_disabled;
+  if (merged_.debug_error.ok()) merged_.debug_error = batch.debug_error;
+  stream_ids_.insert(batch.stream_ids.begin(), batch.stream_ids.end());
+  if (first_error_.ok() && !batch.error.ok()) first_error_ = batch.error;
+}
+
+void ResultMerger::FailRead(Status error) { read_error_ = std::move(error); }
+
+TransmissionResult ResultMerger::Finish(double latency_ms) {
+  TransmissionResult result = std::move(merged_);
+  result.stream_ids.assign(stream_ids_.begin(), stream_ids_.end());
+  result.latency_ms = latency_ms;
+  result.attempts = std::max(result.attempts, 1);
+  result.error = !read_error_.ok() ? read_error_ : first_error_;
+  // A batch whose rows all failed conversion has an error while others may have succeeded; the
+  // whole is a success when some row landed and nothing failed beyond conversion.
+  if (read_error_.ok() && !first_error_.ok() && result.successful_count > 0 &&
+      first_error_.kind() == ErrorKind::kConversion) {
+    bool only_conversion = std::all_of(
+        result.failed_rows.begin(), result.failed_rows.end(),
+        [](const RowFailure& failure) { return failure.error.kind() == ErrorKind::kConversion; });
+    if (only_conversion) result.error = Status::OK();
+  }
+  result.success = result.error.ok();
+  return result;
+}
+
+}  // namespace arrow_zerobus::internal

@@ -1,0 +1,29 @@
+// ResultMerger: one TransmissionResult for several batches sent one after another (send_table,
+// send_reader), with row indices continuing across the batches.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "arrow_zerobus/transmission_result.h"
+
+namespace arrow_zerobus::internal {
+
+class ResultMerger {
+ public:
+  /// Appends the rows of the next batch.
+  void Add(const TransmissionResult& batch);
+  /// The input ended with an error: it becomes the result's error.
+  void FailRead(Status error);
+  int64_t rows() const { return merged_.total_rows; }
+  TransmissionResult Finish(double latency_ms);
+
+ private:
+  TransmissionResult merged_;
+  std::set<std::string> stream_ids_;
+  Status first_error_;
+  Status read_error_;
+};
+
+}  // namespace arrow_zerobus::internal

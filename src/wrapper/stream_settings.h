@@ -1,0 +1,25 @@
+// What a WrapperConfiguration means for the lower layers: stream options, encoder options, plan
+// options, debug options and the OAuth headers provider.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "arrow_zerobus/config.h"
+#include "auth/headers_provider.h"
+#include "debug/debug_writer.h"
+#include "encode/batch_encoder.h"
+#include "schema/schema_plan.h"
+#include "zerobus/stream_options.h"
+
+namespace arrow_zerobus::internal {
+
+zerobus::StreamOptions MakeStreamOptions(const WrapperConfiguration& config);
+debug::DebugOptions MakeDebugOptions(const WrapperConfiguration& config);
+/// The record message is named after the table ("main.sales.order_lines" -> OrderLines).
+Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config);
+/// OAuth M2M tokens for the configured client and table (no request is made here).
+Result<std::shared_ptr<auth::HeadersProvider>> MakeHeadersProvider(
+    const WrapperConfiguration& config);
+
+}  // namespace arrow_zerobus::internal

@@ -1,0 +1,114 @@
+// WrapperCore: the machinery behind ZerobusWrapper.
+//
+// A send becomes a BatchJob with a sequence number. Worker threads (config.worker_threads) plan
+// and encode jobs in parallel; then each job takes its turn, in sequence order, to write the
+// debug files and hand its requests to the stream, so batches reach the table in the order they
+// were sent. Acknowledgements arrive on the stream's threads through AckRouter, which resolves
+// the job's requests; the last one completes the job (its BatchFuture), and the caller's
+// callback runs on the CallbackDispatcher's thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "arrow_zerobus/config.h"
+#include "arrow_zerobus/wrapper.h"
+#include "auth/headers_provider.h"
+#include "debug/debug_writer.h"
+#include "encode/arena_pool.h"
+#include "encode/batch_encoder.h"
+#include "schema/plan_cache.h"
+#include "wrapper/batch_job.h"
+#include "wrapper/callback_dispatcher.h"
+#include "zerobus/ingest_stream.h"
+
+namespace arrow_zerobus::internal {
+
+class WrapperCore {
+ public:
+  static Result<std::unique_ptr<WrapperCore>> Create(WrapperConfiguration config);
+  ~WrapperCore();
+
+  BatchFuture Submit(std::shared_ptr<arrow::RecordBatch> batch, CompletionCallback on_complete);
+  Status Flush();
+  Status Shutdown();
+
+  const WrapperConfiguration& config() const { return config_; }
+  WrapperStats stats() const;
+  Status debug_status() const;
+
+ private:
+  class AckRouter;
+  struct PendingRequest {
+    std::shared_ptr<BatchJob> job;
+    size_t index;
+  };
+
+  explicit WrapperCore(WrapperConfiguration config);
+
+  void WorkerLoop();
+  /// Plans and encodes (any worker, in parallel).
+  void Prepare(BatchJob& job);
+  /// Debug files and the stream (one job at a time, in sequence order).
+  void SendInTurn(const std::shared_ptr<BatchJob>& job);
+  Result<zerobus::IngestStream*> StreamFor(const schema::SchemaPlan& plan);
+  Status CloseStream();
+  void OnRequestResolved(const zerobus::ResolvedRequest& request, const Status& failure);
+  void Finish(const std::shared_ptr<BatchJob>& job);
+  void NoteDebugError(const Status& status, BatchJob& job);
+  /// Waits until every job up to `sequence` finished.
+  void WaitForJobsThrough(uint64_t sequence);
+
+  const WrapperConfiguration config_;
+  std::unique_ptr<schema::SchemaPlanCache> plans_;
+  encode::EncodeOptions encode_options_;
+  zerobus::StreamConfig stream_template_;
+  std::unique_ptr<debug::DebugWriter> debug_;
+  std::shared_ptr<CallbackDispatcher> dispatcher_;
+  std::shared_ptr<AckRouter> router_;
+
+  // Jobs not yet finished, by sequence; what flush() and shutdown() wait for.
+  mutable std::mutex jobs_mu_;
+  std::condition_variable jobs_changed_;
+  uint64_t next_sequence_ = 0;
+  std::set<uint64_t> unfinished_;
+  bool shut_down_ = false;
+  std::optional<Status> shutdown_result_;
+
+  // The work queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_changed_;
+  std::deque<std::shared_ptr<BatchJob>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+
+  // Whose turn it is to send; the stream is touched only by the job whose turn it is (and by
+  // Shutdown once the workers have stopped).
+  std::mutex turn_mu_;
+  std::condition_variable turn_changed_;
+  uint64_t turn_ = 0;
+  std::unique_ptr<zerobus::IngestStream> stream_;
+  std::string stream_fingerprint_;
+
+  // Requests handed to the stream and not yet resolved, by tag.
+  std::mutex pending_mu_;
+  std::unordered_map<uint64_t, PendingRequest> pending_;
+  uint64_t next_tag_ = 1;
+
+  mutable std::mutex debug_mu_;
+  Status first_debug_error_;
+
+  std::atomic<int64_t> batches_{0}, rows_succeeded_{0}, rows_failed_{0}, encoded_bytes_{0},
+      requests_sent_{0}, requests_replayed_{0}, streams_opened_{0};
+};
+
+}  // namespace arrow_zerobus::internal

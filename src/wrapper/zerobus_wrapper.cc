@@ -1,0 +1,101 @@
+// ZerobusWrapper and BatchFuture: the public face over WrapperCore.
+#include "arrow_zerobus/wrapper.h"
+
+#include <deque>
+
+#include <arrow/table.h>
+
+#include "wrapper/batch_state.h"
+#include "wrapper/result_merge.h"
+#include "wrapper/wrapper_core.h"
+
+namespace arrow_zerobus {
+namespace {
+
+// send_reader keeps at most this many batches in the pipeline, so a large file is not read
+// into memory ahead of the stream.
+constexpr size_t kMaxReaderBatchesInFlight = 32;
+
+}  // namespace
+
+bool BatchFuture::ready() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->result.has_value();
+}
+
+const TransmissionResult& BatchFuture::get() const {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  state_->done.wait(lock, [&] { return state_->result.has_value(); });
+  return *state_->result;
+}
+
+bool BatchFuture::wait_for(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  return state_->done.wait_for(lock, timeout, [&] { return state_->result.has_value(); });
+}
+
+bool BatchFuture::cancel() const { return state_->Cancel(); }
+
+ZerobusWrapper::ZerobusWrapper(std::unique_ptr<internal::WrapperCore> core)
+    : core_(std::move(core)) {}
+
+ZerobusWrapper::~ZerobusWrapper() = default;
+
+Result<std::unique_ptr<ZerobusWrapper>> ZerobusWrapper::Create(WrapperConfiguration config) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto core, internal::WrapperCore::Create(std::move(config)));
+  return std::unique_ptr<ZerobusWrapper>(new ZerobusWrapper(std::move(core)));
+}
+
+TransmissionResult ZerobusWrapper::send_batch(const std::shared_ptr<arrow::RecordBatch>& batch) {
+  return send_batch_async(batch).get();
+}
+
+BatchFuture ZerobusWrapper::send_batch_async(std::shared_ptr<arrow::RecordBatch> batch,
+                                             CompletionCallback on_complete) {
+  return core_->Submit(std::move(batch), std::move(on_complete));
+}
+
+TransmissionResult ZerobusWrapper::send_table(const std::shared_ptr<arrow::Table>& table) {
+  if (table == nullptr) return send_batch(nullptr);
+  arrow::TableBatchReader reader(*table);
+  return send_reader(reader);
+}
+
+TransmissionResult ZerobusWrapper::send_reader(arrow::RecordBatchReader& reader) {
+  const auto started = std::chrono::steady_clock::now();
+  internal::ResultMerger merged;
+  std::deque<BatchFuture> in_flight;
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    arrow::Status read = reader.ReadNext(&batch);
+    if (!read.ok()) {
+      while (!in_flight.empty()) {
+        merged.Add(in_flight.front().get());
+        in_flight.pop_front();
+      }
+      merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
+                             "reading the next batch failed after " +
+                                 std::to_string(merged.rows()) + " rows: " + read.ToString()));
+      break;
+    }
+    if (batch == nullptr) break;
+    in_flight.push_back(send_batch_async(std::move(batch)));
+    if (in_flight.size() >= kMaxReaderBatchesInFlight) {
+      merged.Add(in_flight.front().get());
+      in_flight.pop_front();
+    }
+  }
+  while (!in_flight.empty()) {
+    merged.Add(in_flight.front().get());
+    in_flight.pop_front();
+  }
+  return merged.Finish(internal::MillisecondsSince(started));
+}
+
+Status ZerobusWrapper::flush() { return core_->Flush(); }
+Status ZerobusWrapper::shutdown() { return core_->Shutdown(); }
+const WrapperConfiguration& ZerobusWrapper::configuration() const { return core_->config(); }
+WrapperStats ZerobusWrapper::stats() const { return core_->stats(); }
+Status ZerobusWrapper::debug_status() const { return core_->debug_status(); }
+
+}  // namespace arrow_zerobus

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# End-to-end test of `zerobus-arrow send` and `debug read`: sends a Parquet and an NDJSON file
+# (two rows fail conversion) to a zerobus-emulator process, then checks the exit codes, the
+# summary, the rows that landed, the quarantine file and the debug files of a writer-disabled run.
+# usage: send_command_test.sh ZEROBUS_ARROW ZEROBUS_EMULATOR PYTHON
+set -euo pipefail
+
+if [[ $# -ne 3 ]]; then
+  echo "usage: $0 ZEROBUS_ARROW ZEROBUS_EMULATOR PYTHON" >&2
+  exit 2
+fi
+CLI=$1
+EMULATOR=$2
+PYTHON=$3
+
+# Only what this test sets may configure the command.
+while read -r variable; do unset "$variable"; done < <(compgen -e | grep '^ZEROBUS_' || true)
+
+WORK=$(mktemp -d)
+EMULATOR_PID=""
+cleanup() {
+  if [[ -n $EMULATOR_PID ]]; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$WORK"/*.out "$WORK"/*.err "$WORK"/emulator.log; do
+    [[ -f $log ]] && { echo "--- $log" >&2; cat "$log" >&2; }
+  done
+  exit 1
+}
+
+# Runs the CLI with the given output prefix; sets RC to its exit code.
+run_cli() {
+  local name=$1
+  shift
+  set +e
+  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  RC=$?
+  set -e
+}
+
+expect_rc() {
+  local name=$1 expected=$2
+  [[ $RC -eq $expected ]] || fail "$name exited with $RC, expected $expected"
+}
+
+expect_in() {
+  local file=$1 pattern=$2
+  grep -Eq -- "$pattern" "$WORK/$file" || fail "$file lacks /$pattern/"
+}
+
+# ---- inputs: 6 Parquet rows of which rows 1 and 4 hold a uint64 beyond INT64_MAX (a per-row
+# conversion error), then 3 NDJSON rows (input rows 6 to 8).
+"$PYTHON" - "$WORK" <<'PY'
+import sys
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+work = sys.argv[1]
+too_big = 18446744073709551615
+table = pa.table({
+    "id": pa.array([0, 1, 2, 3, 4, 5], pa.int64()),
+    "name": pa.array(["a", "b", "c", "d", "e", "f"]),
+    "counter": pa.array([10, too_big, 12, 13, too_big, 15], pa.uint64()),
+})
+pq.write_table(table, f"{work}/orders.parquet", row_group_size=4)
+with open(f"{work}/more.jsonl", "w") as out:
+    for i in range(6, 9):
+        out.write('{"id": %d, "name": "n%d", "counter": %d}\n' % (i, i, 10 + i))
+PY
+
+# ---- usage and configuration errors exit 2 (no emulator needed).
+run_cli no_files "$CLI" send
+expect_rc "send without files" 2
+expect_in no_files.err "usage: zerobus-arrow send"
+
+run_cli unknown_command "$CLI" frobnicate
+expect_rc "unknown command" 2
+expect_in unknown_command.err "unknown command 'frobnicate'"
+
+run_cli unknown_key "$CLI" send "$WORK/more.jsonl" --table main.default.cli_test \
+  --writer-disabled --set no_such_key=1
+expect_rc "--set with an unknown key" 2
+expect_in unknown_key.err "no_such_key"
+
+run_cli no_table "$CLI" send "$WORK/more.jsonl" --writer-disabled
+expect_rc "send without a table" 2
+expect_in no_table.err "table_name"
+
+# ---- the emulator, on ports the OS picks.
+mkdir -p "$WORK/landed"
+"$EMULATOR" --port 0 --http-port 0 --ready-file "$WORK/ready.json" --data-dir "$WORK/landed" \
+  >"$WORK/emulator.log" 2>&1 &
+EMULATOR_PID=$!
+for _ in $(seq 600); do
+  [[ -s $WORK/ready.json ]] && break
+  kill -0 "$EMULATOR_PID" 2>/dev/null || fail "the emulator exited before it was ready"
+  sleep 0.05
+done
+[[ -s $WORK/ready.json ]] || fail "the emulator wrote no ready file within 30 s"
+read_ready() {
+  "$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
+    "$WORK/ready.json" "$1"
+}
+ENDPOINT=$(read_ready endpoint)
+WORKSPACE_URL=$(read_ready workspace_url)
+
+# ---- send both files: 7 rows land, 2 fail conversion -> exit 1.
+run_cli send env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
+  ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
+  "$CLI" send "$WORK/orders.parquet" "$WORK/more.jsonl" --endpoint "$ENDPOINT" \
+  --table main.default.cli_test --batch-rows 2 --quarantine "$WORK/q.arrows"
+expect_rc "send with failing rows" 1
+expect_in send.out "rows: +9 total, 7 succeeded, 2 failed"
+expect_in send.out "ConversionError: 2 rows; first at input row 1: .*counter"
+expect_in send.out "files: +2"
+expect_in send.out "quarantine: +2 rows -> .*q\.arrows"
+if grep -q emulator-secret "$WORK/send.out" "$WORK/send.err"; then
+  fail "the client secret was printed"
+fi
+
+"$PYTHON" - "$WORK" <<'PY' || fail "landed rows or quarantine file are wrong"
+import glob
+import json
+import sys
+import pyarrow as pa
+
+work = sys.argv[1]
+landed = []
+for path in glob.glob(f"{work}/landed/main.default.cli_test/*.jsonl"):
+    with open(path) as lines:
+        landed += [json.loads(line) for line in lines if line.strip()]
+ids = sorted(int(row["id"]) for row in landed)
+assert ids == [0, 2, 3, 5, 6, 7, 8], f"landed ids {ids}"
+
+with pa.OSFile(f"{work}/q.arrows") as source:
+    quarantine = pa.ipc.open_stream(source).read_all()
+assert quarantine.column_names == [
+    "id", "name", "counter", "_zerobus_row", "_zerobus_error_type", "_zerobus_error"
+], quarantine.column_names
+assert quarantine.column("id").to_pylist() == [1, 4], quarantine
+assert quarantine.column("_zerobus_row").to_pylist() == [1, 4], quarantine
+assert quarantine.column("_zerobus_error_type").to_pylist() == ["ConversionError"] * 2
+assert all("counter" in message for message in quarantine.column("_zerobus_error").to_pylist()), \
+    quarantine.column("_zerobus_error").to_pylist()
+assert quarantine.column("counter").to_pylist() == [18446744073709551615] * 2
+PY
+
+# ---- writer disabled: converted only, debug files written, no emulator or credentials needed.
+run_cli disabled_bad "$CLI" send "$WORK/orders.parquet" --table main.default.cli_test \
+  --writer-disabled --debug-dir "$WORK/debug_bad" --quiet
+expect_rc "writer-disabled send with failing rows" 1
+expect_in disabled_bad.out "rows: +6 total, 4 converted, 2 failed"
+expect_in disabled_bad.out "writer disabled: rows were converted, not sent"
+
+run_cli disabled "$CLI" send "$WORK/more.jsonl" --table main.default.cli_test \
+  --writer-disabled --debug-dir "$WORK/debug"
+expect_rc "writer-disabled send" 0
+expect_in disabled.out "rows: +3 total, 3 converted, 0 failed"
+
+single_file() {
+  local pattern=$1
+  local matches=()
+  shopt -s nullglob
+  matches=($pattern)
+  shopt -u nullglob
+  [[ ${#matches[@]} -eq 1 ]] || fail "expected one file matching $pattern, found ${#matches[@]}"
+  echo "${matches[0]}"
+}
+PBS_BAD=$(single_file "$WORK/debug_bad/zerobus/proto/*.pbs")
+PBS=$(single_file "$WORK/debug/zerobus/proto/*.pbs")
+ARROWS=$(single_file "$WORK/debug/zerobus/arrow/*.arrows")
+
+# ---- debug read: one JSON line per converted row.
+expect_lines() {
+  local file=$1 expected=$2 lines
+  lines=$(wc -l <"$WORK/$file")
+  [[ $lines -eq $expected ]] || fail "$file has $lines lines, expected $expected"
+}
+
+run_cli read_bad "$CLI" debug read "$PBS_BAD"
+expect_rc "debug read of the .pbs" 0
+expect_lines read_bad.out 4
+
+run_cli read "$CLI" debug read "$PBS"
+expect_rc "debug read of the .pbs" 0
+expect_lines read.out 3
+expect_in read.out '"name": ?"n7"'
+
+run_cli read_arrows "$CLI" debug read "$ARROWS"
+expect_rc "debug read of the .arrows" 0
+expect_lines read_arrows.out 3
+expect_in read_arrows.out '"id": ?8'
+
+run_cli to_arrow "$CLI" debug read "$PBS" --to-arrow "$WORK/records.arrows"
+expect_rc "debug read --to-arrow" 0
+"$PYTHON" -c '
+import sys, pyarrow as pa
+with pa.OSFile(sys.argv[1]) as source:
+    table = pa.ipc.open_stream(source).read_all()
+assert table.num_rows == 3, table
+assert sorted(table.column("id").to_pylist()) == [6, 7, 8], table
+' "$WORK/records.arrows" || fail "--to-arrow wrote the wrong records"
+
+run_cli read_missing "$CLI" debug read "$WORK/absent.pbs"
+expect_rc "debug read of a missing file" 1
+expect_in read_missing.err "absent\.pbs"
+
+echo "PASS"

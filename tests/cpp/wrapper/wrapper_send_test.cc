@@ -1,0 +1,317 @@
+// ZerobusWrapper against the emulator: rows land, per-row results, ordering, concurrency,
+// schema changes, cancellation and the wrapper's lifecycle.
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <arrow/array/array_binary.h>
+#include <arrow/table.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "arrow_zerobus/wrapper.h"
+#include "testing/arrow_builders.h"
+#include "testing/emulator_fixture.h"
+#include "testing/wrapper_fixture.h"
+
+namespace arrow_zerobus::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAreArray;
+
+std::unique_ptr<ZerobusWrapper> MakeWrapper(WrapperConfiguration config) {
+  auto wrapper = ZerobusWrapper::Create(std::move(config));
+  EXPECT_TRUE(wrapper.ok()) << wrapper.status();
+  return wrapper.ok() ? std::move(wrapper).value() : nullptr;
+}
+
+TEST(WrapperSendTest, EveryRowLandsAndIsReportedSuccessful) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  auto batch = EventsBatch(0, 1000);
+  TransmissionResult result = wrapper->send_batch(batch);
+  ExpectEveryRowOnce(result);
+  EXPECT_TRUE(result.success) << result.Summary();
+  EXPECT_TRUE(result.error.ok());
+  EXPECT_EQ(result.total_rows, 1000);
+  EXPECT_EQ(result.successful_rows, Iota(1000));
+  EXPECT_FALSE(result.is_partial_success());
+  EXPECT_GT(result.encoded_bytes, 1000 * 10);
+  EXPECT_GE(result.requests_sent, 1);
+  EXPECT_EQ(result.requests_replayed, 0);
+  EXPECT_EQ(result.attempts, 1);
+  ASSERT_EQ(result.stream_ids.size(), 1u);
+  EXPECT_FALSE(result.stream_ids[0].empty());
+  EXPECT_GT(result.batch_size_bytes, 0);
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(1000));
+  ASSERT_TRUE(wrapper->shutdown().ok());
+}
+
+TEST(WrapperSendTest, EmptyBatchSucceedsWithoutOpeningAStream) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  TransmissionResult result = wrapper->send_batch(EventsBatch(0, 0));
+  EXPECT_TRUE(result.success);
+  EXPECT_EQ(result.total_rows, 0);
+  EXPECT_EQ(emu->Counters(kTestTable).streams_created, 0);
+  EXPECT_EQ(wrapper->stats().streams_opened, 0);
+}
+
+TEST(WrapperSendTest, QuarantineWorkflowSplitsBadRowsFromLandedRows) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  auto batch = EventsBatch(100, 10, /*null_ids=*/{103, 107});
+  TransmissionResult result = wrapper->send_batch(batch);
+  ExpectEveryRowOnce(result);
+  EXPECT_TRUE(result.success) << result.Summary();
+  EXPECT_TRUE(result.is_partial_success());
+  EXPECT_TRUE(result.has_failed_rows());
+  EXPECT_EQ(result.get_failed_row_indices(), (std::vector<int64_t>{3, 7}));
+  for (const RowFailure& failure : result.failed_rows) {
+    EXPECT_EQ(failure.error.kind(), ErrorKind::kConversion);
+    EXPECT_FALSE(failure.error.retryable());
+    EXPECT_THAT(failure.error.message(), HasSubstr("id"));
+    EXPECT_THAT(failure.error.message(), HasSubstr(std::to_string(failure.row)));
+  }
+
+  auto failed = result.extract_failed_batch(*batch);
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ((*failed)->num_rows(), 2);
+  auto names = std::static_pointer_cast<arrow::StringArray>((*failed)->column(1));
+  EXPECT_EQ(names->GetString(0), "event-103");
+  EXPECT_EQ(names->GetString(1), "event-107");
+
+  auto successful = result.extract_successful_batch(*batch);
+  ASSERT_TRUE(successful.ok()) << successful.status();
+  std::vector<int64_t> successful_ids = IdsAt(**successful, Iota((*successful)->num_rows()));
+  EXPECT_EQ(successful_ids, LandedIds(*emu, kTestTable));
+  EXPECT_THAT(successful_ids, ElementsAre(100, 101, 102, 104, 105, 106, 108, 109));
+
+  auto groups = result.group_errors_by_type();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_THAT(groups["ConversionError"], ElementsAre(3, 7));
+  ErrorStatistics stats = result.get_error_statistics();
+  EXPECT_DOUBLE_EQ(stats.success_rate, 0.8);
+  EXPECT_DOUBLE_EQ(stats.failure_rate, 0.2);
+  EXPECT_EQ(stats.error_type_counts["ConversionError"], 2);
+  EXPECT_EQ(result.get_error_messages().size(), 2u);
+  EXPECT_THAT(result.get_failed_row_indices_by_error_type("ConversionError"), ElementsAre(3, 7));
+
+  auto wrong_batch = result.extract_failed_batch(*EventsBatch(0, 3));
+  EXPECT_FALSE(wrong_batch.ok());
+  EXPECT_THAT(wrong_batch.status().message(), HasSubstr("10 rows"));
+}
+
+TEST(WrapperSendTest, BatchWhoseRowsAllFailConversionIsNotASuccessAndSendsNothing) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  TransmissionResult result = wrapper->send_batch(EventsBatch(0, 3, {0, 1, 2}));
+  ExpectEveryRowOnce(result);
+  EXPECT_FALSE(result.success);
+  EXPECT_EQ(result.error.kind(), ErrorKind::kConversion);
+  EXPECT_EQ(result.failed_count, 3);
+  EXPECT_EQ(result.requests_sent, 0);
+  EXPECT_EQ(emu->Counters(kTestTable).streams_created, 0);
+}
+
+TEST(WrapperSendTest, UnsupportedSchemaFailsEveryRowNamingTheColumn) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  auto batch = MakeBatch({arrow::field("nothing", arrow::null())},
+                         {ArrayFromJson(arrow::null(), "[null, null]")});
+  TransmissionResult result = wrapper->send_batch(batch);
+  ExpectEveryRowOnce(result);
+  EXPECT_FALSE(result.success);
+  EXPECT_EQ(result.error.kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(result.error.message(), HasSubstr("nothing"));
+  EXPECT_EQ(result.failed_count, 2);
+}
+
+TEST(WrapperSendTest, NullBatchIsAnErrorNotACrash) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  TransmissionResult result = wrapper->send_batch(nullptr);
+  EXPECT_FALSE(result.success);
+  EXPECT_THAT(result.error.message(), HasSubstr("null"));
+}
+
+TEST(WrapperSendTest, SchemaChangeOpensAStreamWithTheNewDescriptor) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  ASSERT_TRUE(wrapper->send_batch(EventsBatch(0, 5)).success);
+  // The same columns plus one: a new descriptor, so a new stream.
+  auto wider = MakeBatch(
+      {arrow::field("id", arrow::int64(), false), arrow::field("name", arrow::utf8()),
+       arrow::field("score", arrow::float64())},
+      {ArrayFromJson(arrow::int64(), "[5, 6]"), ArrayFromJson(arrow::utf8(), R"(["a", "b"])"),
+       ArrayFromJson(arrow::float64(), "[1.5, 2.5]")});
+  TransmissionResult result = wrapper->send_batch(wider);
+  EXPECT_TRUE(result.success) << result.Summary();
+  ASSERT_TRUE(wrapper->send_batch(EventsBatch(7, 1)).success);
+  EXPECT_EQ(wrapper->stats().streams_opened, 3);
+  EXPECT_EQ(emu->Counters(kTestTable).streams_created, 3);
+  EXPECT_EQ(LandedIds(*emu, kTestTable), (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  // The same schema again reuses the stream.
+  ASSERT_TRUE(wrapper->send_batch(EventsBatch(8, 1)).success);
+  EXPECT_EQ(wrapper->stats().streams_opened, 3);
+}
+
+TEST(WrapperSendTest, AsyncSendsLandInCallOrderAndCallBackOnce) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  std::atomic<int> callbacks{0};
+  std::vector<BatchFuture> futures;
+  for (int i = 0; i < 50; ++i) {
+    futures.push_back(
+        wrapper->send_batch_async(EventsBatch(i * 10, 10), [&](const TransmissionResult& result) {
+          EXPECT_TRUE(result.success);
+          ++callbacks;
+        }));
+  }
+  for (const BatchFuture& future : futures) {
+    EXPECT_TRUE(future.get().success) << future.get().Summary();
+  }
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(500));
+  ASSERT_TRUE(wrapper->flush().ok());
+  EXPECT_TRUE(WaitUntil([&] { return callbacks.load() == 50; }));
+  ASSERT_TRUE(wrapper->shutdown().ok());
+  EXPECT_EQ(callbacks.load(), 50);
+}
+
+TEST(WrapperSendTest, CallbackMaySendAnotherBatchWithoutDeadlock) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  std::atomic<bool> inner_done{false};
+  BatchFuture outer = wrapper->send_batch_async(EventsBatch(0, 3), [&](const TransmissionResult&) {
+    TransmissionResult inner = wrapper->send_batch(EventsBatch(3, 3));
+    EXPECT_TRUE(inner.success);
+    inner_done = true;
+  });
+  EXPECT_TRUE(outer.get().success);
+  EXPECT_TRUE(WaitUntil([&] { return inner_done.load(); }, std::chrono::seconds(10)));
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(6));
+}
+
+TEST(WrapperSendTest, ManyThreadsSendAtOnceAndEveryRowLandsOnce) {
+  auto emu = StartEmulator();
+  WrapperConfiguration config = WrapperConfigFor(*emu);
+  config.worker_threads = 3;
+  auto wrapper = MakeWrapper(config);
+  ASSERT_NE(wrapper, nullptr);
+  constexpr int kThreads = 8, kBatches = 20, kRows = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        TransmissionResult result =
+            wrapper->send_batch(EventsBatch((t * kBatches + b) * kRows, kRows));
+        if (!result.success || result.successful_count != kRows) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<int64_t> landed = LandedIds(*emu, kTestTable);
+  std::sort(landed.begin(), landed.end());
+  EXPECT_EQ(landed, Iota(kThreads * kBatches * kRows));
+  EXPECT_EQ(wrapper->stats().streams_opened, 1);
+  EXPECT_EQ(wrapper->stats().rows_succeeded, kThreads * kBatches * kRows);
+}
+
+TEST(WrapperSendTest, SendTableAndReaderNumberRowsAcrossChunks) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  auto table = arrow::Table::FromRecordBatches(
+      {EventsBatch(0, 4), EventsBatch(4, 3, {5}), EventsBatch(7, 5, {11})});
+  ASSERT_TRUE(table.ok());
+  TransmissionResult result = wrapper->send_table(*table);
+  ExpectEveryRowOnce(result);
+  EXPECT_TRUE(result.success) << result.Summary();
+  EXPECT_EQ(result.total_rows, 12);
+  EXPECT_EQ(result.get_failed_row_indices(), (std::vector<int64_t>{5, 11}));
+  EXPECT_EQ(result.requests_sent, 3);
+  EXPECT_EQ(LandedIds(*emu, kTestTable), (std::vector<int64_t>{0, 1, 2, 3, 4, 6, 7, 8, 9, 10}));
+}
+
+TEST(WrapperSendTest, CancelGivesUpABatchThatWasNotSentYet) {
+  auto emu = StartEmulator();
+  emulator::FaultScript slow_create;
+  slow_create.create_delay = std::chrono::milliseconds(800);
+  emu->SetFaultScript(kTestTable, slow_create);
+  WrapperConfiguration config = WrapperConfigFor(*emu);
+  config.worker_threads = 1;
+  auto wrapper = MakeWrapper(config);
+  ASSERT_NE(wrapper, nullptr);
+  BatchFuture first = wrapper->send_batch_async(EventsBatch(0, 5));
+  std::atomic<int> callbacks{0};
+  BatchFuture second =
+      wrapper->send_batch_async(EventsBatch(5, 5), [&](const TransmissionResult&) { ++callbacks; });
+  EXPECT_TRUE(second.cancel());
+  EXPECT_FALSE(second.cancel());
+  ASSERT_TRUE(second.ready());
+  const TransmissionResult& cancelled = second.get();
+  ExpectEveryRowOnce(cancelled);
+  EXPECT_FALSE(cancelled.success);
+  EXPECT_EQ(cancelled.error.code(), StatusCode::kCancelled);
+  EXPECT_EQ(cancelled.failed_count, 5);
+  EXPECT_TRUE(first.get().success);
+  EXPECT_FALSE(first.cancel()) << "a finished send cannot be cancelled";
+  ASSERT_TRUE(wrapper->flush().ok());
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(5));
+  EXPECT_TRUE(WaitUntil([&] { return callbacks.load() == 1; }));
+}
+
+TEST(WrapperSendTest, ShutdownIsIdempotentAndLaterSendsFailEveryRow) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  ASSERT_TRUE(wrapper->send_batch(EventsBatch(0, 2)).success);
+  EXPECT_TRUE(wrapper->shutdown().ok());
+  EXPECT_TRUE(wrapper->shutdown().ok());
+  TransmissionResult late = wrapper->send_batch(EventsBatch(2, 4));
+  ExpectEveryRowOnce(late);
+  EXPECT_FALSE(late.success);
+  EXPECT_EQ(late.failed_count, 4);
+  EXPECT_THAT(late.error.message(), HasSubstr("shut down"));
+  EXPECT_TRUE(wrapper->flush().ok());
+}
+
+TEST(WrapperSendTest, FlushWaitsForEveryAcknowledgement) {
+  auto emu = StartEmulator();
+  emulator::FaultScript slow_acks;
+  slow_acks.ack_delay = std::chrono::milliseconds(30);
+  emu->SetFaultScript(kTestTable, slow_acks);
+  auto wrapper = MakeWrapper(WrapperConfigFor(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  std::vector<BatchFuture> futures;
+  for (int i = 0; i < 10; ++i) futures.push_back(wrapper->send_batch_async(EventsBatch(i, 1)));
+  ASSERT_TRUE(wrapper->flush().ok());
+  for (const BatchFuture& future : futures) EXPECT_TRUE(future.ready());
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(10));
+}
+
+TEST(WrapperSendTest, CreateRejectsAnInvalidConfiguration) {
+  WrapperConfiguration config("https://1234.zerobus.example.com", "not-a-table");
+  auto wrapper = ZerobusWrapper::Create(config);
+  ASSERT_FALSE(wrapper.ok());
+  EXPECT_EQ(wrapper.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(wrapper.status().message(), HasSubstr("table"));
+}
+
+}  // namespace
+}  // namespace arrow_zerobus::testing
