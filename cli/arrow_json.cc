@@ -1,5 +1,6 @@
 // Converting Arrow values to JSON, cell by cell through Arrow scalars.
 #include "arrow_json.h"
+#include "common/text.h"
 
 #include <cstdint>
 #include <string>
@@ -12,24 +13,6 @@ namespace arrow_zerobus::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t left = bytes.size() - i;
-    uint32_t chunk = static_cast<uint8_t>(bytes[i]) << 16;
-    if (left > 1) chunk |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    if (left > 2) chunk |= static_cast<uint8_t>(bytes[i + 2]);
-    out += kAlphabet[(chunk >> 18) & 0x3F];
-    out += kAlphabet[(chunk >> 12) & 0x3F];
-    out += left > 1 ? kAlphabet[(chunk >> 6) & 0x3F] : '=';
-    out += left > 2 ? kAlphabet[chunk & 0x3F] : '=';
-  }
-  return out;
-}
 
 template <typename ScalarType>
 auto ValueOf(const arrow::Scalar& scalar) {
@@ -100,7 +83,7 @@ Result<Json> ToJson(const arrow::Scalar& scalar) {
     case arrow::Type::LARGE_BINARY:
     case arrow::Type::BINARY_VIEW:
     case arrow::Type::FIXED_SIZE_BINARY:
-      return Json(Base64(BufferText(scalar)));
+      return Json(Base64Encode(BufferText(scalar)));
     case arrow::Type::LIST:
     case arrow::Type::LARGE_LIST:
     case arrow::Type::FIXED_SIZE_LIST:

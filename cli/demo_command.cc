@@ -81,7 +81,7 @@ void ShowOutcomes(const arrow::RecordBatch& batch, const TransmissionResult& res
     out << "  row " << std::setw(2) << row << "  order_id " << std::setw(4) << OrderId(batch, row)
         << "  ";
     if (failure != result.failed_rows.end() && failure->row == row) {
-      out << "FAILED  " << ErrorTypeName(failure->error.kind()) << ": " << failure->error.message()
+      out << "FAILED  " << ErrorKindName(failure->error.kind()) << ": " << failure->error.message()
           << "\n";
       ++failure;
     } else {

@@ -1,5 +1,6 @@
 // Opens send inputs with Arrow's readers and slices their batches to the requested size.
 #include "input_readers.h"
+#include "common/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -23,12 +24,6 @@ constexpr std::string_view kArrowFileMagic = "ARROW1";
 
 Status OpenError(const fs::path& path, const std::string& message) {
   return IoError("cannot read " + path.string() + ": " + message);
-}
-
-std::string Lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 // Yields the batches of `inner` sliced to at most `max_rows` rows, skipping empty ones, with the
@@ -204,7 +199,7 @@ std::string_view InputFormatName(InputFormat format) {
 }
 
 Result<InputFormat> ParseInputFormat(std::string_view name) {
-  const std::string word = Lowercase(std::string(name));
+  const std::string word = AsciiLower(std::string(name));
   if (word == "parquet" || word == "pq") return InputFormat::kParquet;
   if (word == "arrow" || word == "ipc" || word == "feather" || word == "arrows") {
     return InputFormat::kArrow;
@@ -217,7 +212,7 @@ Result<InputFormat> ParseInputFormat(std::string_view name) {
 }
 
 Result<InputFormat> DetectInputFormat(const fs::path& path, std::optional<InputFormat> forced) {
-  const std::string extension = Lowercase(path.extension().string());
+  const std::string extension = AsciiLower(path.extension().string());
   if (forced.has_value()) {
     if (*forced == InputFormat::kCsv && extension == ".tsv") return InputFormat::kTsv;
     return *forced;

@@ -6,15 +6,12 @@
 #include <cstdio>
 
 namespace arrow_zerobus::cli {
-namespace {
 
-std::string Fixed(double value, int decimals) {
+std::string FormatFixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.*f", decimals, value);
   return text;
 }
-
-}  // namespace
 
 std::string FormatCount(int64_t value) {
   const std::string digits = std::to_string(value < 0 ? -value : value);
@@ -65,8 +62,9 @@ std::string ProgressReporter::Format(const ProgressSnapshot& snapshot,
   if (snapshot.rows_failed > 0) line += " (" + FormatCount(snapshot.rows_failed) + " failed)";
   const double seconds = elapsed.count();
   if (seconds > 0) {
-    line +=
-        ", " + Fixed(static_cast<double>(snapshot.bytes_acknowledged) / 1e6 / seconds, 1) + " MB/s";
+    line += ", " +
+            FormatFixed(static_cast<double>(snapshot.bytes_acknowledged) / 1e6 / seconds, 1) +
+            " MB/s";
   }
   if (fraction.has_value() && *fraction > 0 && *fraction < 1) {
     const double remaining = seconds * (1 - *fraction) / *fraction;

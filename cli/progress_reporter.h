@@ -11,6 +11,9 @@
 
 namespace arrow_zerobus::cli {
 
+/// `value` with `decimals` digits after the point ("12.5").
+std::string FormatFixed(double value, int decimals);
+
 /// Where a send stands.
 struct ProgressSnapshot {
   int64_t rows_done = 0;  ///< rows whose outcome is known (succeeded or failed)

@@ -1,5 +1,6 @@
 // Writes failed rows with their row number and error to Arrow IPC or Parquet.
 #include "quarantine_writer.h"
+#include "common/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -94,7 +95,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> WithErrorColumns(
   arrow::Status status;
   for (const RowFailure& failure : result.failed_rows) {
     if (status.ok()) status = rows.Append(first_row + failure.row);
-    if (status.ok()) status = types.Append(ErrorTypeName(failure.error.kind()));
+    if (status.ok()) status = types.Append(ErrorKindName(failure.error.kind()));
     if (status.ok()) status = messages.Append(failure.error.message());
   }
   std::shared_ptr<arrow::Array> row_array, type_array, message_array;
@@ -110,16 +111,10 @@ Result<std::shared_ptr<arrow::RecordBatch>> WithErrorColumns(
   return arrow::RecordBatch::Make(std::move(schema), failed.num_rows(), std::move(columns));
 }
 
-std::string Lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 }  // namespace
 
 Result<QuarantineFormat> QuarantineFormatOf(const fs::path& path) {
-  const std::string extension = Lowercase(path.extension().string());
+  const std::string extension = AsciiLower(path.extension().string());
   if (extension == ".arrows") return QuarantineFormat::kArrowStream;
   if (extension == ".arrow" || extension == ".feather") return QuarantineFormat::kArrowFile;
   if (extension == ".parquet" || extension == ".pq") return QuarantineFormat::kParquet;

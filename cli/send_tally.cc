@@ -1,19 +1,11 @@
 // Counting send results and printing the summary of `zerobus-arrow send`.
 #include "send_tally.h"
 
+#include "progress_reporter.h"
+
 #include <cstdio>
 
 namespace arrow_zerobus::cli {
-namespace {
-
-std::string Fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
-  return text;
-}
-
-}  // namespace
-
 void SendTally::Add(const TransmissionResult& result, int64_t first_row) {
   ++batches;
   rows_succeeded += result.successful_count;
@@ -23,7 +15,7 @@ void SendTally::Add(const TransmissionResult& result, int64_t first_row) {
   requests_sent += result.requests_sent;
   requests_replayed += result.requests_replayed;
   for (const RowFailure& failure : result.failed_rows) {
-    FailureGroup& group = failures[ErrorTypeName(failure.error.kind())];
+    FailureGroup& group = failures[std::string(ErrorKindName(failure.error.kind()))];
     if (group.rows == 0) {
       group.first_row = first_row + failure.row;
       group.first_message = failure.error.message();
@@ -70,12 +62,12 @@ void PrintSummary(const SendTally& tally, std::chrono::duration<double> elapsed,
     out << "  requests:    " << tally.requests_sent << " sent, " << tally.requests_replayed
         << " replayed\n";
   }
-  out << "  duration:    " << Fixed(seconds, 2) << " s\n";
+  out << "  duration:    " << FormatFixed(seconds, 2) << " s\n";
   const double rows_per_second = seconds > 0 ? static_cast<double>(tally.rows_done()) / seconds : 0;
   const double megabytes_per_second =
       seconds > 0 ? static_cast<double>(tally.acknowledged_bytes) / 1e6 / seconds : 0;
-  out << "  throughput:  " << Fixed(rows_per_second, 0) << " rows/s, "
-      << Fixed(megabytes_per_second, 2) << " MB/s\n";
+  out << "  throughput:  " << FormatFixed(rows_per_second, 0) << " rows/s, "
+      << FormatFixed(megabytes_per_second, 2) << " MB/s\n";
   if (tally.quarantine_requested) {
     out << "  quarantine:  " << tally.quarantine_rows << " rows";
     for (size_t i = 0; i < tally.quarantine_files.size(); ++i) {

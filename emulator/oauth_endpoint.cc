@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/oauth_request.h"
+#include "common/text.h"
 
 namespace arrow_zerobus::emulator {
 namespace {
@@ -28,28 +29,6 @@ struct Reply {
 
 Reply OAuthError(int status, const char* error, std::string description) {
   return Reply{status, {{"error", error}, {"error_description", std::move(description)}}};
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 int HexValue(char c) {
@@ -144,12 +123,12 @@ struct Credentials {
 
 /// The client credentials of an "Authorization: Basic base64(id:secret)" header.
 std::optional<Credentials> ParseBasicAuth(std::string_view header) {
-  header = Trim(header);
+  header = TrimWhitespace(header);
   const size_t space = header.find(' ');
-  if (space == std::string_view::npos || Lower(header.substr(0, space)) != "basic") {
+  if (space == std::string_view::npos || AsciiLower(header.substr(0, space)) != "basic") {
     return std::nullopt;
   }
-  const auto decoded = Base64Decode(Trim(header.substr(space + 1)));
+  const auto decoded = Base64Decode(TrimWhitespace(header.substr(space + 1)));
   if (!decoded) return std::nullopt;
   const size_t colon = decoded->find(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
@@ -162,7 +141,7 @@ std::optional<std::vector<std::string>> UpperStrings(const nlohmann::json& value
   std::vector<std::string> out;
   for (const auto& item : value) {
     if (!item.is_string()) return std::nullopt;
-    out.push_back(Upper(item.get<std::string>()));
+    out.push_back(AsciiUpper(item.get<std::string>()));
   }
   return out;
 }
@@ -199,7 +178,7 @@ Result<std::vector<Grant>> ParseGrants(const std::string& text) {
       return ConfigurationError(where + " has no object_full_path");
     }
     Grant grant;
-    grant.object_type = Upper(entry["object_type"].get<std::string>());
+    grant.object_type = AsciiUpper(entry["object_type"].get<std::string>());
     grant.path = entry["object_full_path"].get<std::string>();
     auto privileges = entry.contains("privileges") ? UpperStrings(entry["privileges"])
                                                    : std::optional<std::vector<std::string>>();
@@ -296,9 +275,9 @@ Reply OAuthEndpoint::Impl::HandleToken(const httplib::Request& request) const {
   }
 
   const std::string content_type = request.get_header_value("Content-Type");
-  const std::string media_type =
-      Lower(Trim(std::string_view(content_type)
-                     .substr(0, std::min(content_type.find(';'), content_type.size()))));
+  const std::string media_type = AsciiLower(
+      TrimWhitespace(std::string_view(content_type)
+                         .substr(0, std::min(content_type.find(';'), content_type.size()))));
   if (media_type != "application/x-www-form-urlencoded") {
     return OAuthError(
         400, "invalid_request",

@@ -1,4 +1,5 @@
 #include "table_schema.h"
+#include "common/text.h"
 
 #include <cctype>
 #include <map>
@@ -25,7 +26,7 @@ class TypeParser {
 
  private:
   Result<UcType> ParseType() {
-    const std::string word = Upper(Word());
+    const std::string word = AsciiUpper(Word());
     if (word.empty()) return Error("a type name is expected");
     static const std::map<std::string, Kind> kSimple = {
         {"TINYINT", Kind::kByte},
@@ -76,7 +77,7 @@ class TypeParser {
         ARROW_ZEROBUS_RETURN_NOT_OK(Expect(':'));
         ARROW_ZEROBUS_ASSIGN_OR_RETURN(field.type, ParseType());
         const size_t mark = pos_;
-        if (Upper(Word()) == "NOT" && Upper(Word()) == "NULL") {
+        if (AsciiUpper(Word()) == "NOT" && AsciiUpper(Word()) == "NULL") {
           field.nullable = false;
         } else {
           pos_ = mark;
@@ -149,11 +150,6 @@ class TypeParser {
     return ConfigurationError("type '" + std::string(text_) + "' at position " +
                               std::to_string(pos_) + ": " + what);
   }
-  static std::string Upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-  }
-
   std::string_view text_;
   size_t pos_ = 0;
 };
@@ -173,11 +169,11 @@ class FitChecker {
   void CheckMessage(const Descriptor& message, const std::vector<UcType::Field>& columns,
                     const std::string& prefix) {
     std::map<std::string, const UcType::Field*> by_name;
-    for (const auto& column : columns) by_name[Lower(column.name)] = &column;
+    for (const auto& column : columns) by_name[AsciiLower(column.name)] = &column;
     for (int i = 0; i < message.field_count(); ++i) {
       const FieldDescriptor& field = *message.field(i);
       const std::string path = prefix + std::string(field.name());
-      const auto column = by_name.find(Lower(std::string(field.name())));
+      const auto column = by_name.find(AsciiLower(std::string(field.name())));
       if (column == by_name.end()) {
         Add(SchemaCause::kFieldNotInTable, "field '" + path + "' has no column in the table");
         continue;
@@ -278,11 +274,6 @@ class FitChecker {
 
   void Add(SchemaCause cause, std::string detail) {
     causes_.emplace_back(cause, std::move(detail));
-  }
-
-  static std::string Lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
   }
 
   std::vector<std::pair<SchemaCause, std::string>> causes_;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint checks:
-#   - ruff check over the Python files in scripts/, python/, tests/ (settings in pyproject.toml)
+#   - ruff check over the Python files in scripts/, python/, tests/, examples/, bench/ (settings in
+#     pyproject.toml)
 #   - clang-format (settings in .clang-format) over the C++ sources in include/ src/ emulator/
 #     cli/ python/ tests/ bench/
 #   - bash -n over the shell scripts
@@ -32,7 +33,7 @@ status=0
 
 # --- Python --------------------------------------------------------------------------------------
 py_dirs=()
-for d in scripts python tests; do
+for d in scripts python tests examples bench; do
   if [ -d "$d" ]; then py_dirs+=("$d"); fi
 done
 ruff_args=(check)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up, builds, and runs all tests: the C++ tests (ctest), the Python tests (pytest,
-# once tests/python has any), the conformance suite (tests/conformance: the official Databricks
+# Sets everything up, builds, and runs all tests: the C++ tests (ctest), the Python package
+# (installed into .venv with `pip install .` when its sources changed, then pytest tests/python),
+# the conformance suite (tests/conformance: the official Databricks
 # Zerobus Python SDK against the emulator built here) and the lint checks (scripts/lint.sh).
 # Every suite runs even when an earlier one failed; the exit status is non-zero if any failed.
 #
@@ -20,7 +21,36 @@ if ! ctest --test-dir "$BUILD_DIR" --output-on-failure -j2; then
   failed+=("ctest")
 fi
 
-# pytest exits with 5 when it collects nothing, so it runs only when test files exist.
+# The Python package arrow_zerobus_sdk_wrapper, installed into .venv from this checkout. pip runs
+# only when a source it is built from changed since the last install (a hash of them is kept in
+# the venv) or the package does not import. --no-build-isolation builds with the venv's pyarrow
+# and nanobind, whose paths do not change between runs, so the kept build directory
+# (build/<wheel tag>) recompiles only what changed.
+python_sources_hash() {
+  find python src include emulator cmake CMakeLists.txt pyproject.toml -type f \
+       \( -name '*.cc' -o -name '*.h' -o -name '*.in' -o -name '*.proto' -o -name '*.py' \
+          -o -name '*.pyi' -o -name 'py.typed' -o -name '*.cmake' -o -name 'CMakeLists.txt' \
+          -o -name '*.toml' \) -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+PY_STAMP="$REPO/.venv/.arrow_zerobus_python.sha256"
+want_py="$(python_sources_hash)"
+if [ "$want_py" = "$(cat "$PY_STAMP" 2>/dev/null || true)" ] \
+    && (cd /tmp && "$REPO/.venv/bin/python" -c 'import arrow_zerobus_sdk_wrapper') 2>/dev/null; then
+  echo "test: Python package up to date"
+else
+  echo "test: pip install . (the Python package)"
+  rm -f "$PY_STAMP"
+  if PIP_DISABLE_PIP_VERSION_CHECK=1 "$REPO/.venv/bin/python" -m pip install --quiet \
+      --no-build-isolation "$REPO"; then
+    printf '%s\n' "$want_py" >"$PY_STAMP"
+  else
+    failed+=("pip-install")
+  fi
+fi
+
+# pytest exits with 5 when it collects nothing, so it runs only when test files exist. The tests
+# import the installed package (python/ is not on sys.path).
 if [ -d tests/python ] && [ -n "$(find tests/python -name 'test_*.py' -print -quit)" ]; then
   echo "test: pytest"
   if ! "$REPO/.venv/bin/python" -m pytest tests/python -q; then

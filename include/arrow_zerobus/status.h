@@ -48,6 +48,7 @@ enum class ErrorKind : int {
 };
 
 std::string_view StatusCodeName(StatusCode code);
+/// "ConversionError", "ConnectionError", "RetryExhausted", ...: the original's error type names.
 std::string_view ErrorKindName(ErrorKind kind);
 
 /// An outcome: OK (no allocation) or an error with a code, a kind, a message that names its

@@ -72,7 +72,8 @@ struct TransmissionResult {
   bool has_successful_rows() const { return !successful_rows.empty(); }
   std::vector<int64_t> get_failed_row_indices() const;
   std::vector<int64_t> get_successful_row_indices() const { return successful_rows; }
-  /// Failed rows whose error type name (see ErrorTypeName) is `type_name`.
+  /// Failed rows whose error type name (ErrorKindName: "ConversionError", "ConnectionError", ...)
+  /// is `type_name`.
   std::vector<int64_t> get_failed_row_indices_by_error_type(const std::string& type_name) const;
 
   /// The failed (successful) rows of `batch`, which must be the batch that was sent, in row
@@ -91,10 +92,5 @@ struct TransmissionResult {
   /// One line: counts, bytes, requests, latency, and the error if any.
   std::string Summary() const;
 };
-
-/// The original's error type names: "ConfigurationError", "ConversionError",
-/// "AuthenticationError", "ConnectionError", "TransmissionError", "RetryExhausted", "IoError",
-/// "InternalError".
-std::string ErrorTypeName(ErrorKind kind);
 
 }  // namespace arrow_zerobus

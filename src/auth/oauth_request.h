@@ -49,7 +49,6 @@ struct AccessToken {
 Result<AccessToken> ParseTokenResponse(int http_status, std::string_view body,
                                        std::chrono::system_clock::time_point now);
 
-std::string Base64Encode(std::string_view bytes);
 std::string FormEncode(std::string_view value);
 
 }  // namespace arrow_zerobus::auth

@@ -1,5 +1,6 @@
 // The settings table and the text form (parse and display) of each kind of setting.
 #include "config/settings_table.h"
+#include "common/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -86,29 +87,13 @@ struct MemberType<T Config::*> {
   using type = T;
 };
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 Status BadValue(const Setting& setting, std::string_view text, std::string_view why) {
   return ConfigurationError(std::string(setting.key) + ": '" + std::string(text) + "' " +
                             std::string(why));
 }
 
 Result<bool> ParseBool(const Setting& setting, std::string_view text) {
-  const std::string word = Lower(Trim(text));
+  const std::string word = AsciiLower(TrimWhitespace(text));
   if (word == "true" || word == "1" || word == "yes" || word == "on") return true;
   if (word == "false" || word == "0" || word == "no" || word == "off") return false;
   return BadValue(setting, text, "is not a boolean (true/false, 1/0, yes/no, on/off)");
@@ -116,7 +101,7 @@ Result<bool> ParseBool(const Setting& setting, std::string_view text) {
 
 template <typename T>
 Result<T> ParseInteger(const Setting& setting, std::string_view text) {
-  std::string_view digits = Trim(text);
+  std::string_view digits = TrimWhitespace(text);
   if (digits.size() > 1 && digits.front() == '+' &&
       std::isdigit(static_cast<unsigned char>(digits[1]))) {
     digits.remove_prefix(1);
@@ -134,7 +119,7 @@ Result<T> ParseInteger(const Setting& setting, std::string_view text) {
 }
 
 bool MeansUnset(std::string_view text) {
-  const std::string word = Lower(Trim(text));
+  const std::string word = AsciiLower(TrimWhitespace(text));
   return word.empty() || word == "none" || word == "null";
 }
 
@@ -183,7 +168,7 @@ const Setting* FindSetting(std::string_view key) {
 }
 
 std::string ClosestKey(std::string_view key) {
-  const std::string lowered = Lower(key);
+  const std::string lowered = AsciiLower(key);
   std::string_view best;
   size_t best_distance = 3;
   for (const Setting& setting : kSettings) {

@@ -1,6 +1,7 @@
 // Reading debug files: .pbs records decoded by reflection with the descriptor saved beside them
 // (to JSON lines or to Arrow builders), and .arrows IPC streams.
 #include "debug/debug_reader.h"
+#include "common/text.h"
 
 #include <charconv>
 #include <cmath>
@@ -139,29 +140,6 @@ Status ForEachMessage(const fs::path& records_file, const RecordType& type,
 
 // ---- JSON ----
 
-std::string Base64(const std::string& bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t group = (static_cast<uint8_t>(bytes[i]) << 16) |
-                           (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                           static_cast<uint8_t>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(group >> shift) & 0x3F];
-  }
-  if (i < bytes.size()) {
-    uint32_t group = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) group |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    out += kAlphabet[(group >> 18) & 0x3F];
-    out += kAlphabet[(group >> 12) & 0x3F];
-    out += i + 1 < bytes.size() ? kAlphabet[(group >> 6) & 0x3F] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // Proto JSON spells non-finite numbers as strings.
 nlohmann::ordered_json DoubleToJson(double value) {
   if (std::isnan(value)) return "NaN";
@@ -213,7 +191,7 @@ nlohmann::ordered_json ValueToJson(const pb::Message& message, const pb::FieldDe
           one ? r->GetStringReference(message, field, &scratch)
               : r->GetRepeatedStringReference(message, field, index, &scratch);
       return field->type() == pb::FieldDescriptor::TYPE_BYTES
-                 ? nlohmann::ordered_json(Base64(value))
+                 ? nlohmann::ordered_json(Base64Encode(value))
                  : nlohmann::ordered_json(value);
     }
     case pb::FieldDescriptor::CPPTYPE_MESSAGE:

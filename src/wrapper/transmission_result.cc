@@ -40,30 +40,6 @@ Result<std::shared_ptr<arrow::RecordBatch>> TakeRows(const arrow::RecordBatch& b
 
 }  // namespace
 
-std::string ErrorTypeName(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kNone:
-      return "None";
-    case ErrorKind::kConfiguration:
-      return "ConfigurationError";
-    case ErrorKind::kConversion:
-      return "ConversionError";
-    case ErrorKind::kAuthentication:
-      return "AuthenticationError";
-    case ErrorKind::kConnection:
-      return "ConnectionError";
-    case ErrorKind::kTransmission:
-      return "TransmissionError";
-    case ErrorKind::kRetriesExhausted:
-      return "RetryExhausted";
-    case ErrorKind::kIo:
-      return "IoError";
-    case ErrorKind::kInternal:
-      return "InternalError";
-  }
-  return "InternalError";
-}
-
 std::vector<int64_t> TransmissionResult::get_failed_row_indices() const {
   std::vector<int64_t> rows;
   rows.reserve(failed_rows.size());
@@ -75,7 +51,7 @@ std::vector<int64_t> TransmissionResult::get_failed_row_indices_by_error_type(
     const std::string& type_name) const {
   std::vector<int64_t> rows;
   for (const RowFailure& failure : failed_rows) {
-    if (ErrorTypeName(failure.error.kind()) == type_name) rows.push_back(failure.row);
+    if (ErrorKindName(failure.error.kind()) == type_name) rows.push_back(failure.row);
   }
   return rows;
 }
@@ -93,7 +69,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> TransmissionResult::extract_successf
 std::map<std::string, std::vector<int64_t>> TransmissionResult::group_errors_by_type() const {
   std::map<std::string, std::vector<int64_t>> groups;
   for (const RowFailure& failure : failed_rows) {
-    groups[ErrorTypeName(failure.error.kind())].push_back(failure.row);
+    groups[std::string(ErrorKindName(failure.error.kind()))].push_back(failure.row);
   }
   return groups;
 }
@@ -110,7 +86,7 @@ ErrorStatistics TransmissionResult::get_error_statistics() const {
     stats.failure_rate = static_cast<double>(failed_count) / static_cast<double>(total_rows);
   }
   for (const RowFailure& failure : failed_rows) {
-    ++stats.error_type_counts[ErrorTypeName(failure.error.kind())];
+    ++stats.error_type_counts[std::string(ErrorKindName(failure.error.kind()))];
   }
   return stats;
 }

@@ -7,26 +7,13 @@
 #include <vector>
 
 #include "arrow_zerobus/version.h"
+#include "common/text.h"
 
 namespace arrow_zerobus::zerobus {
 namespace {
 
 Status BadEndpoint(std::string_view endpoint, const std::string& why) {
   return ConfigurationError("Zerobus endpoint '" + std::string(endpoint) + "' " + why);
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
 }
 
 std::string FirstNonEmpty(const EnvironmentLookup& env, std::initializer_list<const char*> names) {
@@ -49,7 +36,7 @@ Result<ZerobusEndpoint> ParseZerobusEndpoint(std::string_view endpoint) {
   ZerobusEndpoint out;
   const size_t scheme_end = rest.find("://");
   if (scheme_end != std::string_view::npos) {
-    const std::string scheme = Lower(rest.substr(0, scheme_end));
+    const std::string scheme = AsciiLower(rest.substr(0, scheme_end));
     if (scheme == "http") {
       out.tls = false;
       out.port = 80;
@@ -119,16 +106,16 @@ EnvironmentLookup ProcessEnvironment() {
 }
 
 std::optional<std::string> SelectProxy(std::string_view host, const EnvironmentLookup& env) {
-  const std::string proxy = Trim(FirstNonEmpty(
-      env, {"grpc_proxy", "GRPC_PROXY", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"}));
+  const std::string proxy(TrimWhitespace(FirstNonEmpty(
+      env, {"grpc_proxy", "GRPC_PROXY", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"})));
   if (proxy.empty()) return std::nullopt;
   const std::string no_proxy =
       FirstNonEmpty(env, {"no_grpc_proxy", "NO_GRPC_PROXY", "no_proxy", "NO_PROXY"});
-  const std::string target = Lower(host);
+  const std::string target = AsciiLower(host);
   size_t start = 0;
   while (start <= no_proxy.size()) {
     const size_t comma = no_proxy.find(',', start);
-    std::string entry = Lower(Trim(
+    std::string entry = AsciiLower(TrimWhitespace(
         no_proxy.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
     if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
     if (entry == "*") return std::nullopt;

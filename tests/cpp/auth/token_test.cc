@@ -8,6 +8,7 @@
 
 #include "auth/oauth_request.h"
 #include "auth/token_provider.h"
+#include "common/text.h"
 
 namespace arrow_zerobus::auth {
 namespace {

@@ -88,11 +88,11 @@ TEST(TransmissionResultTest, EmptyResultHasFullSuccessRate) {
   EXPECT_FALSE(result.has_failed_rows());
 }
 
-TEST(TransmissionResultTest, ErrorTypeNamesMatchTheOriginal) {
-  EXPECT_EQ(ErrorTypeName(ErrorKind::kConversion), "ConversionError");
-  EXPECT_EQ(ErrorTypeName(ErrorKind::kRetriesExhausted), "RetryExhausted");
-  EXPECT_EQ(ErrorTypeName(ErrorKind::kAuthentication), "AuthenticationError");
-  EXPECT_EQ(ErrorTypeName(ErrorKind::kTransmission), "TransmissionError");
+TEST(TransmissionResultTest, ErrorKindNamesMatchTheOriginalTypeNames) {
+  EXPECT_EQ(ErrorKindName(ErrorKind::kConversion), "ConversionError");
+  EXPECT_EQ(ErrorKindName(ErrorKind::kRetriesExhausted), "RetryExhausted");
+  EXPECT_EQ(ErrorKindName(ErrorKind::kAuthentication), "AuthenticationError");
+  EXPECT_EQ(ErrorKindName(ErrorKind::kTransmission), "TransmissionError");
 }
 
 TEST(TransmissionResultTest, SummaryNamesCountsAndError) {

@@ -1,0 +1,17 @@
+// Small text helpers shared across the library, the emulator and the command line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace arrow_zerobus {
+
+/// ASCII letters lowered (uppercased); other bytes unchanged.
+std::string AsciiLower(std::string_view text);
+std::string AsciiUpper(std::string_view text);
+/// `text` without leading and trailing whitespace.
+std::string_view TrimWhitespace(std::string_view text);
+/// Standard base64 (RFC 4648, with padding).
+std::string Base64Encode(std::string_view bytes);
+
+}  // namespace arrow_zerobus

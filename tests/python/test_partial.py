@@ -1,0 +1,124 @@
+"""Partial success and the quarantine workflow: failed rows out, landed rows exactly what the
+table received, errors grouped and counted."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from support import landed_ids, people, with_bad_rows
+
+from arrow_zerobus_sdk_wrapper import (
+    ConversionError,
+    TransmissionError,
+    TransmissionResult,
+    ZerobusError,
+    ZerobusWrapper,
+)
+
+
+def test_quarantine_workflow(wrapper, emulator, table):
+    batch = with_bad_rows()
+    result = wrapper.send_batch_sync(batch)
+
+    assert result.success and result.is_partial_success()
+    assert result.has_failed_rows() and result.has_successful_rows()
+    assert (result.total_rows, result.successful_count, result.failed_count) == (6, 4, 2)
+    assert result.get_failed_row_indices() == [1, 4]
+    assert result.get_successful_row_indices() == [0, 2, 3, 5] == result.successful_rows
+
+    # Quarantine: exactly the bad rows, in row order, with the batch's schema.
+    failed = result.extract_failed_batch(batch)
+    assert isinstance(failed, pa.RecordBatch)
+    assert failed.schema == batch.schema
+    assert failed.to_pydict() == {"id": [11, None], "name": [None, "e"], "score": [2.0, 5.0]}
+
+    # Landed: exactly what the table received.
+    landed = result.extract_successful_batch(batch)
+    assert landed.column("id").to_pylist() == [10, 12, 13, 15]
+    assert landed_ids(emulator, table) == [10, 12, 13, 15]
+    assert emulator.counters(table)["records"] == 4
+
+    # Errors: which row, which type, why.
+    assert [row for row, _ in result.failed_rows] == [1, 4]
+    assert "name" in result.failed_rows[0][1] and "id" in result.failed_rows[1][1]
+    for _, error in result.row_errors:
+        assert isinstance(error, ConversionError) and isinstance(error, ZerobusError)
+        assert error.retryable is False and error.code == "INVALID_ARGUMENT"
+        assert "null" in error.cause
+    assert result.group_errors_by_type() == {"ConversionError": [1, 4]}
+    assert result.get_failed_row_indices_by_error_type("ConversionError") == [1, 4]
+    assert result.get_failed_row_indices_by_error_type(ConversionError) == [1, 4]
+    assert result.get_failed_row_indices_by_error_type("TransmissionError") == []
+    stats = result.get_error_statistics()
+    assert stats == {
+        "total_rows": 6,
+        "successful_count": 4,
+        "failed_count": 2,
+        "success_rate": pytest.approx(4 / 6),
+        "failure_rate": pytest.approx(2 / 6),
+        "error_type_counts": {"ConversionError": 2},
+    }
+    messages = result.get_error_messages()
+    assert len(messages) == 2 and messages[0].startswith("row 1: ")
+
+
+def test_every_row_failing(wrapper, emulator, table):
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False)])
+    batch = pa.RecordBatch.from_arrays([pa.array([None, None], pa.int64())], schema=schema)
+    result = wrapper.send_batch_sync(batch)
+    assert not result.success and not result.is_partial_success()
+    assert isinstance(result.error, ConversionError)
+    assert result.extract_successful_batch(batch) is None
+    assert result.extract_failed_batch(batch).num_rows == 2
+
+
+def test_refused_by_the_service(settings, emulator, table):
+    emulator.set_fault_script(
+        table,
+        {
+            "events": [
+                {
+                    "after_requests": 1,
+                    "kind": "error",
+                    "code": "INVALID_ARGUMENT",
+                    "message": "records refused by the test",
+                }
+            ]
+        },
+    )
+    wrapper = ZerobusWrapper(**settings)
+    result = wrapper.send_batch_sync(people(5))
+    # Closing reports the stream's end, as a value (it is in the result already).
+    closed = wrapper.shutdown_sync()
+    assert isinstance(closed, ZerobusError) and "records refused" in closed.cause
+    assert wrapper.shutdown_sync() is closed
+    assert not result.success
+    assert result.failed_count == 5 and result.successful_count == 0
+    assert isinstance(result.error, ZerobusError)
+    assert "records refused by the test" in result.error.cause
+    assert all(isinstance(error, TransmissionError) for _, error in result.row_errors)
+    assert result.group_errors_by_type() == {"TransmissionError": [0, 1, 2, 3, 4]}
+    assert result.extract_successful_batch(people(5)) is None
+
+
+def test_extract_with_another_batch_is_an_error(wrapper):
+    result = wrapper.send_batch_sync(with_bad_rows())
+    with pytest.raises(ZerobusError, match="pass the batch that was sent"):
+        result.extract_failed_batch(people(2))
+
+
+def test_result_built_by_hand():
+    result = TransmissionResult(
+        True,
+        failed_rows=[(1, "ConversionError: bad value"), (3, TransmissionError("refused"))],
+        successful_rows=[0, 2],
+        total_rows=4,
+        successful_count=2,
+        failed_count=2,
+    )
+    assert result.is_partial_success()
+    assert result.group_errors_by_type() == {"ConversionError": [1], "TransmissionError": [3]}
+    assert isinstance(result.row_errors[1][1], TransmissionError)
+    batch = people(4)
+    assert result.extract_failed_batch(batch).column("id").to_pylist() == [1, 3]
+    assert "success=True" in repr(result)
