@@ -106,8 +106,9 @@ EnvironmentLookup ProcessEnvironment() {
 }
 
 std::optional<std::string> SelectProxy(std::string_view host, const EnvironmentLookup& env) {
-  const std::string proxy(TrimWhitespace(FirstNonEmpty(
-      env, {"grpc_proxy", "GRPC_PROXY", "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"})));
+  const std::string proxy(
+      TrimWhitespace(FirstNonEmpty(env, {"grpc_proxy", "GRPC_PROXY", "https_proxy", "HTTPS_PROXY",
+                                         "http_proxy", "HTTP_PROXY"})));
   if (proxy.empty()) return std::nullopt;
   const std::string no_proxy =
       FirstNonEmpty(env, {"no_grpc_proxy", "NO_GRPC_PROXY", "no_proxy", "NO_PROXY"});
