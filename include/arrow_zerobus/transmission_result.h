@@ -77,7 +77,9 @@ struct TransmissionResult {
   std::vector<int64_t> get_failed_row_indices_by_error_type(const std::string& type_name) const;
 
   /// The failed (successful) rows of `batch`, which must be the batch that was sent, in row
-  /// order, taken with Arrow's Take. A batch of zero rows when there are none.
+  /// order, taken with Arrow's Take. A batch of zero rows when there are none. View-typed
+  /// columns (string_view, binary_view, list_view) come back in their plain form (utf8,
+  /// binary, list): Arrow has no Take for views.
   Result<std::shared_ptr<arrow::RecordBatch>> extract_failed_batch(
       const arrow::RecordBatch& batch) const;
   Result<std::shared_ptr<arrow::RecordBatch>> extract_successful_batch(

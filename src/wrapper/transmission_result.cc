@@ -5,7 +5,10 @@
 
 #include <arrow/array/builder_primitive.h>
 #include <arrow/compute/api_vector.h>
+#include <arrow/compute/cast.h>
 #include <arrow/datum.h>
+
+#include "wrapper/plain_types.h"
 
 namespace arrow_zerobus {
 namespace {
@@ -24,18 +27,32 @@ Result<std::shared_ptr<arrow::RecordBatch>> TakeRows(const arrow::RecordBatch& b
   std::shared_ptr<arrow::Array> index_array;
   if (appended.ok()) appended = indices.Finish(&index_array);
   if (!appended.ok()) return InternalError("cannot build row indices: " + appended.ToString());
+  std::vector<std::shared_ptr<arrow::Field>> fields = batch.schema()->fields();
   std::vector<std::shared_ptr<arrow::Array>> columns;
   columns.reserve(batch.num_columns());
-  for (const std::shared_ptr<arrow::Array>& column : batch.columns()) {
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    std::shared_ptr<arrow::Array> column = batch.column(i);
+    auto plain = internal::NonViewType(column->type());
+    if (!plain->Equals(*column->type())) {
+      // No Take kernel for view types: take from the plain form, which the result keeps.
+      auto cast = arrow::compute::Cast(*column, plain);
+      if (!cast.ok()) {
+        return InternalError("cannot cast column '" + fields[i]->name() + "' (" +
+                             column->type()->ToString() +
+                             ") for Take: " + cast.status().ToString());
+      }
+      column = std::move(cast).ValueOrDie();
+      fields[i] = fields[i]->WithType(plain);
+    }
     auto taken = arrow::compute::Take(*column, *index_array);
     if (!taken.ok()) {
-      return InternalError(std::string("Arrow Take of the ") + which +
-                           " rows failed: " + taken.status().ToString());
+      return InternalError(std::string("Arrow Take of the ") + which + " rows failed in column '" +
+                           fields[i]->name() + "': " + taken.status().ToString());
     }
     columns.push_back(std::move(taken).ValueOrDie());
   }
-  return arrow::RecordBatch::Make(batch.schema(), static_cast<int64_t>(rows.size()),
-                                  std::move(columns));
+  return arrow::RecordBatch::Make(arrow::schema(fields, batch.schema()->metadata()),
+                                  static_cast<int64_t>(rows.size()), std::move(columns));
 }
 
 }  // namespace

@@ -128,15 +128,27 @@ TEST(StreamRecoveryTest, FailsWithoutRecovery) {
   auto stream = OpenStream(config);
   ASSERT_NE(stream, nullptr);
 
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(stream->Send(EventRequest(i, 1, /*tag=*/i)).ok());
+  // The failure arrives with the second request; on a busy machine it can end the stream
+  // before the client has written the third, which Send then refuses with the same error.
+  int accepted = 0;
+  for (; accepted < 4; ++accepted) {
+    auto sent = stream->Send(EventRequest(accepted, 1, /*tag=*/accepted));
+    if (!sent.ok()) {
+      EXPECT_EQ(sent.status().code(), StatusCode::kUnavailable) << sent.status();
+      break;
+    }
+  }
+  ASSERT_GE(accepted, 2);
   Status flushed = stream->Flush();
   EXPECT_EQ(flushed.code(), StatusCode::kUnavailable) << flushed;
   EXPECT_THAT(flushed.message(), HasSubstr("Error Code: 6002"));
   EXPECT_EQ(stream->status().code(), StatusCode::kUnavailable);
 
-  ASSERT_TRUE(observer->WaitForResolved(4));
+  ASSERT_TRUE(observer->WaitForResolved(accepted));
   EXPECT_THAT(observer->acked_tags(), ElementsAre(0));
-  EXPECT_THAT(observer->failed_tags(), ElementsAre(1, 2, 3));
+  std::vector<uint64_t> expected_failed;
+  for (int tag = 1; tag < accepted; ++tag) expected_failed.push_back(tag);
+  EXPECT_EQ(observer->failed_tags(), expected_failed);
   for (const Status& failure : observer->failures()) {
     EXPECT_EQ(failure.code(), StatusCode::kUnavailable) << failure;
   }
@@ -145,9 +157,9 @@ TEST(StreamRecoveryTest, FailsWithoutRecovery) {
   EXPECT_FALSE(stream->Send(EventRequest(9, 1)).ok());
   auto unacked = stream->TakeUnacked();
   ASSERT_TRUE(unacked.ok()) << unacked.status();
-  ASSERT_EQ(unacked->size(), 3u);
+  ASSERT_EQ(unacked->size(), static_cast<size_t>(accepted - 1));
   EXPECT_EQ((*unacked)[0].tag, 1u);
-  EXPECT_EQ((*unacked)[2].tag, 3u);
+  EXPECT_EQ(unacked->back().tag, static_cast<uint64_t>(accepted - 1));
 }
 
 // Five requests of three records, sent after the open stream idled for `idle_first`; acks stop

@@ -39,6 +39,20 @@ TEST(TransmissionResultTest, ExtractTakesRowsInOrder) {
   EXPECT_TRUE((*successful)->column(0)->Equals(*ArrayFromJson(arrow::int32(), "[10, 12, 14]")));
 }
 
+TEST(TransmissionResultTest, ExtractTakesViewTypedColumnsInTheirPlainForm) {
+  // polars exports strings as string_view; Arrow has no Take kernel for views.
+  auto batch = MakeBatch(
+      {arrow::field("s", arrow::utf8_view()), arrow::field("l", arrow::list_view(arrow::int32()))},
+      {ArrayFromJson(arrow::utf8_view(), R"(["a", "b", "c", "d", "e"])"),
+       ArrayFromJson(arrow::list_view(arrow::int32()), "[[1], [2, 2], null, [], [5]]")});
+  auto failed = MixedResult().extract_failed_batch(*batch);
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_TRUE((*failed)->column(0)->Equals(*ArrayFromJson(arrow::utf8(), R"(["b", "d"])")));
+  EXPECT_TRUE(
+      (*failed)->column(1)->Equals(*ArrayFromJson(arrow::list(arrow::int32()), "[[2, 2], []]")));
+  EXPECT_EQ((*failed)->schema()->field(0)->name(), "s");
+}
+
 TEST(TransmissionResultTest, ExtractWithNoRowsGivesAnEmptyBatch) {
   TransmissionResult result;
   result.success = true;

@@ -1,0 +1,177 @@
+// _core.Wrapper and _core.PendingSend: the C++ ZerobusWrapper for the Python ZerobusWrapper
+// (arrow_zerobus_sdk_wrapper/wrapper.py). The GIL is released for every conversion, send and
+// wait; blocking waits run in slices so that Ctrl-C interrupts them.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include <memory>
+#include <string>
+
+#include "arrow_import.h"
+#include "binding.h"
+#include "pending_send.h"
+
+namespace arrow_zerobus::python {
+namespace {
+
+class PyWrapper {
+ public:
+  explicit PyWrapper(const WrapperConfiguration& config) {
+    std::optional<Result<std::unique_ptr<ZerobusWrapper>>> created;
+    {
+      nb::gil_scoped_release release;
+      created.emplace(ZerobusWrapper::Create(config));
+    }
+    if (!created->ok()) ThrowStatus(created->status());
+    handle_ = std::make_shared<WrapperHandle>(std::move(*created).value());
+  }
+
+  ~PyWrapper() {
+    // Dropping the last reference shuts the wrapper down (flush, close, join its threads),
+    // which may wait for callbacks that need the GIL.
+    nb::gil_scoped_release release;
+    handle_.reset();
+  }
+
+  PendingSend Submit(nb::handle data, nb::object on_done) {
+    ArrowInput input = ImportArrowInput(data, "send_batch");
+    std::function<void()> callback = MakeThreadSafeCallback(std::move(on_done));
+    nb::gil_scoped_release release;
+    if (input.batch != nullptr) {
+      return PendingSend::SendBatch(handle_, std::move(input.batch), std::move(callback));
+    }
+    return PendingSend::SendStream(handle_, std::move(input.reader), std::move(callback));
+  }
+
+  TransmissionResult Send(nb::handle data) {
+    PendingSend pending = Submit(data, nb::none());
+    return Wait(pending);
+  }
+
+  void Flush() {
+    WaitForStreams();
+    auto handle = handle_;
+    Status status = RunInterruptibly([handle]() mutable {
+      Status flushed = handle->wrapper().flush();
+      handle.reset();
+      return flushed;
+    });
+    if (!status.ok()) ThrowStatus(status);
+  }
+
+  // The error of closing the stream or the debug files, or None. Not raised: the rows it
+  // concerns were reported in their results already.
+  nb::object Shutdown() {
+    handle_->shut_down = true;
+    WaitForStreams();
+    auto handle = handle_;
+    Status status = RunInterruptibly([handle]() mutable {
+      Status closed = handle->wrapper().shutdown();
+      handle.reset();
+      return closed;
+    });
+    return status.ok() ? nb::none() : nb::cast(status);
+  }
+
+  bool shut_down() const { return handle_->shut_down; }
+  const WrapperConfiguration& configuration() const { return handle_->wrapper().configuration(); }
+
+  nb::dict Stats() const {
+    WrapperStats stats;
+    {
+      nb::gil_scoped_release release;
+      stats = handle_->wrapper().stats();
+    }
+    nb::dict out;
+    out["batches"] = stats.batches;
+    out["rows_succeeded"] = stats.rows_succeeded;
+    out["rows_failed"] = stats.rows_failed;
+    out["encoded_bytes"] = stats.encoded_bytes;
+    out["requests_sent"] = stats.requests_sent;
+    out["requests_replayed"] = stats.requests_replayed;
+    out["streams_opened"] = stats.streams_opened;
+    return out;
+  }
+
+  nb::object DebugStatus() const {
+    Status status = handle_->wrapper().debug_status();
+    return status.ok() ? nb::none() : nb::cast(status);
+  }
+
+  // Waits for the result; on KeyboardInterrupt cancels what can be cancelled and re-raises.
+  static TransmissionResult Wait(const PendingSend& pending) {
+    try {
+      WaitInterruptibly([&](std::chrono::milliseconds slice) { return pending.wait_for(slice); });
+    } catch (nb::python_error&) {
+      nb::gil_scoped_release release;
+      pending.cancel();
+      throw;
+    }
+    return pending.result();
+  }
+
+ private:
+  void WaitForStreams() {
+    WaitInterruptibly(
+        [&](std::chrono::milliseconds slice) { return handle_->WaitForStreams(slice); });
+  }
+
+  std::shared_ptr<WrapperHandle> handle_;
+};
+
+}  // namespace
+
+void BindWrapper(nb::module_& m) {
+  nb::class_<PendingSend>(m, "PendingSend", "A send in progress.")
+      .def(
+          "done",
+          [](const PendingSend& self) {
+            nb::gil_scoped_release release;
+            return self.ready();
+          },
+          "Whether the result is known.")
+      .def(
+          "wait",
+          [](const PendingSend& self, std::optional<double> timeout) {
+            return WaitInterruptibly(
+                [&](std::chrono::milliseconds slice) { return self.wait_for(slice); }, timeout);
+          },
+          nb::arg("timeout") = nb::none(),
+          "Waits (interruptibly) for the result; False if `timeout` seconds passed first.")
+      .def(
+          "result", [](const PendingSend& self) { return PyWrapper::Wait(self); },
+          "The result, waiting for it (Ctrl-C cancels what can be cancelled).")
+      .def(
+          "cancel",
+          [](const PendingSend& self) {
+            nb::gil_scoped_release release;
+            return self.cancel();
+          },
+          "Cancels the rows not yet handed to the stream; False when too late.")
+      .def("__repr__", [](const PendingSend& self) {
+        bool ready;
+        {
+          nb::gil_scoped_release release;
+          ready = self.ready();
+        }
+        return ready ? "<PendingSend done>" : "<PendingSend in progress>";
+      });
+
+  nb::class_<PyWrapper>(m, "Wrapper", "The C++ ZerobusWrapper.")
+      .def(nb::init<const WrapperConfiguration&>(), nb::arg("config"))
+      .def("submit", &PyWrapper::Submit, nb::arg("data").none(),
+           nb::arg("on_done").none() = nb::none(),
+           "Starts sending `data`; on_done() is called on a wrapper thread once the result is "
+           "known.")
+      .def("send", &PyWrapper::Send, nb::arg("data").none(),
+           "Sends `data` and waits for the result.")
+      .def("flush", &PyWrapper::Flush, "Waits for every send so far, then flushes debug files.")
+      .def("shutdown", &PyWrapper::Shutdown,
+           "Flushes, closes the stream and the debug files; the error of closing, or None.")
+      .def_prop_ro("shut_down", &PyWrapper::shut_down)
+      .def_prop_ro("configuration", &PyWrapper::configuration, nb::rv_policy::copy)
+      .def("stats", &PyWrapper::Stats, "Totals since the wrapper was created.")
+      .def("debug_status", &PyWrapper::DebugStatus, "The first debug-file error, or None.");
+}
+
+}  // namespace arrow_zerobus::python

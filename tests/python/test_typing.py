@@ -1,0 +1,51 @@
+"""The typing of the package: stubs next to the modules, py.typed, stubs in step with the
+settings of the C++ library, docstrings on every public name."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import arrow_zerobus_sdk_wrapper as az
+from arrow_zerobus_sdk_wrapper import WrapperConfiguration, emulator, errors
+
+PACKAGE = Path(az.__file__).parent
+
+
+def keyword_names(stub: str, cls: str) -> set[str]:
+    tree = ast.parse((PACKAGE / stub).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    return {arg.arg for arg in item.args.args + item.args.kwonlyargs}
+    raise AssertionError(f"{cls}.__init__ not in {stub}")
+
+
+def test_stubs_and_marker_are_installed():
+    for name in ("__init__", "_core", "config", "emulator", "errors", "result", "wrapper"):
+        assert (PACKAGE / f"{name}.pyi").is_file(), name
+    assert (PACKAGE / "py.typed").is_file()
+
+
+def test_stub_keywords_cover_every_setting():
+    settings = set(WrapperConfiguration.setting_keys()) | {"endpoint"}
+    assert settings <= keyword_names("config.pyi", "WrapperConfiguration")
+    assert settings <= keyword_names("wrapper.pyi", "ZerobusWrapper")
+
+
+def test_every_public_name_has_a_docstring():
+    names = [getattr(az, name) for name in az.__all__ if name != "__version__"]
+    names += [emulator.Emulator, errors.error_class]
+    for obj in names:
+        assert inspect.getdoc(obj), obj
+        if inspect.isclass(obj):
+            for member_name in vars(obj):
+                if member_name.startswith("_"):
+                    continue
+                member = getattr(obj, member_name)
+                if callable(member) or isinstance(vars(obj)[member_name], property):
+                    assert inspect.getdoc(vars(obj)[member_name]) or inspect.getdoc(member), (
+                        f"{obj.__name__}.{member_name}"
+                    )
