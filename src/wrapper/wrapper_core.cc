@@ -133,9 +133,9 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   if (!job->state().BeginSending() || !job->encoded_ok) return;
   const encode::EncodedBatch& encoded = job->encoded;
   if (debug_ != nullptr) {
-    if (config_.arrow_debug_on()) NoteDebugError(debug_->WriteBatch(*job->batch()), *job);
+    if (config_.arrow_debug_on()) NoteDebugError(debug_->WriteBatch(*job->batch()), job.get());
     if (config_.protobuf_debug_on() && encoded.successful_count() > 0) {
-      NoteDebugError(debug_->WriteRecords(*job->plan, encoded), *job);
+      NoteDebugError(debug_->WriteRecords(*job->plan, encoded), job.get());
     }
   }
   if (config_.zerobus_writer_disabled) {
@@ -144,7 +144,7 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   }
   if (encoded.successful_count() == 0) return;
 
-  auto stream = StreamFor(*job->plan);
+  auto stream = StreamFor(job->plan);
   if (!stream.ok()) {
     job->batch_failure = stream.status();
     return;
@@ -189,9 +189,14 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   }
 }
 
-Result<zerobus::IngestStream*> WrapperCore::StreamFor(const schema::SchemaPlan& plan) {
-  std::string descriptor = plan.descriptor.SerializeAsString();
-  if (stream_ != nullptr && stream_->status().ok() && stream_fingerprint_ == descriptor) {
+Result<zerobus::IngestStream*> WrapperCore::StreamFor(
+    const std::shared_ptr<const schema::SchemaPlan>& plan) {
+  const bool usable = stream_ != nullptr && stream_->status().ok();
+  // The cache hands out one plan per schema, so the same plan needs no descriptor comparison.
+  if (usable && plan == stream_plan_) return stream_.get();
+  std::string descriptor = plan->descriptor.SerializeAsString();
+  if (usable && descriptor == stream_descriptor_) {
+    stream_plan_ = plan;
     return stream_.get();
   }
   // A new schema (or a failed stream): the old stream's rows are acknowledged first, so the
@@ -200,7 +205,8 @@ Result<zerobus::IngestStream*> WrapperCore::StreamFor(const schema::SchemaPlan& 
   zerobus::StreamConfig config = stream_template_;
   config.descriptor_proto = descriptor;
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream_, zerobus::IngestStream::Open(std::move(config)));
-  stream_fingerprint_ = std::move(descriptor);
+  stream_plan_ = plan;
+  stream_descriptor_ = std::move(descriptor);
   ++streams_opened_;
   return stream_.get();
 }
@@ -209,7 +215,8 @@ Status WrapperCore::CloseStream() {
   if (stream_ == nullptr) return Status::OK();
   Status closed = stream_->Close();
   stream_.reset();
-  stream_fingerprint_.clear();
+  stream_plan_.reset();
+  stream_descriptor_.clear();
   return closed;
 }
 
@@ -248,12 +255,12 @@ void WrapperCore::Finish(const std::shared_ptr<BatchJob>& job) {
   jobs_changed_.notify_all();
 }
 
-void WrapperCore::NoteDebugError(const Status& status, BatchJob& job) {
+void WrapperCore::NoteDebugError(const Status& status, BatchJob* job) {
   if (status.ok()) return;
   std::lock_guard<std::mutex> lock(debug_mu_);
   if (!first_debug_error_.ok()) return;
   first_debug_error_ = status;
-  job.debug_error = status;
+  if (job != nullptr) job->debug_error = status;
   std::cerr << "arrow-zerobus: debug output for table " << config_.table_name
             << " failed (reported once; sends continue): " << status.ToString() << "\n";
 }
@@ -270,13 +277,7 @@ Status WrapperCore::Flush() {
     submitted = next_sequence_;
   }
   if (submitted > 0) WaitForJobsThrough(submitted - 1);
-  if (debug_ != nullptr) {
-    Status flushed = debug_->Flush();
-    if (!flushed.ok()) {
-      std::lock_guard<std::mutex> lock(debug_mu_);
-      if (first_debug_error_.ok()) first_debug_error_ = flushed;
-    }
-  }
+  if (debug_ != nullptr) NoteDebugError(debug_->Flush(), nullptr);
   return Status::OK();
 }
 

@@ -60,11 +60,12 @@ class WrapperCore {
   void Prepare(BatchJob& job);
   /// Debug files and the stream (one job at a time, in sequence order).
   void SendInTurn(const std::shared_ptr<BatchJob>& job);
-  Result<zerobus::IngestStream*> StreamFor(const schema::SchemaPlan& plan);
+  Result<zerobus::IngestStream*> StreamFor(const std::shared_ptr<const schema::SchemaPlan>& plan);
   Status CloseStream();
   void OnRequestResolved(const zerobus::ResolvedRequest& request, const Status& failure);
   void Finish(const std::shared_ptr<BatchJob>& job);
-  void NoteDebugError(const Status& status, BatchJob& job);
+  /// Keeps the first debug error (reported on `job` when given, and once on stderr).
+  void NoteDebugError(const Status& status, BatchJob* job);
   /// Waits until every job up to `sequence` finished.
   void WaitForJobsThrough(uint64_t sequence);
 
@@ -97,7 +98,8 @@ class WrapperCore {
   std::condition_variable turn_changed_;
   uint64_t turn_ = 0;
   std::unique_ptr<zerobus::IngestStream> stream_;
-  std::string stream_fingerprint_;
+  std::shared_ptr<const schema::SchemaPlan> stream_plan_;  ///< the plan the stream was opened for
+  std::string stream_descriptor_;                          ///< its serialized descriptor
 
   // Requests handed to the stream and not yet resolved, by tag.
   std::mutex pending_mu_;
