@@ -89,6 +89,32 @@ struct WrapperConfiguration {
   /// Convert and write debug files only: no network, no credentials needed.
   bool zerobus_writer_disabled = false;
 
+  // --- Observability (docs/observability.md) ---------------------------------------------------
+  /// Collect OpenTelemetry metrics and spans. The standard OTEL_* variables fill in what is not
+  /// set here (endpoint, headers, interval, timeout, service name, resource attributes), and
+  /// OTEL_SDK_DISABLED=true turns collection off.
+  bool observability_enabled = false;
+  /// "otlp": export over OTLP/HTTP (JSON) to observability_endpoint; "none": keep them for
+  /// ZerobusWrapper::collect_telemetry() (the Python package uses this to feed the
+  /// application's opentelemetry providers).
+  std::string observability_exporter = "otlp";
+  /// OTLP/HTTP base URL; signals go to <endpoint>/v1/metrics and /v1/traces. Unset:
+  /// OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318.
+  std::string observability_endpoint;
+  /// Export headers as "key=value,key2=value2" (e.g. an authorization header); secret. Unset:
+  /// OTEL_EXPORTER_OTLP_HEADERS.
+  SecretString observability_headers;
+  /// Export period. Unset: OTEL_METRIC_EXPORT_INTERVAL, else 5000.
+  std::optional<int64_t> observability_export_interval_ms;
+  /// Bound of one export request. Unset: OTEL_EXPORTER_OTLP_TIMEOUT, else 10000.
+  std::optional<int64_t> observability_export_timeout_ms;
+  /// Resource attribute service.name. Unset: OTEL_SERVICE_NAME, else "arrow_zerobus".
+  std::string observability_service_name;
+  bool observability_metrics_enabled = true;
+  bool observability_traces_enabled = true;
+  /// Finished spans waiting for export; more are dropped (and counted).
+  int64_t observability_max_queued_spans = 2048;
+
   // --- Builders (the original's names) --------------------------------------------------------
   WrapperConfiguration& with_credentials(std::string id, std::string secret);
   WrapperConfiguration& with_unity_catalog(std::string url);
@@ -105,6 +131,8 @@ struct WrapperConfiguration {
                                           int64_t max_delay_ms);
   WrapperConfiguration& with_zerobus_writer_disabled(bool disabled);
   WrapperConfiguration& with_descriptor_proto(std::string serialized_descriptor);
+  /// Turns observability on, exporting over OTLP/HTTP to `endpoint` ("": OTEL_* or default).
+  WrapperConfiguration& with_observability(std::string endpoint = "");
 
   /// Whether each debug format is on (debug_enabled turns on both).
   bool arrow_debug_on() const { return debug_enabled || debug_arrow_enabled; }

@@ -19,6 +19,7 @@
 
 #include "arrow_zerobus/config.h"
 #include "arrow_zerobus/status.h"
+#include "arrow_zerobus/telemetry.h"
 #include "arrow_zerobus/transmission_result.h"
 
 namespace arrow_zerobus {
@@ -80,8 +81,11 @@ class ZerobusWrapper {
   /// are in the result (a wrapper already shut down fails every row).
   TransmissionResult send_batch(const std::shared_ptr<arrow::RecordBatch>& batch);
   /// Returns at once; the result arrives through the future and then `on_complete`.
+  /// With observability on, the batch's zerobus.send_batch span is a child of `trace_parent`
+  /// when it is valid (so it joins the caller's trace), else the root of a new trace.
   BatchFuture send_batch_async(std::shared_ptr<arrow::RecordBatch> batch,
-                               CompletionCallback on_complete = nullptr);
+                               CompletionCallback on_complete = nullptr,
+                               const SpanContext& trace_parent = {});
   /// Sends each record batch of `table` (rows keep their table indices in the result: row i of
   /// the result is row i of the table).
   TransmissionResult send_table(const std::shared_ptr<arrow::Table>& table);
@@ -102,6 +106,10 @@ class ZerobusWrapper {
   WrapperStats stats() const;
   /// The first debug-file error since creation (OK if none).
   Status debug_status() const;
+  /// With observability on: the metrics now and, with observability_exporter "none", the spans
+  /// and histogram measurements recorded since the previous call (docs/observability.md).
+  /// Empty when observability is off.
+  TelemetryData collect_telemetry();
 
  private:
   explicit ZerobusWrapper(std::unique_ptr<internal::WrapperCore> core);

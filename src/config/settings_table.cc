@@ -76,6 +76,16 @@ constexpr Setting kSettings[] = {
     ARROW_ZEROBUS_SETTING(debug_max_file_age_secs),
     ARROW_ZEROBUS_SETTING(debug_max_files_retained),
     ARROW_ZEROBUS_SETTING(zerobus_writer_disabled),
+    ARROW_ZEROBUS_SETTING(observability_enabled),
+    ARROW_ZEROBUS_SETTING(observability_exporter),
+    ARROW_ZEROBUS_SETTING(observability_endpoint),
+    ARROW_ZEROBUS_SETTING(observability_headers),
+    ARROW_ZEROBUS_SETTING(observability_export_interval_ms),
+    ARROW_ZEROBUS_SETTING(observability_export_timeout_ms),
+    ARROW_ZEROBUS_SETTING(observability_service_name),
+    ARROW_ZEROBUS_SETTING(observability_metrics_enabled),
+    ARROW_ZEROBUS_SETTING(observability_traces_enabled),
+    ARROW_ZEROBUS_SETTING(observability_max_queued_spans),
 };
 
 #undef ARROW_ZEROBUS_SETTING

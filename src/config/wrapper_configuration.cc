@@ -9,6 +9,7 @@
 
 #include "auth/oauth_request.h"
 #include "config/settings_table.h"
+#include "telemetry/telemetry_settings.h"
 #include "zerobus/endpoint.h"
 #include "zerobus/request_packer.h"
 
@@ -174,6 +175,12 @@ WrapperConfiguration& WrapperConfiguration::with_descriptor_proto(
   return *this;
 }
 
+WrapperConfiguration& WrapperConfiguration::with_observability(std::string endpoint) {
+  observability_enabled = true;
+  observability_endpoint = std::move(endpoint);
+  return *this;
+}
+
 // --- Validation ------------------------------------------------------------------------------
 
 std::vector<std::string> WrapperConfiguration::problems() const {
@@ -266,6 +273,20 @@ std::vector<std::string> WrapperConfiguration::problems() const {
   out.AtLeastIfSet("debug_max_file_age_secs", debug_max_file_age_secs, 1);
   out.AtLeastIfSet("debug_max_files_retained", debug_max_files_retained, 1,
                    " (leave it unset to keep every file)");
+
+  if (observability_exporter != "otlp" && observability_exporter != "none") {
+    out.Add("observability_exporter '" + observability_exporter + "' must be otlp or none");
+  }
+  if (!observability_endpoint.empty() && !IsHttpUrl(observability_endpoint)) {
+    out.Add("observability_endpoint '" + observability_endpoint +
+            "' must be an http:// or https:// URL with a host (the OTLP/HTTP base URL)");
+  }
+  if (auto headers = telemetry::ParseHeaderList(observability_headers.expose()); !headers.ok()) {
+    out.Add("observability_headers: " + headers.status().message());
+  }
+  out.AtLeastIfSet("observability_export_interval_ms", observability_export_interval_ms, 1);
+  out.AtLeastIfSet("observability_export_timeout_ms", observability_export_timeout_ms, 1);
+  out.AtLeast("observability_max_queued_spans", observability_max_queued_spans, 1);
   return std::move(out.items());
 }
 

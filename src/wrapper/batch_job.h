@@ -12,6 +12,7 @@
 #include <arrow/record_batch.h>
 
 #include "arrow_zerobus/status.h"
+#include "arrow_zerobus/telemetry.h"
 #include "arrow_zerobus/transmission_result.h"
 #include "encode/encoded_batch.h"
 #include "schema/schema_plan.h"
@@ -38,6 +39,18 @@ class BatchJob {
   Status batch_failure;
   Status debug_error;
   bool writer_disabled = false;
+
+  // --- Telemetry, filled only when observability is on: Unix ns of each step's start and end
+  // (0: the step did not run), and the send_batch span's context and parent.
+  struct Timeline {
+    int64_t submitted = 0;
+    int64_t prepare_start = 0, planned = 0, encoded = 0;
+    int64_t debug_start = 0, debug_end = 0;
+    int64_t transmit_start = 0, transmit_end = 0;
+  };
+  Timeline times;
+  SpanContext trace;
+  SpanId trace_parent{};
 
   /// Registers the requests the rows were packed into, in row order; returns the index of the
   /// first. Called before any of them is sent.

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "telemetry/token_refresh_counter.h"
+#include "wrapper/batch_telemetry.h"
 #include "wrapper/stream_settings.h"
 #include "zerobus/request_packer.h"
 
@@ -37,6 +39,10 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
   core->encode_options_.max_record_bytes = settings.max_record_bytes;
   core->encode_options_.frame_records = true;  // requests go out straight from the arena
   core->encode_options_.arena_pool = encode::ArenaPool::Make();
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+      telemetry::TelemetrySettings telemetry_settings,
+      telemetry::ResolveTelemetrySettings(settings, zerobus::ProcessEnvironment()));
+  core->telemetry_ = telemetry::Telemetry::Create(telemetry_settings, settings.table_name);
 
   if (!settings.zerobus_writer_disabled) {
     zerobus::StreamConfig& stream = core->stream_template_;
@@ -45,6 +51,12 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream.headers, MakeHeadersProvider(settings));
     stream.options = MakeStreamOptions(settings);
     stream.observer = core->router_;
+    if (core->telemetry_ != nullptr) {
+      stream.instruments = &core->telemetry_->instruments();
+      stream.tracer = core->telemetry_->tracer();
+      stream.headers = std::make_shared<telemetry::TokenRefreshCounter>(std::move(stream.headers),
+                                                                        stream.instruments);
+    }
   }
   if (settings.arrow_debug_on() || settings.protobuf_debug_on()) {
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
@@ -59,7 +71,7 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
 WrapperCore::~WrapperCore() { (void)Shutdown(); }
 
 BatchFuture WrapperCore::Submit(std::shared_ptr<arrow::RecordBatch> batch,
-                                CompletionCallback on_complete) {
+                                CompletionCallback on_complete, const SpanContext& trace_parent) {
   const int64_t rows = batch ? batch->num_rows() : 0;
   auto state = std::make_shared<BatchState>(rows, std::move(on_complete), dispatcher_);
   BatchFuture future(state);
@@ -76,6 +88,7 @@ BatchFuture WrapperCore::Submit(std::shared_ptr<arrow::RecordBatch> batch,
   const uint64_t sequence = next_sequence_++;
   unfinished_.insert(sequence);
   auto job = std::make_shared<BatchJob>(sequence, std::move(batch), std::move(state));
+  if (telemetry_ != nullptr) BeginBatchTelemetry(*job, trace_parent);
   // Queued while jobs_mu_ is held, so the queue stays in sequence order.
   std::lock_guard<std::mutex> queue_lock(queue_mu_);
   queue_.push_back(std::move(job));
@@ -114,13 +127,17 @@ void WrapperCore::Prepare(BatchJob& job) {
                                "send_batch was given a null RecordBatch");
     return;
   }
+  const bool timed = telemetry_ != nullptr;
+  if (timed) job.times.prepare_start = telemetry::UnixNanosNow();
   auto plan = plans_->GetOrPlan(*job.batch()->schema());
+  if (timed) job.times.planned = telemetry::UnixNanosNow();
   if (!plan.ok()) {
     job.batch_failure = plan.status();
     return;
   }
   job.plan = *plan;
   auto encoded = encode::EncodeBatch(*job.plan, *job.batch(), encode_options_);
+  if (timed) job.times.encoded = telemetry::UnixNanosNow();
   if (!encoded.ok()) {
     job.batch_failure = encoded.status();
     return;
@@ -132,11 +149,14 @@ void WrapperCore::Prepare(BatchJob& job) {
 void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   if (!job->state().BeginSending() || !job->encoded_ok) return;
   const encode::EncodedBatch& encoded = job->encoded;
+  const bool timed = telemetry_ != nullptr;
   if (debug_ != nullptr) {
+    if (timed) job->times.debug_start = telemetry::UnixNanosNow();
     if (config_.arrow_debug_on()) NoteDebugError(debug_->WriteBatch(*job->batch()), job.get());
     if (config_.protobuf_debug_on() && encoded.successful_count() > 0) {
       NoteDebugError(debug_->WriteRecords(*job->plan, encoded), job.get());
     }
+    if (timed) job->times.debug_end = telemetry::UnixNanosNow();
   }
   if (config_.zerobus_writer_disabled) {
     job->writer_disabled = true;
@@ -144,7 +164,14 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   }
   if (encoded.successful_count() == 0) return;
 
-  auto stream = StreamFor(job->plan);
+  if (timed) job->times.transmit_start = telemetry::UnixNanosNow();
+  SendRequests(job);
+  if (timed) job->times.transmit_end = telemetry::UnixNanosNow();
+}
+
+void WrapperCore::SendRequests(const std::shared_ptr<BatchJob>& job) {
+  const encode::EncodedBatch& encoded = job->encoded;
+  auto stream = StreamFor(job->plan, job->trace);
   if (!stream.ok()) {
     job->batch_failure = stream.status();
     return;
@@ -190,7 +217,7 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
 }
 
 Result<zerobus::IngestStream*> WrapperCore::StreamFor(
-    const std::shared_ptr<const schema::SchemaPlan>& plan) {
+    const std::shared_ptr<const schema::SchemaPlan>& plan, const SpanContext& trace) {
   const bool usable = stream_ != nullptr && stream_->status().ok();
   // The cache hands out one plan per schema, so the same plan needs no descriptor comparison.
   if (usable && plan == stream_plan_) return stream_.get();
@@ -204,6 +231,7 @@ Result<zerobus::IngestStream*> WrapperCore::StreamFor(
   (void)CloseStream();
   zerobus::StreamConfig config = stream_template_;
   config.descriptor_proto = descriptor;
+  config.trace_parent = trace;
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream_, zerobus::IngestStream::Open(std::move(config)));
   stream_plan_ = plan;
   stream_descriptor_ = std::move(descriptor);
@@ -239,6 +267,9 @@ void WrapperCore::OnRequestResolved(const zerobus::ResolvedRequest& request,
 
 void WrapperCore::Finish(const std::shared_ptr<BatchJob>& job) {
   TransmissionResult result = job->BuildResult();
+  if (telemetry_ != nullptr) {
+    RecordBatchTelemetry(*telemetry_, *job, result, telemetry::UnixNanosNow());
+  }
   // Counted before the result is published, so a caller that saw it also sees the counts. The
   // cancelled flag is final here: cancel() is refused once the job began sending.
   ++batches_;
@@ -278,6 +309,8 @@ Status WrapperCore::Flush() {
   }
   if (submitted > 0) WaitForJobsThrough(submitted - 1);
   if (debug_ != nullptr) NoteDebugError(debug_->Flush(), nullptr);
+  // An export error is counted and reported by the exporter; it never fails a flush.
+  if (telemetry_ != nullptr) (void)telemetry_->Flush();
   return Status::OK();
 }
 
@@ -305,6 +338,7 @@ Status WrapperCore::Shutdown() {
     if (result.ok()) result = closed;
   }
   dispatcher_->Stop();
+  if (telemetry_ != nullptr) telemetry_->Shutdown();
   std::lock_guard<std::mutex> lock(jobs_mu_);
   shutdown_result_ = result;
   jobs_changed_.notify_all();
@@ -321,6 +355,10 @@ WrapperStats WrapperCore::stats() const {
   stats.requests_replayed = requests_replayed_;
   stats.streams_opened = streams_opened_;
   return stats;
+}
+
+TelemetryData WrapperCore::CollectTelemetry() {
+  return telemetry_ != nullptr ? telemetry_->Collect() : TelemetryData{};
 }
 
 Status WrapperCore::debug_status() const {

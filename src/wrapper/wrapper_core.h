@@ -27,6 +27,7 @@
 #include "encode/arena_pool.h"
 #include "encode/batch_encoder.h"
 #include "schema/plan_cache.h"
+#include "telemetry/telemetry.h"
 #include "wrapper/batch_job.h"
 #include "wrapper/callback_dispatcher.h"
 #include "zerobus/ingest_stream.h"
@@ -38,13 +39,18 @@ class WrapperCore {
   static Result<std::unique_ptr<WrapperCore>> Create(WrapperConfiguration config);
   ~WrapperCore();
 
-  BatchFuture Submit(std::shared_ptr<arrow::RecordBatch> batch, CompletionCallback on_complete);
+  /// `trace_parent`: the caller's span, parent of the batch's send_batch span (when valid).
+  BatchFuture Submit(std::shared_ptr<arrow::RecordBatch> batch, CompletionCallback on_complete,
+                     const SpanContext& trace_parent = {});
   Status Flush();
   Status Shutdown();
 
   const WrapperConfiguration& config() const { return config_; }
   WrapperStats stats() const;
   Status debug_status() const;
+  /// Metrics, and in pull mode the spans and measurements since the last call; empty when
+  /// observability is off.
+  TelemetryData CollectTelemetry();
 
  private:
   class AckRouter;
@@ -60,7 +66,11 @@ class WrapperCore {
   void Prepare(BatchJob& job);
   /// Debug files and the stream (one job at a time, in sequence order).
   void SendInTurn(const std::shared_ptr<BatchJob>& job);
-  Result<zerobus::IngestStream*> StreamFor(const std::shared_ptr<const schema::SchemaPlan>& plan);
+  /// Packs the encoded rows into requests and hands them to the stream.
+  void SendRequests(const std::shared_ptr<BatchJob>& job);
+  /// The stream for `plan`, opened (traced under `trace`) when there is none for it.
+  Result<zerobus::IngestStream*> StreamFor(const std::shared_ptr<const schema::SchemaPlan>& plan,
+                                           const SpanContext& trace);
   Status CloseStream();
   void OnRequestResolved(const zerobus::ResolvedRequest& request, const Status& failure);
   void Finish(const std::shared_ptr<BatchJob>& job);
@@ -73,6 +83,7 @@ class WrapperCore {
   std::unique_ptr<schema::SchemaPlanCache> plans_;
   encode::EncodeOptions encode_options_;
   zerobus::StreamConfig stream_template_;
+  std::unique_ptr<telemetry::Telemetry> telemetry_;  ///< null when observability is off
   std::unique_ptr<debug::DebugWriter> debug_;
   std::shared_ptr<CallbackDispatcher> dispatcher_;
   std::shared_ptr<AckRouter> router_;

@@ -51,8 +51,9 @@ TransmissionResult ZerobusWrapper::send_batch(const std::shared_ptr<arrow::Recor
 }
 
 BatchFuture ZerobusWrapper::send_batch_async(std::shared_ptr<arrow::RecordBatch> batch,
-                                             CompletionCallback on_complete) {
-  return core_->Submit(std::move(batch), std::move(on_complete));
+                                             CompletionCallback on_complete,
+                                             const SpanContext& trace_parent) {
+  return core_->Submit(std::move(batch), std::move(on_complete), trace_parent);
 }
 
 TransmissionResult ZerobusWrapper::send_table(const std::shared_ptr<arrow::Table>& table) {
@@ -97,5 +98,6 @@ Status ZerobusWrapper::shutdown() { return core_->Shutdown(); }
 const WrapperConfiguration& ZerobusWrapper::configuration() const { return core_->config(); }
 WrapperStats ZerobusWrapper::stats() const { return core_->stats(); }
 Status ZerobusWrapper::debug_status() const { return core_->debug_status(); }
+TelemetryData ZerobusWrapper::collect_telemetry() { return core_->CollectTelemetry(); }
 
 }  // namespace arrow_zerobus

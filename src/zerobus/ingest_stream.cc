@@ -107,7 +107,22 @@ IngestStream::~IngestStream() {
 
 // ---- connecting ----
 
-Status IngestStream::ConnectOnce(std::unique_lock<std::mutex>& lock) {
+Status IngestStream::ConnectOnce(std::unique_lock<std::mutex>& lock, const SpanContext& parent,
+                                 const std::string& why) {
+  telemetry::ScopedSpan span(config_.tracer, "zerobus.connect", parent, SpanData::Kind::kClient);
+  span.SetAttribute("messaging.system", std::string(telemetry::kMessagingSystem));
+  span.SetAttribute("messaging.destination.name", config_.table);
+  if (!why.empty()) span.SetAttribute("zerobus.reconnect.reason", why);
+  Status attempt = ConnectAttempt(lock, span.context());
+  if (attempt.ok()) {
+    span.SetAttribute("zerobus.stream_id", stats_.stream_id);
+  } else {
+    span.SetError(attempt);
+  }
+  return attempt;
+}
+
+Status IngestStream::ConnectAttempt(std::unique_lock<std::mutex>& lock, const SpanContext& trace) {
   const Status cancelled(StatusCode::kCancelled, ErrorKind::kConnection,
                          "The stream for table " + config_.table + " was closed while connecting");
   if (shutting_down_) return cancelled;
@@ -117,6 +132,7 @@ Status IngestStream::ConnectOnce(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   if (!headers.ok()) return headers.status();
   if (shutting_down_) return cancelled;
+  if (trace.valid()) headers->emplace_back("traceparent", trace.traceparent());
 
   const uint64_t generation = ++generation_;
   created_ = false;
@@ -158,13 +174,19 @@ Status IngestStream::Connect(std::unique_lock<std::mutex>& lock, const std::stri
                                          ? *options.retry_policy
                                          : static_cast<const retry::RetryPolicy&>(single_attempt);
   bool reminted = false;
+  int attempts = 0;
+  // The first connection belongs to the send that opened the stream; a reconnect has no caller.
+  const SpanContext parent = why.empty() ? config_.trace_parent : SpanContext{};
   auto sleep = [&](std::chrono::milliseconds delay) {
     changed_.wait_for(lock, delay, [&] { return shutting_down_; });
   };
   Status connected =
       retry::RetryLoop(policy, *options.backoff_policy, sleep,
                        "Creating a Zerobus stream for table " + config_.table, [&]() -> Status {
-                         Status attempt = ConnectOnce(lock);
+                         if (++attempts > 1 && config_.instruments) {
+                           config_.instruments->ConnectRetried();
+                         }
+                         Status attempt = ConnectOnce(lock, parent, why);
                          const bool refused = attempt.code() == StatusCode::kUnauthenticated ||
                                               attempt.code() == StatusCode::kPermissionDenied;
                          if (refused && !reminted && !shutting_down_) {
@@ -174,7 +196,7 @@ Status IngestStream::Connect(std::unique_lock<std::mutex>& lock, const std::stri
                            lock.unlock();
                            config_.headers->Invalidate();
                            lock.lock();
-                           attempt = ConnectOnce(lock);
+                           attempt = ConnectOnce(lock, parent, why);
                          }
                          return attempt;
                        });
@@ -205,7 +227,8 @@ void IngestStream::SendPendingLocked() {
     if (sent_ == 0) last_progress_ = SteadyClock::now();  // the ack clock starts now
     Entry& entry = entries_[sent_];
     entry.physical = next_physical_++;
-    ++entry.sends;
+    if (++entry.sends == 1) entry.first_sent = SteadyClock::now();
+    if (config_.instruments) config_.instruments->RequestWritten(entry.sends > 1);
     connection_->Send(RequestBuffer(entry.physical, entry.request.body));
     ++stats_.requests_sent;
   }
@@ -310,6 +333,7 @@ void IngestStream::SupervisorLoop() {
     }
     if (!reconnect_reason.empty()) {
       ++stats_.reconnects;
+      if (config_.instruments) config_.instruments->Reconnected();
       if (connection_) connection_->Cancel();
       Status reconnected = Connect(lock, reconnect_reason);
       if (!reconnected.ok() && !shutting_down_) {
@@ -345,6 +369,14 @@ void IngestStream::FailLocked(std::unique_lock<std::mutex>& lock, Status status)
 void IngestStream::Deliver(std::unique_lock<std::mutex>& lock, std::vector<Entry> entries,
                            Status failure) {
   if (entries.empty()) return;
+  if (config_.instruments) {
+    const auto now = SteadyClock::now();
+    for (const Entry& entry : entries) {
+      const double ack_seconds = std::chrono::duration<double>(now - entry.first_sent).count();
+      config_.instruments->RequestResolved(
+          entry.request.record_bytes, failure.ok() && entry.sends > 0 ? &ack_seconds : nullptr);
+    }
+  }
   const int64_t last_offset = entries.back().offset;
   if (config_.observer == nullptr) {
     if (failure.ok()) delivered_offset_ = std::max(delivered_offset_, last_offset);
@@ -399,6 +431,7 @@ Result<int64_t> IngestStream::Send(PreparedRequest request) {
   if (close_result_ || shutting_down_ || phase_ == Phase::kClosing) return ClosedError();
   const int64_t offset = next_offset_++;
   window_bytes_ += request.record_bytes;
+  if (config_.instruments) config_.instruments->RequestQueued(request.record_bytes);
   entries_.push_back(Entry{offset, -1, std::move(request)});
   SendPendingLocked();
   return offset;

@@ -20,7 +20,10 @@
 #include <grpcpp/channel.h>
 
 #include "arrow_zerobus/status.h"
+#include "arrow_zerobus/telemetry.h"
 #include "auth/headers_provider.h"
+#include "telemetry/instruments.h"
+#include "telemetry/tracer.h"
 #include "zerobus/channel.h"
 #include "zerobus/request_packer.h"
 #include "zerobus/stream_connection.h"
@@ -54,6 +57,12 @@ struct StreamConfig {
   StreamOptions options;
   std::shared_ptr<AckObserver> observer;  ///< optional
   ChannelOptions channel;                 ///< application_name is taken from options
+  // Telemetry, all optional (null: off).
+  telemetry::Instruments* instruments = nullptr;
+  telemetry::Tracer* tracer = nullptr;
+  /// Parent of the first connection's span (reconnects start traces of their own); each
+  /// connection's span goes to the server as the W3C traceparent metadata.
+  SpanContext trace_parent;
 };
 
 struct StreamStats {
@@ -97,6 +106,7 @@ class IngestStream final : private ConnectionListener {
     int64_t physical = -1;  ///< its offset_id on the current connection once sent
     PreparedRequest request;
     int sends = 0;
+    std::chrono::steady_clock::time_point first_sent{};
   };
   enum class Phase { kConnecting, kOpen, kPaused, kClosing, kClosed, kFailed };
 
@@ -110,7 +120,11 @@ class IngestStream final : private ConnectionListener {
 
   /// Connects with retries; on success the stream is open and unacked requests are re-sent.
   Status Connect(std::unique_lock<std::mutex>& lock, const std::string& why);
-  Status ConnectOnce(std::unique_lock<std::mutex>& lock);
+  /// One attempt, traced as a zerobus.connect span under `parent`.
+  Status ConnectOnce(std::unique_lock<std::mutex>& lock, const SpanContext& parent,
+                     const std::string& why);
+  /// The attempt itself; `trace` (when valid) is sent as the traceparent metadata.
+  Status ConnectAttempt(std::unique_lock<std::mutex>& lock, const SpanContext& trace);
   void SendPendingLocked();
   void FailLocked(std::unique_lock<std::mutex>& lock, Status status);
   void SupervisorLoop();

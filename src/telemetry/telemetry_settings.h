@@ -1,0 +1,44 @@
+// What the observability_* settings and the standard OTEL_* environment variables mean together:
+// the settings win, the variables fill in what is unset, then the defaults.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "arrow_zerobus/config.h"
+#include "arrow_zerobus/status.h"
+#include "telemetry/otlp_json.h"
+#include "zerobus/endpoint.h"
+
+namespace arrow_zerobus::telemetry {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// "key=value,key2=value2" (the OTEL_EXPORTER_OTLP_HEADERS form; values may be %-encoded).
+/// Errors name the entry's position, never its value, which may be a credential.
+Result<HeaderList> ParseHeaderList(std::string_view text);
+
+struct TelemetrySettings {
+  bool enabled = false;
+  /// Kept for collect_telemetry() instead of exported (observability_exporter "none").
+  bool pull = false;
+  bool metrics = true;
+  bool traces = true;
+  std::string metrics_url;  ///< <endpoint>/v1/metrics, or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT
+  std::string traces_url;   ///< <endpoint>/v1/traces, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  HeaderList headers;
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds timeout{10000};
+  size_t max_queued_spans = 2048;
+  ExportIdentity identity;
+};
+
+/// The effective telemetry settings of `config`, with OTEL_* variables read through `env`.
+/// Errors name the variable or setting.
+Result<TelemetrySettings> ResolveTelemetrySettings(const WrapperConfiguration& config,
+                                                   const zerobus::EnvironmentLookup& env);
+
+}  // namespace arrow_zerobus::telemetry
