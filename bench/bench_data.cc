@@ -145,4 +145,28 @@ std::shared_ptr<arrow::RecordBatch> MakeWideBatch(int64_t rows, uint64_t seed) {
   return arrow::RecordBatch::Make(arrow::schema(fields), rows, columns);
 }
 
+std::shared_ptr<arrow::RecordBatch> MakeOrdersBatch(int64_t rows) {
+  arrow::Int64Builder ids;
+  arrow::StringBuilder customers;
+  arrow::DoubleBuilder amounts;
+  arrow::Int32Builder quantities;
+  arrow::TimestampBuilder created(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
+                                  arrow::default_memory_pool());
+  for (int64_t i = 0; i < rows; ++i) {
+    (void)ids.Append(i);
+    (void)customers.Append("customer-" + std::to_string(i % 100000));
+    (void)amounts.Append(static_cast<double>(i % 1000) * 0.25);
+    (void)quantities.Append(static_cast<int32_t>(i % 17));
+    (void)created.Append(1764000000000000LL + i);
+  }
+  auto schema = arrow::schema(
+      {arrow::field("id", arrow::int64(), false), arrow::field("customer", arrow::utf8()),
+       arrow::field("amount", arrow::float64()), arrow::field("quantity", arrow::int32()),
+       arrow::field("created_at", created.type())});
+  return arrow::RecordBatch::Make(
+      schema, rows,
+      {ids.Finish().ValueOrDie(), customers.Finish().ValueOrDie(), amounts.Finish().ValueOrDie(),
+       quantities.Finish().ValueOrDie(), created.Finish().ValueOrDie()});
+}
+
 }  // namespace arrow_zerobus::bench

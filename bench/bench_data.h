@@ -1,4 +1,5 @@
-// Deterministic data sets for the encode benchmark: the flat, nested and wide schemas.
+// Deterministic data sets for the benchmarks: the encode benchmark's flat, nested and wide
+// schemas, and the wrapper benchmarks' orders.
 #pragma once
 
 #include <cstdint>
@@ -16,5 +17,10 @@ std::shared_ptr<arrow::RecordBatch> MakeFlatBatch(int64_t rows, uint64_t seed);
 std::shared_ptr<arrow::RecordBatch> MakeNestedBatch(int64_t rows, uint64_t seed);
 /// 200 columns cycling int64, int32, double, ~12-byte string, bool.
 std::shared_ptr<arrow::RecordBatch> MakeWideBatch(int64_t rows, uint64_t seed);
+
+/// The wrapper benchmarks' orders: id int64 not null, customer ~15-byte string, amount double,
+/// quantity int32, created_at timestamp(us, UTC); about 45 bytes per encoded row. The same
+/// values as bench/python_wrapper_benchmark.py's make_batch().
+std::shared_ptr<arrow::RecordBatch> MakeOrdersBatch(int64_t rows);
 
 }  // namespace arrow_zerobus::bench

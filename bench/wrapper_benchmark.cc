@@ -21,6 +21,7 @@
 #include <arrow/api.h>
 
 #include "arrow_zerobus/wrapper.h"
+#include "bench_data.h"
 #include "emulator.h"
 
 namespace {
@@ -33,32 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kTable[] = "main.bench.orders";
 constexpr size_t kPipelineWindow = 8;
-
-// id, customer, amount, quantity, created_at: about 45 bytes per encoded row. The same values
-// as the Python benchmark's make_batch().
-std::shared_ptr<arrow::RecordBatch> MakeBatch(int64_t rows) {
-  arrow::Int64Builder ids;
-  arrow::StringBuilder customers;
-  arrow::DoubleBuilder amounts;
-  arrow::Int32Builder quantities;
-  arrow::TimestampBuilder created(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
-                                  arrow::default_memory_pool());
-  for (int64_t i = 0; i < rows; ++i) {
-    (void)ids.Append(i);
-    (void)customers.Append("customer-" + std::to_string(i % 100000));
-    (void)amounts.Append(static_cast<double>(i % 1000) * 0.25);
-    (void)quantities.Append(static_cast<int32_t>(i % 17));
-    (void)created.Append(1764000000000000LL + i);
-  }
-  auto schema = arrow::schema(
-      {arrow::field("id", arrow::int64(), false), arrow::field("customer", arrow::utf8()),
-       arrow::field("amount", arrow::float64()), arrow::field("quantity", arrow::int32()),
-       arrow::field("created_at", created.type())});
-  return arrow::RecordBatch::Make(
-      schema, rows,
-      {ids.Finish().ValueOrDie(), customers.Finish().ValueOrDie(), amounts.Finish().ValueOrDie(),
-       quantities.Finish().ValueOrDie(), created.Finish().ValueOrDie()});
-}
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0.0;
@@ -175,7 +150,7 @@ int main(int argc, char** argv) {
   std::printf("| rows per batch | mode | rows/s | MB/s | p50 ms | p95 ms | p99 ms |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (int64_t rows : batch_rows) {
-    auto batch = MakeBatch(rows);
+    auto batch = arrow_zerobus::bench::MakeOrdersBatch(rows);
     const int64_t batches = std::max<int64_t>(1, total_rows / rows);
     (void)(*wrapper)->send_batch(batch);  // opens the stream and warms the caches
     for (bool pipelined : {false, true}) {

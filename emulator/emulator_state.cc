@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include <arrow/record_batch.h>
+
 namespace arrow_zerobus::emulator {
 
 EmulatorState::EmulatorState(EmulatorOptions options)
@@ -101,6 +103,22 @@ void EmulatorState::Land(const std::string& table, const std::vector<std::string
   }
 }
 
+void EmulatorState::LandBatch(const std::string& table, std::shared_ptr<arrow::RecordBatch> batch,
+                              int64_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Table& entry = TableLocked(table);
+  entry.counters.requests += 1;
+  entry.counters.records += batch->num_rows();
+  entry.counters.bytes += bytes;
+  if (options_.keep_records) entry.batches.push_back(std::move(batch));
+}
+
+std::vector<std::shared_ptr<arrow::RecordBatch>> EmulatorState::LandedBatches(
+    const std::string& table) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return TableLocked(table).batches;
+}
+
 void EmulatorState::Count(const std::string& table, int64_t TableCounters::*counter, int64_t n) {
   std::lock_guard<std::mutex> lock(mutex_);
   TableLocked(table).counters.*counter += n;
@@ -125,14 +143,14 @@ std::vector<std::string> EmulatorState::Tables() const {
   return names;
 }
 
-void EmulatorState::RecordUserAgent(const std::string& table, std::string user_agent) {
+void EmulatorState::RecordCaller(const std::string& table, CallerMetadata caller) {
   std::lock_guard<std::mutex> lock(mutex_);
-  TableLocked(table).last_user_agent = std::move(user_agent);
+  TableLocked(table).last_caller = std::move(caller);
 }
 
-std::string EmulatorState::LastUserAgent(const std::string& table) const {
+CallerMetadata EmulatorState::LastCaller(const std::string& table) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return TableLocked(table).last_user_agent;
+  return TableLocked(table).last_caller;
 }
 
 std::string EmulatorState::NewStreamId() {

@@ -16,7 +16,17 @@
 #include "table_schema.h"
 #include "token_registry.h"
 
+namespace arrow {
+class RecordBatch;
+}
+
 namespace arrow_zerobus::emulator {
+
+/// What a stream's caller said about itself in its call metadata.
+struct CallerMetadata {
+  std::string user_agent;
+  std::string traceparent;  ///< W3C trace context, when the client sent one
+};
 
 /// Per-table activity since the emulator started.
 struct TableCounters {
@@ -61,10 +71,15 @@ class EmulatorState {
   void Count(const std::string& table, int64_t TableCounters::*counter, int64_t n = 1);
   TableCounters Counters(const std::string& table) const;
   std::vector<std::string> LandedRecords(const std::string& table) const;
+  /// Records one landed Arrow Flight data message: its decoded batch and its body `bytes`.
+  void LandBatch(const std::string& table, std::shared_ptr<arrow::RecordBatch> batch,
+                 int64_t bytes);
+  /// The Arrow batches landed in `table` over DoPut, in landing order (needs keep_records).
+  std::vector<std::shared_ptr<arrow::RecordBatch>> LandedBatches(const std::string& table) const;
   std::vector<std::string> Tables() const;
-  /// The user-agent metadata of the table's latest create_stream.
-  void RecordUserAgent(const std::string& table, std::string user_agent);
-  std::string LastUserAgent(const std::string& table) const;
+  /// The metadata of the table's latest stream (either protocol).
+  void RecordCaller(const std::string& table, CallerMetadata caller);
+  CallerMetadata LastCaller(const std::string& table) const;
 
   /// A new unique stream id (a random 128-bit UUID).
   std::string NewStreamId();
@@ -77,7 +92,8 @@ class EmulatorState {
     size_t next_event = 0;
     TableCounters counters;
     std::vector<std::string> records;
-    std::string last_user_agent;
+    std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+    CallerMetadata last_caller;
   };
   /// The table's entry, created on first use with a copy of the "*" script if it has none.
   Table& TableLocked(const std::string& table) const;

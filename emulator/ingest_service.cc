@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/oauth_request.h"
+#include "call_checks.h"
+#include "flight_put_service.h"
 #include "record_decoder.h"
 #include "zerobus/stream_messages.h"
 #include "zerobus_service.pb.h"
@@ -24,28 +26,15 @@ using zerobus::ParsedRequest;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr char kMethod[] = "/databricks.zerobus.Zerobus/EphemeralStream";
-constexpr char kTableHeader[] = "x-databricks-zerobus-table-name";
 
 grpc::Status Refusal(grpc::StatusCode code, std::string message) {
   return grpc::Status(code, std::move(message));
-}
-
-grpc::Status ToGrpc(const Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), status.message());
 }
 
 grpc::ByteBuffer Serialize(const zb::EphemeralStreamResponse& response) {
   std::string bytes = response.SerializeAsString();
   grpc::Slice slice(std::move(bytes));
   return grpc::ByteBuffer(&slice, 1);
-}
-
-std::optional<std::string> Metadata(const grpc::GenericCallbackServerContext& ctx,
-                                    const char* key) {
-  const auto& metadata = ctx.client_metadata();
-  auto it = metadata.find(key);
-  if (it == metadata.end()) return std::nullopt;
-  return std::string(it->second.data(), it->second.size());
 }
 
 std::string_view RecordTypeName(zb::RecordType type) { return type == zb::JSON ? "JSON" : "PROTO"; }
@@ -249,7 +238,7 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
   }
 
   grpc::Status ValidateCreateLocked(const zb::CreateIngestStreamRequest& create) {
-    const std::optional<std::string> header = Metadata(*ctx_, kTableHeader);
+    const std::optional<std::string> header = ClientMetadata(*ctx_, kTableHeader);
     if (!header) {
       return Refusal(grpc::StatusCode::INVALID_ARGUMENT,
                      std::string("Missing the ") + kTableHeader + " header");
@@ -262,21 +251,7 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
     auto table_name = auth::ParseTableName(create.table_name());
     if (!table_name.ok()) return ToGrpc(table_name.status());
     table_ = create.table_name();
-    state_->RecordUserAgent(table_, Metadata(*ctx_, "user-agent").value_or(""));
-
-    if (state_->options().require_auth) {
-      const std::optional<std::string> authorization = Metadata(*ctx_, "authorization");
-      constexpr std::string_view kBearer = "Bearer ";
-      if (!authorization || authorization->compare(0, kBearer.size(), kBearer) != 0) {
-        return Refusal(grpc::StatusCode::UNAUTHENTICATED,
-                       "Missing bearer token in the authorization header");
-      }
-      Status allowed = state_->tokens().Check(authorization->substr(kBearer.size()), table_);
-      if (!allowed.ok()) return ToGrpc(allowed);
-    }
-    if (!state_->TableExists(table_)) {
-      return Refusal(grpc::StatusCode::NOT_FOUND, "Table '" + table_ + "' does not exist");
-    }
+    if (grpc::Status caller = CheckCaller(state_, *ctx_, table_); !caller.ok()) return caller;
 
     record_type_ = create.has_record_type() ? create.record_type() : zb::PROTO;
     if (record_type_ != zb::PROTO && record_type_ != zb::JSON) {
@@ -522,6 +497,7 @@ class StreamReactor final : public grpc::ServerGenericBidiReactor {
 
 grpc::ServerGenericBidiReactor* IngestService::CreateReactor(
     grpc::GenericCallbackServerContext* ctx) {
+  if (ctx->method() == kFlightDoPutMethod) return NewFlightPutReactor(state_, ctx);
   return new StreamReactor(state_, ctx);
 }
 

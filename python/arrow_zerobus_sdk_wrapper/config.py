@@ -196,9 +196,7 @@ class WrapperConfiguration:
         "emulators).",
     )
     table_name = _setting("table_name", "The Delta table: catalog.schema.table.")
-    unity_catalog_url = _setting(
-        "unity_catalog_url", "The workspace URL that issues OAuth tokens."
-    )
+    unity_catalog_url = _setting("unity_catalog_url", "The workspace URL that issues OAuth tokens.")
     client_id = _setting("client_id", "The service principal's client id.")
     client_secret = _setting(
         "client_secret", 'The client secret, never shown: "***" when set, None when not.'
@@ -259,4 +257,40 @@ class WrapperConfiguration:
     zerobus_writer_disabled = _setting(
         "zerobus_writer_disabled",
         "Convert and write debug files only: no network, no credentials.",
+    )
+    observability_enabled = _setting(
+        "observability_enabled", "Collect OpenTelemetry metrics and spans (docs/observability.md)."
+    )
+    observability_exporter = _setting(
+        "observability_exporter",
+        '"otlp" (OTLP/HTTP export, or the application\'s opentelemetry providers when it set '
+        'them) or "none" (collect_telemetry() only).',
+    )
+    observability_endpoint = _setting(
+        "observability_endpoint",
+        "OTLP/HTTP base URL (empty: OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4318).",
+    )
+    observability_headers = _setting(
+        "observability_headers", 'Export headers "k=v,k2=v2", never shown: "***" when set.'
+    )
+    observability_export_interval_ms = _setting(
+        "observability_export_interval_ms",
+        "Export period (ms); None: OTEL_METRIC_EXPORT_INTERVAL or 5000.",
+    )
+    observability_export_timeout_ms = _setting(
+        "observability_export_timeout_ms",
+        "Bound of one export (ms); None: OTEL_EXPORTER_OTLP_TIMEOUT or 10000.",
+    )
+    observability_service_name = _setting(
+        "observability_service_name",
+        "Resource service.name (empty: OTEL_SERVICE_NAME or arrow_zerobus).",
+    )
+    observability_metrics_enabled = _setting(
+        "observability_metrics_enabled", "Export metrics (when observability is on)."
+    )
+    observability_traces_enabled = _setting(
+        "observability_traces_enabled", "Export spans (when observability is on)."
+    )
+    observability_max_queued_spans = _setting(
+        "observability_max_queued_spans", "Spans waiting for export; more are dropped and counted."
     )

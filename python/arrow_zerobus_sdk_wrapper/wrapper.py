@@ -18,7 +18,7 @@ import atexit
 import weakref
 from typing import Any
 
-from . import _core
+from . import _core, _otel
 from .config import WrapperConfiguration
 from .errors import ConfigurationError, ZerobusError
 from .result import TransmissionResult
@@ -69,7 +69,22 @@ class ZerobusWrapper:
         elif settings:
             config = config.copy(**settings)
         self._config = config
-        self._core = _core.Wrapper(config._config)
+        # With the application's opentelemetry providers set, telemetry goes to them (see
+        # _otel.py) instead of the core's own OTLP exporter.
+        bridged = (
+            config.observability_enabled
+            and config.observability_exporter == "otlp"
+            and _otel.app_providers_configured()
+        )
+        effective = config.copy(observability_exporter="none") if bridged else config
+        self._core = _core.Wrapper(effective._config)
+        self._bridge = (
+            _otel.TelemetryBridge(
+                self._core, _otel.export_interval_seconds(config.observability_export_interval_ms)
+            )
+            if bridged
+            else None
+        )
         self._table = config.table_name
         self._shutdown_error: ZerobusError | None = None
         _open_wrappers.add(self)
@@ -93,7 +108,7 @@ class ZerobusWrapper:
             except RuntimeError:  # the loop is closed: nobody is waiting any more
                 pass
 
-        pending = self._core.submit(batch, on_done)
+        pending = self._core.submit(batch, on_done, self._traceparent())
         try:
             await waiter
         except asyncio.CancelledError:
@@ -126,17 +141,21 @@ class ZerobusWrapper:
         """``send_batch`` for code without an event loop: blocks (without the GIL) until the
         result is known. Ctrl-C raises KeyboardInterrupt and cancels what can be cancelled."""
         self._check_open()
-        return TransmissionResult._from_core(self._core.send(batch))
+        return TransmissionResult._from_core(self._core.send(batch, self._traceparent()))
 
     def flush_sync(self) -> None:
         """Blocking ``flush``."""
         self._core.flush()
+        if self._bridge is not None:
+            self._bridge.drain()
 
     def shutdown_sync(self) -> ZerobusError | None:
         """Blocking ``shutdown``."""
         if not self._core.shut_down:
             status = self._core.shutdown()
             self._shutdown_error = None if status is None else status.to_exception()
+            if self._bridge is not None:
+                self._bridge.close()
         _open_wrappers.discard(self)
         return self._shutdown_error
 
@@ -172,6 +191,21 @@ class ZerobusWrapper:
         """The first debug-file error since creation (debug errors never fail a send)."""
         status = self._core.debug_status()
         return None if status is None else status.to_exception()
+
+    def collect_telemetry(self) -> dict[str, Any]:
+        """With observability on: the metrics now and, with ``observability_exporter="none"``,
+        the spans and histogram measurements since the previous call (docs/observability.md).
+
+        A dict: ``metrics`` (each with name, unit, kind, points), ``spans`` (name, trace_id,
+        span_id, parent_span_id as hex, start/end in Unix ns, attributes, error,
+        status_message), ``measurements`` ((metric, value, attributes) tuples),
+        ``spans_dropped``, ``measurements_dropped``. Empty lists when observability is off.
+        When the application's opentelemetry providers receive the telemetry, they own the
+        spans: collect them there."""
+        return self._core.collect_telemetry()
+
+    def _traceparent(self) -> str:
+        return _otel.current_traceparent() if self._bridge is not None else ""
 
     def _check_open(self) -> None:
         if self._core.shut_down:

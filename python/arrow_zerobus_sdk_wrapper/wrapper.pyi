@@ -1,5 +1,5 @@
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -58,6 +58,16 @@ class ZerobusWrapper:
         debug_max_file_age_secs: int | None = ...,
         debug_max_files_retained: int | None = ...,
         zerobus_writer_disabled: bool | None = ...,
+        observability_enabled: bool | None = ...,
+        observability_exporter: str | None = ...,
+        observability_endpoint: str | None = ...,
+        observability_headers: str | None = ...,
+        observability_export_interval_ms: int | None = ...,
+        observability_export_timeout_ms: int | None = ...,
+        observability_service_name: str | None = ...,
+        observability_metrics_enabled: bool | None = ...,
+        observability_traces_enabled: bool | None = ...,
+        observability_max_queued_spans: int | None = ...,
     ) -> None: ...
     async def send_batch(self, batch: ArrowData) -> TransmissionResult: ...
     async def flush(self) -> None: ...
@@ -77,3 +87,4 @@ class ZerobusWrapper:
     def is_shut_down(self) -> bool: ...
     def stats(self) -> dict[str, int]: ...
     def debug_status(self) -> ZerobusError | None: ...
+    def collect_telemetry(self) -> dict[str, Any]: ...

@@ -9,6 +9,7 @@
 #include <nanobind/nanobind.h>
 
 #include "arrow_zerobus/status.h"
+#include "arrow_zerobus/telemetry.h"
 
 namespace arrow_zerobus::python {
 
@@ -28,6 +29,12 @@ void BindEmulator(nb::module_& m);
 nb::object StatusToException(const Status& status);
 /// Raises StatusToException(status) as a Python exception (throws nb::python_error).
 [[noreturn]] void ThrowStatus(const Status& status);
+
+// --- Telemetry --------------------------------------------------------------------------------
+
+/// collect_telemetry() as plain Python data (docs/python.md): {"metrics": [...], "spans":
+/// [...], "measurements": [...], "spans_dropped": n, "measurements_dropped": n}. Needs the GIL.
+nb::dict TelemetryToPython(const TelemetryData& data);
 
 // --- The interpreter and threads --------------------------------------------------------------
 

@@ -35,8 +35,12 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
   static constexpr size_t kMaxInFlight = 32;
 
   StreamSend(std::shared_ptr<WrapperHandle> handle,
-             std::shared_ptr<arrow::RecordBatchReader> reader, std::function<void()> on_done)
-      : handle_(std::move(handle)), reader_(std::move(reader)), on_done_(std::move(on_done)) {}
+             std::shared_ptr<arrow::RecordBatchReader> reader, std::function<void()> on_done,
+             const SpanContext& trace_parent)
+      : handle_(std::move(handle)),
+        reader_(std::move(reader)),
+        on_done_(std::move(on_done)),
+        trace_parent_(trace_parent) {}
 
   void Start() {
     handle_->StreamStarted();
@@ -84,7 +88,8 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
         break;
       }
       if (batch == nullptr) break;
-      BatchFuture future = handle_->wrapper().send_batch_async(std::move(batch));
+      BatchFuture future =
+          handle_->wrapper().send_batch_async(std::move(batch), nullptr, trace_parent_);
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (cancelled_) future.cancel();
@@ -129,6 +134,7 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
   std::shared_ptr<WrapperHandle> handle_;
   std::shared_ptr<arrow::RecordBatchReader> reader_;
   std::function<void()> on_done_;
+  const SpanContext trace_parent_;
 
   mutable std::mutex mu_;
   mutable std::condition_variable done_;
@@ -142,21 +148,24 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
 
 PendingSend PendingSend::SendBatch(const std::shared_ptr<WrapperHandle>& handle,
                                    std::shared_ptr<arrow::RecordBatch> batch,
-                                   std::function<void()> on_done) {
+                                   std::function<void()> on_done, const SpanContext& trace_parent) {
   PendingSend pending;
   CompletionCallback callback;
   if (on_done) {
     callback = [on_done = std::move(on_done)](const TransmissionResult&) { on_done(); };
   }
-  pending.future_ = handle->wrapper().send_batch_async(std::move(batch), std::move(callback));
+  pending.future_ =
+      handle->wrapper().send_batch_async(std::move(batch), std::move(callback), trace_parent);
   return pending;
 }
 
 PendingSend PendingSend::SendStream(const std::shared_ptr<WrapperHandle>& handle,
                                     std::shared_ptr<arrow::RecordBatchReader> reader,
-                                    std::function<void()> on_done) {
+                                    std::function<void()> on_done,
+                                    const SpanContext& trace_parent) {
   PendingSend pending;
-  pending.stream_ = std::make_shared<StreamSend>(handle, std::move(reader), std::move(on_done));
+  pending.stream_ =
+      std::make_shared<StreamSend>(handle, std::move(reader), std::move(on_done), trace_parent);
   pending.stream_->Start();
   return pending;
 }

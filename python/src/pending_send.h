@@ -46,13 +46,14 @@ class StreamSend;
 class PendingSend {
  public:
   /// A single batch: `on_done` (if any) runs once on a wrapper thread when the result is known.
+  /// `trace_parent` (when valid) is the caller's span, parent of the batch's spans.
   static PendingSend SendBatch(const std::shared_ptr<WrapperHandle>& handle,
                                std::shared_ptr<arrow::RecordBatch> batch,
-                               std::function<void()> on_done);
+                               std::function<void()> on_done, const SpanContext& trace_parent);
   /// Every batch of `reader`, read and submitted on a thread of its own.
   static PendingSend SendStream(const std::shared_ptr<WrapperHandle>& handle,
                                 std::shared_ptr<arrow::RecordBatchReader> reader,
-                                std::function<void()> on_done);
+                                std::function<void()> on_done, const SpanContext& trace_parent);
 
   bool ready() const;
   bool wait_for(std::chrono::milliseconds timeout) const;

@@ -33,19 +33,29 @@ class PyWrapper {
     handle_.reset();
   }
 
-  PendingSend Submit(nb::handle data, nb::object on_done) {
+  PendingSend Submit(nb::handle data, nb::object on_done, const std::string& traceparent) {
     ArrowInput input = ImportArrowInput(data, "send_batch");
     std::function<void()> callback = MakeThreadSafeCallback(std::move(on_done));
+    const SpanContext parent = SpanContext::FromTraceparent(traceparent);
     nb::gil_scoped_release release;
     if (input.batch != nullptr) {
-      return PendingSend::SendBatch(handle_, std::move(input.batch), std::move(callback));
+      return PendingSend::SendBatch(handle_, std::move(input.batch), std::move(callback), parent);
     }
-    return PendingSend::SendStream(handle_, std::move(input.reader), std::move(callback));
+    return PendingSend::SendStream(handle_, std::move(input.reader), std::move(callback), parent);
   }
 
-  TransmissionResult Send(nb::handle data) {
-    PendingSend pending = Submit(data, nb::none());
+  TransmissionResult Send(nb::handle data, const std::string& traceparent) {
+    PendingSend pending = Submit(data, nb::none(), traceparent);
     return Wait(pending);
+  }
+
+  nb::dict CollectTelemetry() {
+    TelemetryData data;
+    {
+      nb::gil_scoped_release release;
+      data = handle_->wrapper().collect_telemetry();
+    }
+    return TelemetryToPython(data);
   }
 
   void Flush() {
@@ -160,11 +170,13 @@ void BindWrapper(nb::module_& m) {
   nb::class_<PyWrapper>(m, "Wrapper", "The C++ ZerobusWrapper.")
       .def(nb::init<const WrapperConfiguration&>(), nb::arg("config"))
       .def("submit", &PyWrapper::Submit, nb::arg("data").none(),
-           nb::arg("on_done").none() = nb::none(),
+           nb::arg("on_done").none() = nb::none(), nb::arg("traceparent") = "",
            "Starts sending `data`; on_done() is called on a wrapper thread once the result is "
-           "known.")
-      .def("send", &PyWrapper::Send, nb::arg("data").none(),
+           "known. `traceparent` (W3C) names the caller's span, parent of the batch's spans.")
+      .def("send", &PyWrapper::Send, nb::arg("data").none(), nb::arg("traceparent") = "",
            "Sends `data` and waits for the result.")
+      .def("collect_telemetry", &PyWrapper::CollectTelemetry,
+           "Metrics now, and in pull mode the spans and measurements since the last call.")
       .def("flush", &PyWrapper::Flush, "Waits for every send so far, then flushes debug files.")
       .def("shutdown", &PyWrapper::Shutdown,
            "Flushes, closes the stream and the debug files; the error of closing, or None.")

@@ -77,11 +77,6 @@ std::shared_ptr<arrow::ArrayData> WithStringsAsBinary(const arrow::ArrayData& da
   return copy;
 }
 
-void EnsureComputeInitialized() {
-  static std::once_flag once;
-  std::call_once(once, [] { (void)arrow::compute::Initialize(); });
-}
-
 Status FromArrow(const arrow::Status& status, const std::string& column, const char* action) {
   return ConversionError("column '" + column + "': " + action + " failed: " + status.ToString());
 }
@@ -182,6 +177,11 @@ Result<std::shared_ptr<arrow::Array>> ListViewToList(const arrow::Array& array,
 }
 
 }  // namespace
+
+void EnsureComputeInitialized() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)arrow::compute::Initialize(); });
+}
 
 Status ValidateStructure(const arrow::Array& array, const std::string& column) {
   const arrow::Status st = arrow::MakeArray(WithStringsAsBinary(*array.data()))->ValidateFull();

@@ -11,6 +11,9 @@
 
 namespace arrow_zerobus::encode::internal {
 
+/// Registers Arrow's compute kernels (Take, Cast, Filter) once; call before using them.
+void EnsureComputeInitialized();
+
 /// arrow::Array::ValidateFull, except that UTF-8 validity of string values is not checked.
 Status ValidateStructure(const arrow::Array& array, const std::string& column);
 

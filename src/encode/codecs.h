@@ -15,7 +15,9 @@
 #include <arrow/util/float16.h>
 #include <arrow/util/utf8.h>
 
+#include "encode/decimal_text.h"
 #include "encode/field_encoder.h"
+#include "encode/int_conversion.h"
 #include "encode/wire_format.h"
 #include "schema/type_table.h"
 
@@ -42,17 +44,6 @@ class BoolCodec : public Validity {
 
 enum class IntEncoding : uint8_t { kVarint, kZigZag, kFixed32, kFixed64 };
 
-/// How an integer-like Arrow value becomes the number of an integer proto field.
-struct IntConversion {
-  int64_t multiply = 1;  ///< unit scaling up (seconds -> microseconds)
-  int64_t divide = 1;    ///< unit scaling down, floor division (nanoseconds -> microseconds)
-  __int128 min = std::numeric_limits<int64_t>::min();  ///< range of the proto field
-  __int128 max = std::numeric_limits<int64_t>::max();
-  bool temporal = false;    ///< failures are kTimestampOverflow rather than kIntegerOverflow
-  std::string source_name;  ///< Arrow type, for messages
-  std::string target_name;  ///< proto type, for messages
-};
-
 template <typename SrcT, IntEncoding kEncoding>
 class IntCodec : public Validity {
  public:
@@ -63,10 +54,10 @@ class IntCodec : public Validity {
 
   IntCodec(const arrow::ArrayData& data, std::shared_ptr<const IntConversion> conversion)
       : Validity(data), values_(data.GetValues<SrcT>(1)), conversion_(std::move(conversion)) {
-    scaled_ = conversion_->multiply != 1 || conversion_->divide != 1;
+    const bool scaled = conversion_->scaled();
     const __int128 lo = std::numeric_limits<SrcT>::min();
     const __int128 hi = std::numeric_limits<SrcT>::max();
-    check_range_ = scaled_ || lo < conversion_->min || hi > conversion_->max;
+    check_range_ = scaled || lo < conversion_->min || hi > conversion_->max;
   }
 
   template <typename Fail>
@@ -112,43 +103,11 @@ class IntCodec : public Validity {
         return static_cast<uint64_t>(raw);
       }
     }
-    return CheckedValue(raw, fail);
+    return ConvertInteger(*conversion_, raw, fail);
   }
-
-  template <typename Fail>
-  uint64_t CheckedValue(SrcT raw, Fail&& fail) const {
-    const IntConversion& c = *conversion_;
-    __int128 v = raw;
-    if (scaled_) {
-      v *= c.multiply;
-      if (c.divide != 1) {
-        __int128 q = v / c.divide;
-        if ((v % c.divide != 0) && (v < 0)) --q;  // floor, so -1 ns is -1 us, not 0
-        v = q;
-      }
-      if (v < std::numeric_limits<int64_t>::min() || v > std::numeric_limits<int64_t>::max()) {
-        fail(RowErrorKind::kTimestampOverflow, [&] {
-          return c.source_name + " value " + ToString(raw) +
-                 " overflows a 64-bit count of microseconds";
-        });
-        return 0;
-      }
-    }
-    if (v < c.min || v > c.max) {
-      fail(c.temporal ? RowErrorKind::kTimestampOverflow : RowErrorKind::kIntegerOverflow, [&] {
-        return c.source_name + " value " + ToString(raw) + (scaled_ ? " (converted)" : "") +
-               " is out of range for the " + c.target_name + " field";
-      });
-      return 0;
-    }
-    return static_cast<uint64_t>(static_cast<unsigned __int128>(v));
-  }
-
-  static std::string ToString(SrcT raw) { return std::to_string(raw); }
 
   const SrcT* values_;
   std::shared_ptr<const IntConversion> conversion_;
-  bool scaled_ = false;
   bool check_range_ = false;
 };
 
@@ -261,10 +220,7 @@ class BinaryCodec : public Validity {
     if constexpr (kCheckUtf8) {
       if (!all_ascii_ && !arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(v.data()),
                                                     static_cast<int64_t>(v.size()))) {
-        fail(RowErrorKind::kInvalidUtf8, [&] {
-          return "value of " + std::to_string(v.size()) +
-                 " bytes is not valid UTF-8 (a protobuf string field requires UTF-8)";
-        });
+        fail(RowErrorKind::kInvalidUtf8, [&] { return InvalidUtf8Cause(v.size()); });
       }
     }
     return VarintSize(v.size()) + v.size();
@@ -289,8 +245,7 @@ class DecimalCodec : public Validity {
  public:
   static constexpr WireType kWireType = WireType::kLengthDelimited;
   static constexpr bool kNested = false;
-  /// Longest text: 77 digits, sign, point, "0." and up to kMaxDecimalScale leading zeros.
-  static constexpr int kMaxText = 80 + schema::kMaxDecimalScale + 4;
+  static constexpr int kMaxText = kMaxDecimalTextBytes;
 
   DecimalCodec(const arrow::Array& array, int32_t scale)
       : Validity(*array.data()),
@@ -313,65 +268,8 @@ class DecimalCodec : public Validity {
 
  private:
   size_t Format(int64_t j, char* out) const {
-    uint64_t words[4] = {0, 0, 0, 0};
-    const uint8_t* src = values_ + j * sizeof(StorageT) * kWords;
-    bool negative;
-    if constexpr (sizeof(StorageT) < 8) {
-      StorageT v;
-      std::memcpy(&v, src, sizeof v);
-      words[0] = static_cast<uint64_t>(static_cast<int64_t>(v));
-      negative = v < 0;
-    } else {
-      std::memcpy(words, src, 8 * kWords);
-      negative = (words[kWords - 1] >> 63) != 0;
-    }
-    constexpr int n_words = sizeof(StorageT) < 8 ? 1 : kWords;
-    if (negative) {  // two's complement negation over n_words
-      uint64_t carry = 1;
-      for (int w = 0; w < n_words; ++w) {
-        words[w] = ~words[w] + carry;
-        carry = (carry && words[w] == 0) ? 1 : 0;
-      }
-    }
-    // Digits, least significant first, by repeated division by 10^19.
-    char digits[80];
-    int count = 0;
-    constexpr uint64_t kChunk = 10000000000000000000ull;
-    int top = n_words;
-    while (top > 0 && words[top - 1] == 0) --top;
-    while (top > 0) {
-      unsigned __int128 rem = 0;
-      for (int w = top - 1; w >= 0; --w) {
-        const unsigned __int128 cur = (rem << 64) | words[w];
-        words[w] = static_cast<uint64_t>(cur / kChunk);
-        rem = cur % kChunk;
-      }
-      while (top > 0 && words[top - 1] == 0) --top;
-      uint64_t chunk = static_cast<uint64_t>(rem);
-      for (int d = 0; d < 19 && (chunk != 0 || top > 0); ++d) {
-        digits[count++] = static_cast<char>('0' + chunk % 10);
-        chunk /= 10;
-      }
-    }
-    if (count == 0) digits[count++] = '0';
-
-    char* p = out;
-    if (negative) *p++ = '-';
-    const bool zero = count == 1 && digits[0] == '0';
-    if (scale_ <= 0) {
-      for (int d = count - 1; d >= 0; --d) *p++ = digits[d];
-      for (int z = 0; z < -scale_ && !zero; ++z) *p++ = '0';
-    } else if (count <= scale_) {
-      *p++ = '0';
-      *p++ = '.';
-      for (int z = 0; z < scale_ - count; ++z) *p++ = '0';
-      for (int d = count - 1; d >= 0; --d) *p++ = digits[d];
-    } else {
-      for (int d = count - 1; d >= scale_; --d) *p++ = digits[d];
-      *p++ = '.';
-      for (int d = scale_ - 1; d >= 0; --d) *p++ = digits[d];
-    }
-    return static_cast<size_t>(p - out);
+    return FormatDecimalText<StorageT, kWords>(values_ + j * sizeof(StorageT) * kWords, scale_,
+                                               out);
   }
 
   const uint8_t* values_;

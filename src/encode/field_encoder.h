@@ -19,35 +19,10 @@
 #include <arrow/array/data.h>
 
 #include "encode/row_error.h"
+#include "encode/row_error_collector.h"
 #include "encode/wire_format.h"
 
 namespace arrow_zerobus::encode::internal {
-
-/// Collects at most one error per row: the first found.
-class RowErrorCollector {
- public:
-  explicit RowErrorCollector(int64_t num_rows) : failed_(num_rows, 0) {}
-
-  bool failed(int64_t row) const { return failed_[row] != 0; }
-
-  /// `describe()` returns the cause; it is only called for a row's first error.
-  template <typename Describe>
-  void Add(int64_t row, const std::string& column, RowErrorKind kind, Describe&& describe) {
-    if (failed_[row]) return;
-    failed_[row] = 1;
-    errors_.push_back(RowError{row, column, kind,
-                               "row " + std::to_string(row) +
-                                   (column.empty() ? "" : ", column '" + column + "'") + ": " +
-                                   describe()});
-  }
-
-  std::vector<uint8_t>& failed_rows() { return failed_; }
-  std::vector<RowError>& errors() { return errors_; }
-
- private:
-  std::vector<uint8_t> failed_;
-  std::vector<RowError> errors_;
-};
 
 class FieldEncoder;
 
@@ -247,12 +222,9 @@ class SingularField final : public FieldEncoder {
 
   void ReportNull(const MessageNode& owner, int64_t i, RowErrorCollector* errors) {
     if (nulls_ == NullPolicy::kErrorValue) {
-      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue,
-                  [] { return std::string("null in a non-nullable (required) field"); });
+      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullValue, NullRequiredCause);
     } else {
-      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, [] {
-        return std::string("null map key or value; protobuf maps cannot hold null");
-      });
+      errors->Add(owner.RowOf(i), path_, RowErrorKind::kNullElement, NullMapEntryCause);
     }
   }
 
@@ -279,8 +251,7 @@ inline bool ListRowEncoded(const ListShape& list, const MessageNode& owner, int6
   if (present != nullptr && !present[i]) return false;
   if (!list.IsNull(i)) return true;
   if (list.required) {
-    errors->Add(owner.RowOf(i), path, RowErrorKind::kNullValue,
-                [] { return std::string("null list in a non-nullable column"); });
+    errors->Add(owner.RowOf(i), path, RowErrorKind::kNullValue, NullListCause);
   }
   return false;
 }
@@ -295,10 +266,8 @@ uint64_t MeasureListElements(const Codec& codec, const ListShape& list, int64_t 
   uint64_t total = 0;
   for (int64_t j = off[i]; j < off[i + 1]; ++j) {
     if (codec.MayHaveNulls() && codec.IsNull(j)) {
-      errors->Add(owner.RowOf(i), path, RowErrorKind::kNullElement, [j, off, i] {
-        return "null list element at position " + std::to_string(j - off[i]) +
-               "; protobuf repeated fields cannot hold null";
-      });
+      errors->Add(owner.RowOf(i), path, RowErrorKind::kNullElement,
+                  [j, off, i] { return NullListElementCause(j - off[i]); });
       continue;
     }
     total += per_element + codec.Size(j, [&](RowErrorKind kind, auto&& describe) {

@@ -66,8 +66,10 @@ def test_unknown_keyword_is_a_type_error():
     with pytest.raises(TypeError, match="unexpected keyword argument 'retry_max_attempt'.*"
                        "did you mean 'retry_max_attempts'"):
         WrapperConfiguration(ENDPOINT, TABLE, retry_max_attempt=3)
-    with pytest.raises(TypeError, match="observability_enabled"):
-        ZerobusWrapper(endpoint=ENDPOINT, table_name=TABLE, observability_enabled=True)
+    # The original's observability_config dict is not a setting: its keys are settings of
+    # their own (observability_endpoint, ...).
+    with pytest.raises(TypeError, match="observability_config"):
+        ZerobusWrapper(endpoint=ENDPOINT, table_name=TABLE, observability_config={})
 
 
 def test_wrong_value_types():

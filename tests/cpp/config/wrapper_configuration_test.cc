@@ -54,17 +54,22 @@ TEST(SecretStringTest, PrintsStarsAndExposesTheValue) {
 // --- The settings table ----------------------------------------------------------------------
 
 TEST(SettingKeysTest, EveryFieldInDeclarationOrder) {
-  EXPECT_THAT(WrapperConfiguration::SettingKeys(),
-              ElementsAre("zerobus_endpoint", "table_name", "unity_catalog_url", "client_id",
-                          "client_secret", "descriptor_proto", "retry_max_attempts",
-                          "retry_base_delay_ms", "retry_max_delay_ms", "max_inflight_requests",
-                          "max_inflight_bytes", "max_request_bytes", "max_record_bytes",
-                          "connect_timeout_ms", "server_lack_of_ack_timeout_ms", "flush_timeout_ms",
-                          "recovery", "stream_paused_max_wait_ms", "application_name",
-                          "worker_threads", "debug_enabled", "debug_arrow_enabled",
-                          "debug_protobuf_enabled", "debug_output_dir", "debug_flush_interval_secs",
-                          "debug_max_file_size", "debug_max_file_rows", "debug_max_file_age_secs",
-                          "debug_max_files_retained", "zerobus_writer_disabled"));
+  EXPECT_THAT(
+      WrapperConfiguration::SettingKeys(),
+      ElementsAre("zerobus_endpoint", "table_name", "unity_catalog_url", "client_id",
+                  "client_secret", "descriptor_proto", "retry_max_attempts", "retry_base_delay_ms",
+                  "retry_max_delay_ms", "max_inflight_requests", "max_inflight_bytes",
+                  "max_request_bytes", "max_record_bytes", "connect_timeout_ms",
+                  "server_lack_of_ack_timeout_ms", "flush_timeout_ms", "recovery",
+                  "stream_paused_max_wait_ms", "application_name", "worker_threads",
+                  "debug_enabled", "debug_arrow_enabled", "debug_protobuf_enabled",
+                  "debug_output_dir", "debug_flush_interval_secs", "debug_max_file_size",
+                  "debug_max_file_rows", "debug_max_file_age_secs", "debug_max_files_retained",
+                  "zerobus_writer_disabled", "observability_enabled", "observability_exporter",
+                  "observability_endpoint", "observability_headers",
+                  "observability_export_interval_ms", "observability_export_timeout_ms",
+                  "observability_service_name", "observability_metrics_enabled",
+                  "observability_traces_enabled", "observability_max_queued_spans"));
 }
 
 TEST(SettingKeysTest, KindsFollowTheFieldTypes) {
@@ -257,9 +262,9 @@ TEST(SetTest, UnknownKeySuggestsTheClosest) {
 
 TEST(SetTest, UnknownKeyFarFromAnyListsTheKnownOnes) {
   WrapperConfiguration config;
-  const Status status = config.Set("observability_endpoint", "x");
+  const Status status = config.Set("otlp_collector_url", "x");
   EXPECT_THAT(status.message(),
-              AllOf(HasSubstr("unknown setting 'observability_endpoint'"),
+              AllOf(HasSubstr("unknown setting 'otlp_collector_url'"),
                     Not(HasSubstr("did you mean")), HasSubstr("known settings:"),
                     HasSubstr("zerobus_endpoint"), HasSubstr("debug_max_files_retained")));
 }

@@ -182,9 +182,11 @@ TEST_F(YamlLoaderTest, UnknownKeyNamesFileLineAndSuggestion) {
               AllOf(HasSubstr(Path() + ":4"), HasSubstr("unknown setting 'debug_arow_enabled'"),
                     HasSubstr("did you mean 'debug_arrow_enabled'?")));
 
-  config = LoadFile("observability:\n  enabled: true\n");
+  // The original's observability.write_interval_secs is observability_export_interval_ms here.
+  config = LoadFile("observability:\n  write_interval_secs: 5\n");
   EXPECT_THAT(config.status().message(),
-              AllOf(HasSubstr(Path() + ":2"), HasSubstr("unknown setting 'observability_enabled'"),
+              AllOf(HasSubstr(Path() + ":2"),
+                    HasSubstr("unknown setting 'observability_write_interval_secs'"),
                     HasSubstr("known settings:")));
 
   config = LoadFile("table_nam: a.b.c\n");

@@ -239,6 +239,23 @@ TEST(ConfigurationTest, ObservabilitySettingsAreValidated) {
   EXPECT_THAT(config.ToString(), HasSubstr("observability_headers: ***"));
 }
 
+TEST(ConfigurationTest, ObservabilitySectionInYamlAndZerobusVariables) {
+  auto config = WrapperConfiguration::FromYamlString(
+      "observability:\n  enabled: true\n  endpoint: http://collector:4318\n"
+      "  headers: api-key=abc\n  export_interval_ms: 250\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->observability_enabled);
+  EXPECT_EQ(config->observability_endpoint, "http://collector:4318");
+  EXPECT_EQ(config->observability_headers.expose(), "api-key=abc");
+  EXPECT_EQ(config->observability_export_interval_ms, 250);
+
+  auto from_env = WrapperConfiguration::FromEnvironment(
+      Env({{"ZEROBUS_OBSERVABILITY_ENABLED", "true"}, {"ZEROBUS_OBSERVABILITY_EXPORTER", "none"}}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_TRUE(from_env->observability_enabled);
+  EXPECT_EQ(from_env->observability_exporter, "none");
+}
+
 TEST(OtlpJsonTest, MetricsRequestHasTheOtlpShape) {
   Instruments instruments("main.default.events", false, 0);
   TransmissionResult result;

@@ -89,7 +89,7 @@ TEST(StreamBasicsTest, AnnouncesOurUserAgentAndTheApplication) {
   config.options.application_name = "orders-loader/2.1";
   auto opened = zerobus::IngestStream::Open(config);
   ASSERT_TRUE(opened.ok()) << opened.status();
-  const std::string user_agent = emu->state().LastUserAgent(kTestTable);
+  const std::string user_agent = emu->state().LastCaller(kTestTable).user_agent;
   EXPECT_THAT(user_agent, ::testing::StartsWith(std::string("arrow-zerobus-cpp/") +
                                                 ARROW_ZEROBUS_VERSION + " orders-loader/2.1"));
 }

@@ -85,6 +85,7 @@ TEST(WrapperTelemetryTest, OffByDefaultAndCollectsNothing) {
   TelemetryData data = (*wrapper)->collect_telemetry();
   EXPECT_TRUE(data.metrics.empty());
   EXPECT_TRUE(data.spans.empty());
+  EXPECT_EQ(emu->state().LastCaller(kTestTable).traceparent, "") << "no trace, no traceparent";
 }
 
 TEST(WrapperTelemetryTest, MetricsCountWhatTheResultsSay) {
@@ -159,6 +160,8 @@ TEST(WrapperTelemetryTest, EachBatchHasACompleteSpanTree) {
   const SpanData& connect = *by_name["zerobus.connect"][0];
   EXPECT_EQ(std::get<std::string>(*SpanAttribute(connect, "zerobus.stream_id")),
             result.stream_ids.at(0));
+  // The connection told the server its span: a server-side trace can join.
+  EXPECT_EQ(emu->state().LastCaller(kTestTable).traceparent, connect.context.traceparent());
 
   // The next batch reuses the stream: no connect span.
   ASSERT_TRUE((*wrapper)->send_batch(EventsBatch(20, 5)).success);

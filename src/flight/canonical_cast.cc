@@ -1,0 +1,112 @@
+#include "flight/canonical_cast.h"
+
+#include <algorithm>
+
+#include <arrow/array.h>
+#include <arrow/builder.h>
+#include <arrow/compute/api.h>
+
+#include "encode/array_decoding.h"
+#include "encode/row_error_collector.h"
+#include "flight/canonical_column.h"
+
+namespace arrow_zerobus::flight {
+namespace {
+
+std::string Describe(const arrow::Field& field) {
+  return "'" + field.name() + "' " + field.type()->ToString() +
+         (field.nullable() ? "" : " not null");
+}
+
+Status CheckSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
+  if (expected.num_fields() != actual.num_fields()) {
+    return ConversionError("batch has " + std::to_string(actual.num_fields()) +
+                           " columns but the stream's schema has " +
+                           std::to_string(expected.num_fields()));
+  }
+  for (int i = 0; i < expected.num_fields(); ++i) {
+    if (!expected.field(i)->Equals(*actual.field(i), /*check_metadata=*/false)) {
+      return ConversionError("batch column " + std::to_string(i) + " is " +
+                             Describe(*actual.field(i)) + " but the stream's schema has " +
+                             Describe(*expected.field(i)));
+    }
+  }
+  return Status::OK();
+}
+
+/// The rows of `batch` that did not fail, through a boolean filter.
+Result<std::shared_ptr<arrow::RecordBatch>> KeepRows(
+    const std::shared_ptr<arrow::RecordBatch>& batch, const std::vector<uint8_t>& row_failed) {
+  arrow::BooleanBuilder keep;
+  arrow::Status st = keep.Reserve(batch->num_rows());
+  if (st.ok()) {
+    for (uint8_t failed : row_failed) keep.UnsafeAppend(failed == 0);
+  }
+  std::shared_ptr<arrow::Array> mask;
+  if (st.ok()) st = keep.Finish(&mask);
+  if (!st.ok()) return ConversionError("dropping failed rows failed: " + st.ToString());
+  encode::internal::EnsureComputeInitialized();
+  auto kept = arrow::compute::Filter(batch, mask);
+  if (!kept.ok())
+    return ConversionError("dropping failed rows failed: " + kept.status().ToString());
+  return kept->record_batch();
+}
+
+}  // namespace
+
+Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
+                                       const arrow::RecordBatch& batch,
+                                       const CastOptions& options) {
+  ARROW_ZEROBUS_RETURN_NOT_OK(CheckSchema(*schema.source, *batch.schema()));
+  const int64_t n = batch.num_rows();
+  std::vector<int> canonical_index(schema.source->num_fields(), -1);
+  for (size_t i = 0; i < schema.source_index.size(); ++i) {
+    canonical_index[schema.source_index[i]] = static_cast<int>(i);
+  }
+
+  encode::internal::RowErrorCollector errors(n);
+  std::vector<std::shared_ptr<arrow::Array>> columns(schema.source_index.size());
+  bool zero_copy = true;
+  // Source column order, so a row's first error is the one the protobuf encoder reports.
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    const std::string& name = batch.schema()->field(c)->name();
+    const int target = canonical_index[c];
+    if (target < 0) {
+      return InternalError("column '" + name + "' has no place in the canonical schema");
+    }
+    std::shared_ptr<arrow::Array> column = batch.column(c);
+    if (column->length() != n) {
+      return ConversionError("column '" + name + "' has " + std::to_string(column->length()) +
+                             " values but the batch has " + std::to_string(n) + " rows");
+    }
+    if (options.validate) {
+      ARROW_ZEROBUS_RETURN_NOT_OK(encode::internal::ValidateStructure(*column, name));
+    }
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(column, encode::internal::DecodeArray(column, name));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+        columns[target],
+        internal::ConvertColumn(column, *schema.canonical->field(target), &errors));
+    zero_copy = zero_copy && columns[target] == batch.column(c);
+  }
+
+  CanonicalBatch out;
+  out.num_rows = n;
+  out.row_failed = std::move(errors.failed_rows());
+  out.errors = std::move(errors.errors());
+  std::sort(out.errors.begin(), out.errors.end(),
+            [](const encode::RowError& a, const encode::RowError& b) { return a.row < b.row; });
+  auto converted = arrow::RecordBatch::Make(schema.canonical, n, std::move(columns));
+  if (out.errors.empty()) {
+    out.batch = std::move(converted);
+    out.zero_copy = zero_copy;
+    return out;
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(out.batch, KeepRows(converted, out.row_failed));
+  out.kept_rows.reserve(n - out.failed_count());
+  for (int64_t row = 0; row < n; ++row) {
+    if (!out.row_failed[row]) out.kept_rows.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace arrow_zerobus::flight
