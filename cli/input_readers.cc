@@ -230,7 +230,7 @@ Result<InputFormat> DetectInputFormat(const fs::path& path, std::optional<InputF
   return ConfigurationError(
       "cannot tell the format of " + path.string() +
       " from its extension (.parquet .pq .arrow .arrows .feather .ipc .csv .tsv .json .jsonl "
-      ".ndjson); give --format parquet|arrow|csv|tsv|json");
+      ".ndjson); give --input-format parquet|arrow|csv|tsv|json");
 }
 
 Result<InputSource> OpenInput(const fs::path& path, const InputOptions& options) {

@@ -22,8 +22,10 @@ Settings come from --config, then ZEROBUS_* environment variables, then these fl
   --debug-dir DIR          also write every batch as Arrow and protobuf debug files under DIR
   --writer-disabled        only convert (and write debug files): send nothing, no credentials
   --set KEY=VALUE          any configuration key (repeatable), e.g. --set max_inflight_requests=100
+  --format protobuf|arrow  wire format (wire_format): Protobuf records on the Zerobus stream (the
+                           default) or Arrow batches over Arrow Flight, without row conversion
 Input and output:
-  --format FORMAT          parquet, arrow, csv, tsv or json for every FILE (default: by extension:
+  --input-format FORMAT    parquet, arrow, csv, tsv or json for every FILE (default: by extension:
                            .parquet .pq | .arrow .arrows .feather .ipc | .csv | .tsv |
                            .json .jsonl .ndjson)
   --batch-rows N           rows per batch sent (default 65536)
@@ -56,12 +58,14 @@ const char* SettingKeyOf(std::string_view flag) {
   if (flag == "--client-id") return "client_id";
   if (flag == "--client-secret") return "client_secret";
   if (flag == "--unity-catalog-url") return "unity_catalog_url";
+  if (flag == "--format") return "wire_format";
   return nullptr;
 }
 
 bool TakesValue(std::string_view flag) {
   return SettingKeyOf(flag) != nullptr || flag == "--config" || flag == "--debug-dir" ||
-         flag == "--set" || flag == "--format" || flag == "--batch-rows" || flag == "--quarantine";
+         flag == "--set" || flag == "--input-format" || flag == "--batch-rows" ||
+         flag == "--quarantine";
 }
 
 }  // namespace
@@ -120,7 +124,7 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
         return UsageError("--set takes KEY=VALUE, not '" + std::string(value) + "'");
       }
       parsed.settings.emplace_back(value.substr(0, equals), value.substr(equals + 1));
-    } else if (flag == "--format") {
+    } else if (flag == "--input-format") {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.format, ParseInputFormat(value));
     } else if (flag == "--batch-rows") {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.batch_rows, ParsePositive(flag, value));

@@ -97,6 +97,11 @@ std::string Emulator::IssueToken(const std::string& table) {
 
 TableCounters Emulator::Counters(const std::string& table) const { return state_->Counters(table); }
 
+std::vector<std::shared_ptr<arrow::RecordBatch>> Emulator::LandedBatches(
+    const std::string& table) const {
+  return state_->LandedBatches(table);
+}
+
 std::vector<std::string> Emulator::LandedRecords(const std::string& table) const {
   return state_->LandedRecords(table);
 }

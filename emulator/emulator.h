@@ -12,6 +12,9 @@
 #include "fault_script.h"
 #include "table_schema.h"
 
+namespace arrow {
+class RecordBatch;
+}
 namespace grpc {
 class Server;
 }
@@ -48,6 +51,8 @@ class Emulator {
   TableCounters Counters(const std::string& table) const;
   /// The bytes of every record landed in `table`, in landing order (needs keep_records).
   std::vector<std::string> LandedRecords(const std::string& table) const;
+  /// The batches landed in `table` over Arrow Flight, in landing order (needs keep_records).
+  std::vector<std::shared_ptr<arrow::RecordBatch>> LandedBatches(const std::string& table) const;
   /// Tables that saw at least one create_stream.
   std::vector<std::string> Tables() const;
   EmulatorState& state() { return *state_; }

@@ -50,6 +50,14 @@ struct WrapperConfiguration {
   /// columns are matched to its fields by name.
   std::optional<std::string> descriptor_proto;
 
+  // --- Wire format (docs/api.md, "Wire formats") ------------------------------------------------
+  /// "protobuf": rows become Protobuf records on the Zerobus gRPC stream (the default).
+  /// "arrow": batches go as Arrow IPC over Arrow Flight DoPut, cast to the canonical Arrow
+  /// types, without any row conversion.
+  std::string wire_format = "protobuf";
+  /// Arrow format: IPC buffer compression, "none", "lz4_frame" or "zstd".
+  std::string arrow_ipc_compression = "none";
+
   // --- Retry: each (re)connect of the stream --------------------------------------------------
   int retry_max_attempts = 5;  ///< attempts in all, the first included
   int64_t retry_base_delay_ms = 100;
@@ -131,6 +139,8 @@ struct WrapperConfiguration {
                                           int64_t max_delay_ms);
   WrapperConfiguration& with_zerobus_writer_disabled(bool disabled);
   WrapperConfiguration& with_descriptor_proto(std::string serialized_descriptor);
+  /// "protobuf" or "arrow" (see wire_format).
+  WrapperConfiguration& with_wire_format(std::string format);
   /// Turns observability on, exporting over OTLP/HTTP to `endpoint` ("": OTEL_* or default).
   WrapperConfiguration& with_observability(std::string endpoint = "");
 

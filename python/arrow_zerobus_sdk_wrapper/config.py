@@ -205,6 +205,14 @@ class WrapperConfiguration:
         "descriptor_proto",
         "Serialized DescriptorProto used instead of one generated from the schema, or None.",
     )
+    wire_format = _setting(
+        "wire_format",
+        '"protobuf" (rows as Protobuf records, the default) or "arrow" (Arrow batches over '
+        "Arrow Flight, no row conversion).",
+    )
+    arrow_ipc_compression = _setting(
+        "arrow_ipc_compression", 'Arrow format: IPC compression, "none", "lz4_frame" or "zstd".'
+    )
     retry_max_attempts = _setting(
         "retry_max_attempts", "Attempts per (re)connect of the stream, the first included."
     )

@@ -14,6 +14,8 @@ class WrapperConfiguration:
         client_id: str | None = ...,
         client_secret: str | None = ...,
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
+        wire_format: str | None = ...,
+        arrow_ipc_compression: str | None = ...,
         retry_max_attempts: int | None = ...,
         retry_base_delay_ms: int | None = ...,
         retry_max_delay_ms: int | None = ...,
@@ -148,3 +150,7 @@ class WrapperConfiguration:
     def observability_traces_enabled(self) -> bool: ...
     @property
     def observability_max_queued_spans(self) -> int: ...
+    @property
+    def wire_format(self) -> str: ...
+    @property
+    def arrow_ipc_compression(self) -> str: ...

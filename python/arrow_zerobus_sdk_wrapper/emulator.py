@@ -124,13 +124,22 @@ class Emulator:
         return self._emulator.landed_records(table)
 
     def landed_rows(self, table: str) -> list[dict[str, Any]]:
-        """The decoded rows landed in `table` (needs ``data_dir``), from the JSON lines files of
-        its streams, in stream order."""
+        """The decoded rows landed in `table` (needs ``data_dir``), in stream order: from the JSON
+        lines files of Protobuf streams (64-bit integers as strings, as protobuf JSON writes
+        them) and the Arrow IPC files of Arrow Flight streams."""
         if self._data_dir is None:
             raise RuntimeError("landed_rows needs an Emulator started with data_dir")
         rows: list[dict[str, Any]] = []
-        files = glob.glob(os.path.join(glob.escape(self._data_dir), glob.escape(table), "*.jsonl"))
+        directory = os.path.join(glob.escape(self._data_dir), glob.escape(table))
+        files = glob.glob(os.path.join(directory, "*.jsonl"))
+        files += glob.glob(os.path.join(directory, "*.arrows"))
         for path in sorted(files, key=os.path.getmtime):
+            if path.endswith(".arrows"):
+                import pyarrow.ipc
+
+                with pyarrow.ipc.open_stream(path) as reader:
+                    rows.extend(reader.read_all().to_pylist())
+                continue
             with open(path, encoding="utf-8") as lines:
                 rows.extend(json.loads(line) for line in lines if line.strip())
         return rows

@@ -34,6 +34,8 @@ class ZerobusWrapper:
         client_id: str | None = ...,
         client_secret: str | None = ...,
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
+        wire_format: str | None = ...,
+        arrow_ipc_compression: str | None = ...,
         retry_max_attempts: int | None = ...,
         retry_base_delay_ms: int | None = ...,
         retry_max_delay_ms: int | None = ...,

@@ -52,6 +52,8 @@ constexpr Setting kSettings[] = {
     ARROW_ZEROBUS_SETTING(client_id),
     ARROW_ZEROBUS_SETTING(client_secret),
     ARROW_ZEROBUS_SETTING(descriptor_proto),
+    ARROW_ZEROBUS_SETTING(wire_format),
+    ARROW_ZEROBUS_SETTING(arrow_ipc_compression),
     ARROW_ZEROBUS_SETTING(retry_max_attempts),
     ARROW_ZEROBUS_SETTING(retry_base_delay_ms),
     ARROW_ZEROBUS_SETTING(retry_max_delay_ms),

@@ -175,6 +175,11 @@ WrapperConfiguration& WrapperConfiguration::with_descriptor_proto(
   return *this;
 }
 
+WrapperConfiguration& WrapperConfiguration::with_wire_format(std::string format) {
+  wire_format = std::move(format);
+  return *this;
+}
+
 WrapperConfiguration& WrapperConfiguration::with_observability(std::string endpoint) {
   observability_enabled = true;
   observability_endpoint = std::move(endpoint);
@@ -226,6 +231,19 @@ std::vector<std::string> WrapperConfiguration::problems() const {
       out.Add("descriptor_proto (<" + std::to_string(descriptor_proto->size()) +
               " bytes>) is not a serialized DescriptorProto");
     }
+  }
+
+  if (wire_format != "protobuf" && wire_format != "arrow") {
+    out.Add("wire_format '" + wire_format + "' must be protobuf or arrow");
+  } else if (wire_format == "arrow" && descriptor_proto.has_value()) {
+    out.Add(
+        "descriptor_proto is set but wire_format is arrow: a descriptor applies to Protobuf "
+        "records only (leave it unset, or use wire_format protobuf)");
+  }
+  if (arrow_ipc_compression != "none" && arrow_ipc_compression != "lz4_frame" &&
+      arrow_ipc_compression != "zstd") {
+    out.Add("arrow_ipc_compression '" + arrow_ipc_compression +
+            "' must be none, lz4_frame or zstd");
   }
 
   out.AtLeast("retry_max_attempts", retry_max_attempts, 1);

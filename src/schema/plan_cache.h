@@ -3,18 +3,14 @@
 
 #include <atomic>
 #include <cstddef>
-#include <list>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <unordered_map>
-#include <utility>
 
+#include "common/lru_cache.h"
 #include "schema/schema_plan.h"
 
 namespace arrow_zerobus::schema {
 
-/// Thread-safe cache of plans keyed by schema fingerprint, least recently used evicted first.
+/// Thread-safe cache of plans keyed by SchemaCacheKey, least recently used evicted first.
 class SchemaPlanCache {
  public:
   explicit SchemaPlanCache(PlanOptions options, size_t capacity = 16);
@@ -27,13 +23,8 @@ class SchemaPlanCache {
   size_t size() const;
 
  private:
-  using Entry = std::pair<std::string, std::shared_ptr<const SchemaPlan>>;
-
   const PlanOptions options_;
-  const size_t capacity_;
-  mutable std::mutex mutex_;
-  std::list<Entry> lru_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  LruCache<SchemaPlan> plans_;
   std::atomic<int64_t> plans_made_{0};
 };
 

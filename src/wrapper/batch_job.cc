@@ -69,7 +69,7 @@ TransmissionResult BatchJob::BuildResult() const {
   if (!encoded_ok) {
     for (int64_t row = 0; row < rows; ++row) fail(row, batch_failure);
   } else {
-    result.encoded_bytes = encoded.encoded_bytes();
+    result.encoded_bytes = payload_bytes;
     auto next_error = encoded.errors.begin();
     size_t request = 0;
     for (int64_t row = 0; row < rows; ++row) {

@@ -15,6 +15,7 @@
 #include "arrow_zerobus/telemetry.h"
 #include "arrow_zerobus/transmission_result.h"
 #include "encode/encoded_batch.h"
+#include "flight/canonical_schema.h"
 #include "schema/schema_plan.h"
 #include "wrapper/batch_state.h"
 
@@ -33,8 +34,19 @@ class BatchJob {
 
   // --- Filled in before the job's turn to send (one thread) ---
   std::shared_ptr<const schema::SchemaPlan> plan;
+  /// The records (Protobuf format), or, in the Arrow format, only which rows failed and why
+  /// (num_rows, row_failed, errors) as the cast found them.
   encode::EncodedBatch encoded;
   bool encoded_ok = false;
+  /// Bytes of the rows to send: Protobuf records, or the Arrow IPC body of the cast batch.
+  int64_t payload_bytes = 0;
+  // Arrow format only: the rows that can be sent, cast to the canonical schema; batch row k is
+  // the caller's row kept_rows[k] (row k itself when kept_rows is empty).
+  std::shared_ptr<const flight::CanonicalSchema> canonical;
+  std::shared_ptr<arrow::RecordBatch> canonical_rows;
+  std::vector<int64_t> kept_rows;
+  /// Arrow format with Protobuf debug files on: the records for those files.
+  encode::EncodedBatch debug_records;
   /// Fails every row the encoder did not fail (or every row, before encoding).
   Status batch_failure;
   Status debug_error;

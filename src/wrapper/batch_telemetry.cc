@@ -82,7 +82,7 @@ void RecordBatchTelemetry(telemetry::Telemetry& telemetry, const BatchJob& job,
     encode.attributes.emplace_back("zerobus.rows", job.batch()->num_rows());
     if (job.encoded_ok) {
       encode.attributes.emplace_back("zerobus.rows.failed", job.encoded.failed_count());
-      encode.attributes.emplace_back("zerobus.encoded.bytes", job.encoded.encoded_bytes());
+      encode.attributes.emplace_back("zerobus.encoded.bytes", job.payload_bytes);
     } else {
       MarkFailed(encode, job.batch_failure);
     }

@@ -44,6 +44,16 @@ debug::DebugOptions MakeDebugOptions(const WrapperConfiguration& config) {
   return options;
 }
 
+flight::IpcPayloadOptions MakeIpcOptions(const WrapperConfiguration& config) {
+  flight::IpcPayloadOptions options;
+  if (config.arrow_ipc_compression == "lz4_frame") {
+    options.compression = flight::IpcCompression::kLz4Frame;
+  } else if (config.arrow_ipc_compression == "zstd") {
+    options.compression = flight::IpcCompression::kZstd;
+  }
+  return options;
+}
+
 Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config) {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
   schema::PlanOptions options;

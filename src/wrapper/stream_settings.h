@@ -9,6 +9,7 @@
 #include "auth/headers_provider.h"
 #include "debug/debug_writer.h"
 #include "encode/batch_encoder.h"
+#include "flight/ipc_payloads.h"
 #include "schema/schema_plan.h"
 #include "zerobus/stream_options.h"
 
@@ -16,6 +17,8 @@ namespace arrow_zerobus::internal {
 
 zerobus::StreamOptions MakeStreamOptions(const WrapperConfiguration& config);
 debug::DebugOptions MakeDebugOptions(const WrapperConfiguration& config);
+/// The Arrow format's IPC options (compression from arrow_ipc_compression).
+flight::IpcPayloadOptions MakeIpcOptions(const WrapperConfiguration& config);
 /// The record message is named after the table ("main.sales.order_lines" -> OrderLines).
 Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config);
 /// OAuth M2M tokens for the configured client and table (no request is made here).

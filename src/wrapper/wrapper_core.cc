@@ -2,6 +2,9 @@
 
 #include <iostream>
 
+#include <arrow/ipc/writer.h>
+
+#include "flight/canonical_cast.h"
 #include "telemetry/token_refresh_counter.h"
 #include "wrapper/batch_telemetry.h"
 #include "wrapper/stream_settings.h"
@@ -26,6 +29,7 @@ class WrapperCore::AckRouter final : public zerobus::AckObserver {
 
 WrapperCore::WrapperCore(WrapperConfiguration config)
     : config_(std::move(config)),
+      arrow_format_(config_.wire_format == "arrow"),
       dispatcher_(std::make_shared<CallbackDispatcher>()),
       router_(std::make_shared<AckRouter>(this)) {}
 
@@ -57,6 +61,15 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
       stream.headers = std::make_shared<telemetry::TokenRefreshCounter>(std::move(stream.headers),
                                                                         stream.instruments);
     }
+    flight::ArrowStreamConfig& arrow = core->arrow_template_;
+    arrow.endpoint = stream.endpoint;
+    arrow.table = stream.table;
+    arrow.headers = stream.headers;
+    arrow.options = stream.options;
+    arrow.ipc = MakeIpcOptions(settings);
+    arrow.observer = stream.observer;
+    arrow.instruments = stream.instruments;
+    arrow.tracer = stream.tracer;
   }
   if (settings.arrow_debug_on() || settings.protobuf_debug_on()) {
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
@@ -129,6 +142,11 @@ void WrapperCore::Prepare(BatchJob& job) {
   }
   const bool timed = telemetry_ != nullptr;
   if (timed) job.times.prepare_start = telemetry::UnixNanosNow();
+  if (arrow_format_) {
+    job.batch_failure = PrepareArrow(job);
+    job.encoded_ok = job.batch_failure.ok();
+    return;
+  }
   auto plan = plans_->GetOrPlan(*job.batch()->schema());
   if (timed) job.times.planned = telemetry::UnixNanosNow();
   if (!plan.ok()) {
@@ -143,7 +161,43 @@ void WrapperCore::Prepare(BatchJob& job) {
     return;
   }
   job.encoded = std::move(encoded).value();
+  job.payload_bytes = job.encoded.encoded_bytes();
   job.encoded_ok = true;
+}
+
+Status WrapperCore::PrepareArrow(BatchJob& job) {
+  const bool timed = telemetry_ != nullptr;
+  const std::shared_ptr<arrow::Schema>& schema = job.batch()->schema();
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+      job.canonical,
+      canonical_schemas_.GetOrMake(
+          schema::SchemaCacheKey(*schema),
+          [&]() -> Result<std::shared_ptr<const flight::CanonicalSchema>> {
+            ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto canonical, flight::MakeCanonicalSchema(schema));
+            return std::make_shared<const flight::CanonicalSchema>(std::move(canonical));
+          }));
+  if (timed) job.times.planned = telemetry::UnixNanosNow();
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(flight::CanonicalBatch cast,
+                                 flight::CastToCanonical(*job.canonical, *job.batch()));
+  job.canonical_rows = std::move(cast.batch);
+  job.kept_rows = std::move(cast.kept_rows);
+  job.encoded.num_rows = cast.num_rows;
+  job.encoded.row_failed = std::move(cast.row_failed);
+  job.encoded.errors = std::move(cast.errors);
+  if (job.canonical_rows != nullptr && job.canonical_rows->num_rows() > 0) {
+    int64_t body_bytes = 0;
+    if (arrow::ipc::GetRecordBatchSize(*job.canonical_rows, &body_bytes).ok()) {
+      job.payload_bytes = body_bytes;
+    }
+  }
+  if (config_.protobuf_debug_on()) {
+    // The Protobuf debug files hold what the Protobuf format would have sent.
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.plan, plans_->GetOrPlan(*schema));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.debug_records,
+                                   encode::EncodeBatch(*job.plan, *job.batch(), encode_options_));
+  }
+  if (timed) job.times.encoded = telemetry::UnixNanosNow();
+  return Status::OK();
 }
 
 void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
@@ -153,8 +207,9 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   if (debug_ != nullptr) {
     if (timed) job->times.debug_start = telemetry::UnixNanosNow();
     if (config_.arrow_debug_on()) NoteDebugError(debug_->WriteBatch(*job->batch()), job.get());
-    if (config_.protobuf_debug_on() && encoded.successful_count() > 0) {
-      NoteDebugError(debug_->WriteRecords(*job->plan, encoded), job.get());
+    const encode::EncodedBatch& records = arrow_format_ ? job->debug_records : encoded;
+    if (config_.protobuf_debug_on() && records.successful_count() > 0) {
+      NoteDebugError(debug_->WriteRecords(*job->plan, records), job.get());
     }
     if (timed) job->times.debug_end = telemetry::UnixNanosNow();
   }
@@ -165,7 +220,11 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   if (encoded.successful_count() == 0) return;
 
   if (timed) job->times.transmit_start = telemetry::UnixNanosNow();
-  SendRequests(job);
+  if (arrow_format_) {
+    SendArrowRows(job);
+  } else {
+    SendRequests(job);
+  }
   if (timed) job->times.transmit_end = telemetry::UnixNanosNow();
 }
 
@@ -186,34 +245,93 @@ void WrapperCore::SendRequests(const std::shared_ptr<BatchJob>& job) {
   for (const zerobus::PackedRequest& request : *packed) {
     ranges.emplace_back(request.first_row, request.end_row);
   }
-  const size_t first_index = job->AddRequests(ranges);
-  std::vector<uint64_t> tags(packed->size());
+  SubmitInOrder(job, ranges, [&](size_t i, uint64_t tag) {
+    (*packed)[i].request.tag = tag;
+    auto sent = (**stream).Send(std::move((*packed)[i].request));
+    return sent.ok()                  ? Status::OK()
+           : (**stream).status().ok() ? sent.status()
+                                      : (**stream).status();
+  });
+}
+
+void WrapperCore::SendArrowRows(const std::shared_ptr<BatchJob>& job) {
+  auto stream = ArrowStreamFor(job->canonical, job->trace);
+  if (!stream.ok()) {
+    job->batch_failure = stream.status();
+    return;
+  }
+  // Requests of about max_request_bytes each, as in the Protobuf format, so that a failure
+  // costs only the rows of the requests it hit. Each covers the caller's rows from its first
+  // kept row to its last; failed rows in between are accounted for by the cast's errors.
+  const std::shared_ptr<arrow::RecordBatch>& rows = job->canonical_rows;
+  const int64_t count = rows->num_rows();
+  const int64_t bytes_per_row = std::max<int64_t>(1, job->payload_bytes / count);
+  const int64_t rows_per_request = std::max<int64_t>(1, config_.max_request_bytes / bytes_per_row);
+  auto source_row = [&](int64_t k) { return job->kept_rows.empty() ? k : job->kept_rows[k]; };
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  std::vector<std::pair<int64_t, int64_t>> slices;
+  for (int64_t first = 0; first < count; first += rows_per_request) {
+    const int64_t length = std::min(rows_per_request, count - first);
+    slices.emplace_back(first, length);
+    ranges.emplace_back(source_row(first), source_row(first + length - 1) + 1);
+  }
+  SubmitInOrder(job, ranges, [&](size_t i, uint64_t tag) {
+    auto sent =
+        (**stream).Send(flight::ArrowRequest{tag, rows->Slice(slices[i].first, slices[i].second)});
+    return sent.ok()                  ? Status::OK()
+           : (**stream).status().ok() ? sent.status()
+                                      : (**stream).status();
+  });
+}
+
+void WrapperCore::SubmitInOrder(const std::shared_ptr<BatchJob>& job,
+                                const std::vector<std::pair<int64_t, int64_t>>& row_ranges,
+                                const std::function<Status(size_t, uint64_t)>& send) {
+  const size_t first_index = job->AddRequests(row_ranges);
+  std::vector<uint64_t> tags(row_ranges.size());
   {
     // Registered before the first Send: its ack may arrive before Send returns.
     std::lock_guard<std::mutex> lock(pending_mu_);
-    for (size_t i = 0; i < packed->size(); ++i) {
+    for (size_t i = 0; i < tags.size(); ++i) {
       tags[i] = next_tag_++;
       pending_.emplace(tags[i], PendingRequest{job, first_index + i});
-      (*packed)[i].request.tag = tags[i];
     }
   }
-  for (size_t i = 0; i < packed->size(); ++i) {
-    auto sent = (**stream).Send(std::move((*packed)[i].request));
+  for (size_t i = 0; i < tags.size(); ++i) {
+    Status sent = send(i, tags[i]);
     if (sent.ok()) {
       ++requests_sent_;
       continue;
     }
     // The stream refused this request and every later one: they fail here, never sent.
-    Status refused = (**stream).status().ok() ? sent.status() : (**stream).status();
-    for (size_t j = i; j < packed->size(); ++j) {
+    for (size_t j = i; j < tags.size(); ++j) {
       {
         std::lock_guard<std::mutex> lock(pending_mu_);
         pending_.erase(tags[j]);
       }
-      job->ResolveRequest(first_index + j, refused, 0, 0, "");
+      job->ResolveRequest(first_index + j, sent, 0, 0, "");
     }
     break;
   }
+}
+
+Result<flight::ArrowStream*> WrapperCore::ArrowStreamFor(
+    const std::shared_ptr<const flight::CanonicalSchema>& canonical, const SpanContext& trace) {
+  const bool usable = arrow_stream_ != nullptr && arrow_stream_->status().ok();
+  if (usable && (canonical == arrow_stream_schema_ ||
+                 canonical->canonical->Equals(*arrow_stream_schema_->canonical))) {
+    arrow_stream_schema_ = canonical;
+    return arrow_stream_.get();
+  }
+  // A new schema (or a failed stream): the old stream's rows are acknowledged first.
+  (void)CloseStream();
+  flight::ArrowStreamConfig config = arrow_template_;
+  config.schema = canonical->canonical;
+  config.trace_parent = trace;
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(arrow_stream_, flight::ArrowStream::Open(std::move(config)));
+  arrow_stream_schema_ = canonical;
+  ++streams_opened_;
+  return arrow_stream_.get();
 }
 
 Result<zerobus::IngestStream*> WrapperCore::StreamFor(
@@ -240,11 +358,18 @@ Result<zerobus::IngestStream*> WrapperCore::StreamFor(
 }
 
 Status WrapperCore::CloseStream() {
-  if (stream_ == nullptr) return Status::OK();
-  Status closed = stream_->Close();
-  stream_.reset();
-  stream_plan_.reset();
-  stream_descriptor_.clear();
+  Status closed;
+  if (stream_ != nullptr) {
+    closed = stream_->Close();
+    stream_.reset();
+    stream_plan_.reset();
+    stream_descriptor_.clear();
+  }
+  if (arrow_stream_ != nullptr) {
+    closed = arrow_stream_->Close();
+    arrow_stream_.reset();
+    arrow_stream_schema_.reset();
+  }
   return closed;
 }
 

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -23,9 +24,12 @@
 #include "arrow_zerobus/config.h"
 #include "arrow_zerobus/wrapper.h"
 #include "auth/headers_provider.h"
+#include "common/lru_cache.h"
 #include "debug/debug_writer.h"
 #include "encode/arena_pool.h"
 #include "encode/batch_encoder.h"
+#include "flight/arrow_stream.h"
+#include "flight/canonical_schema.h"
 #include "schema/plan_cache.h"
 #include "telemetry/telemetry.h"
 #include "wrapper/batch_job.h"
@@ -64,10 +68,23 @@ class WrapperCore {
   void WorkerLoop();
   /// Plans and encodes (any worker, in parallel).
   void Prepare(BatchJob& job);
+  /// Arrow format: casts to the canonical schema (and encodes for Protobuf debug files).
+  Status PrepareArrow(BatchJob& job);
   /// Debug files and the stream (one job at a time, in sequence order).
   void SendInTurn(const std::shared_ptr<BatchJob>& job);
   /// Packs the encoded rows into requests and hands them to the stream.
   void SendRequests(const std::shared_ptr<BatchJob>& job);
+  /// Arrow format: hands the cast rows to the Arrow stream, in requests of about
+  /// max_request_bytes.
+  void SendArrowRows(const std::shared_ptr<BatchJob>& job);
+  /// Registers requests of `job` covering `row_ranges` and sends them in order with
+  /// `send(i, tag)`; once one is refused, it and every later one fail unsent.
+  void SubmitInOrder(const std::shared_ptr<BatchJob>& job,
+                     const std::vector<std::pair<int64_t, int64_t>>& row_ranges,
+                     const std::function<Status(size_t, uint64_t)>& send);
+  /// The Arrow stream for `canonical`, opened (traced under `trace`) when there is none for it.
+  Result<flight::ArrowStream*> ArrowStreamFor(
+      const std::shared_ptr<const flight::CanonicalSchema>& canonical, const SpanContext& trace);
   /// The stream for `plan`, opened (traced under `trace`) when there is none for it.
   Result<zerobus::IngestStream*> StreamFor(const std::shared_ptr<const schema::SchemaPlan>& plan,
                                            const SpanContext& trace);
@@ -81,8 +98,11 @@ class WrapperCore {
 
   const WrapperConfiguration config_;
   std::unique_ptr<schema::SchemaPlanCache> plans_;
+  const bool arrow_format_;
+  LruCache<flight::CanonicalSchema> canonical_schemas_{16};
   encode::EncodeOptions encode_options_;
   zerobus::StreamConfig stream_template_;
+  flight::ArrowStreamConfig arrow_template_;
   std::unique_ptr<telemetry::Telemetry> telemetry_;  ///< null when observability is off
   std::unique_ptr<debug::DebugWriter> debug_;
   std::shared_ptr<CallbackDispatcher> dispatcher_;
@@ -111,6 +131,8 @@ class WrapperCore {
   std::unique_ptr<zerobus::IngestStream> stream_;
   std::shared_ptr<const schema::SchemaPlan> stream_plan_;  ///< the plan the stream was opened for
   std::string stream_descriptor_;                          ///< its serialized descriptor
+  std::unique_ptr<flight::ArrowStream> arrow_stream_;      ///< Arrow format's stream
+  std::shared_ptr<const flight::CanonicalSchema> arrow_stream_schema_;
 
   // Requests handed to the stream and not yet resolved, by tag.
   std::mutex pending_mu_;

@@ -152,6 +152,30 @@ assert all("counter" in message for message in quarantine.column("_zerobus_error
 assert quarantine.column("counter").to_pylist() == [18446744073709551615] * 2
 PY
 
+# ---- the same send in the Arrow wire format (--format arrow): same tally, rows land over
+# Arrow Flight (the emulator writes them as Arrow IPC stream files).
+run_cli send_arrow env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
+  ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
+  "$CLI" send "$WORK/orders.parquet" "$WORK/more.jsonl" --endpoint "$ENDPOINT" \
+  --table main.default.cli_arrow --batch-rows 2 --format arrow --quiet
+expect_rc "send --format arrow with failing rows" 1
+expect_in send_arrow.out "rows: +9 total, 7 succeeded, 2 failed"
+expect_in send_arrow.out "ConversionError: 2 rows; first at input row 1: .*counter"
+"$PYTHON" - "$WORK" <<'PY' || fail "rows sent with --format arrow did not land as Arrow"
+import glob
+import sys
+import pyarrow as pa
+
+work = sys.argv[1]
+files = glob.glob(f"{work}/landed/main.default.cli_arrow/*.arrows")
+assert files, "no Arrow landing file"
+ids = []
+for path in files:
+    with pa.OSFile(path) as source:
+        ids += pa.ipc.open_stream(source).read_all().column("id").to_pylist()
+assert sorted(ids) == [0, 2, 3, 5, 6, 7, 8], f"landed ids {sorted(ids)}"
+PY
+
 # ---- writer disabled: converted only, debug files written, no emulator or credentials needed.
 run_cli disabled_bad "$CLI" send "$WORK/orders.parquet" --table main.default.cli_test \
   --writer-disabled --debug-dir "$WORK/debug_bad" --quiet

@@ -35,13 +35,21 @@ def table() -> str:
     return f"main.pytest.t{next(_table_numbers)}"
 
 
+@pytest.fixture(params=["protobuf", "arrow"])
+def wire_format(request: pytest.FixtureRequest) -> str:
+    """Every test that sends runs once per wire format: one suite for both."""
+    return request.param
+
+
 @pytest.fixture
-def settings(emulator: Emulator, table: str) -> dict[str, object]:
-    """ZerobusWrapper keywords for the test's table on the emulator, with fast retries."""
+def settings(emulator: Emulator, table: str, wire_format: str) -> dict[str, object]:
+    """ZerobusWrapper keywords for the test's table on the emulator, with fast retries, in the
+    wire format of this run."""
     return {
         **emulator.settings(table),
         "retry_base_delay_ms": 10,
         "retry_max_delay_ms": 200,
+        "wire_format": wire_format,
     }
 
 

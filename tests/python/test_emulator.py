@@ -59,13 +59,14 @@ def test_landed_rows_needs_data_dir():
         emu.landed_rows("main.a.b")
 
 
-def test_reconnect_is_reported(settings, emulator, table):
+def test_reconnect_is_reported(settings, emulator, table, wire_format):
     """A connection cut after the first request: the wrapper reconnects and replays what was
     not acknowledged; the result says so."""
     emulator.set_fault_script(table, {"events": [{"after_requests": 1, "kind": "kill"}]})
     with ZerobusWrapper(**settings) as wrapper:
         result = wrapper.send_batch_sync(people(10))
     assert result.success and result.successful_count == 10
-    assert result.attempts >= 2 and len(result.stream_ids) >= 1
+    # Arrow Flight gives a stream no id: stream_ids stays empty in that format.
+    assert result.attempts >= 2 and len(result.stream_ids) >= (wire_format == "protobuf")
     assert result.requests_replayed >= 1 and result.rows_replayed >= 1
     assert emulator.counters(table)["connections_killed"] == 1

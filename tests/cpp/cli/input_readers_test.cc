@@ -138,7 +138,7 @@ TEST(InputFormatTest, UnknownExtensionNamesTheFile) {
   auto format = DetectInputFormat("/data/orders.xlsx");
   ASSERT_FALSE(format.ok());
   EXPECT_NE(format.status().message().find("/data/orders.xlsx"), std::string::npos);
-  EXPECT_NE(format.status().message().find("--format"), std::string::npos);
+  EXPECT_NE(format.status().message().find("--input-format"), std::string::npos);
 }
 
 TEST(InputFormatTest, ParsesFormatNames) {

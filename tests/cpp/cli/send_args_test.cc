@@ -54,9 +54,17 @@ TEST(ParseSendArgsTest, InputsFlagsAndSettingsInOrder) {
 
 TEST(ParseSendArgsTest, FormatOverridesExtensions) {
   EXPECT_THAT(ErrorOf({"data.txt"}), HasSubstr("data.txt"));
-  auto parsed = ParseSendArgs({"--format", "json", "data.txt"});
+  auto parsed = ParseSendArgs({"--input-format", "json", "data.txt"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->format, InputFormat::kJson);
+}
+
+TEST(ParseSendArgsTest, FormatChoosesTheWireFormat) {
+  auto parsed = ParseSendArgs({"--format", "arrow", "data.csv"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->settings,
+              ::testing::Contains(std::pair<std::string, std::string>{"wire_format", "arrow"}));
+  EXPECT_FALSE(parsed->format.has_value()) << "the input format still comes from the extension";
 }
 
 TEST(ParseSendArgsTest, UsageErrors) {
@@ -67,7 +75,7 @@ TEST(ParseSendArgsTest, UsageErrors) {
   EXPECT_THAT(ErrorOf({"a.csv", "--batch-rows", "12x"}), HasSubstr("'12x'"));
   EXPECT_THAT(ErrorOf({"a.csv", "--set", "novalue"}), HasSubstr("KEY=VALUE"));
   EXPECT_THAT(ErrorOf({"a.csv", "--quarantine", "q.txt"}), HasSubstr("q.txt"));
-  EXPECT_THAT(ErrorOf({"a.csv", "--format", "xml"}), HasSubstr("'xml'"));
+  EXPECT_THAT(ErrorOf({"a.csv", "--input-format", "xml"}), HasSubstr("'xml'"));
   EXPECT_THAT(ErrorOf({"a.csv", "--quiet=yes"}), HasSubstr("takes no value"));
 }
 

@@ -5,7 +5,10 @@
 #include <numeric>
 #include <thread>
 
+#include <arrow/array/array_primitive.h>
+#include <arrow/record_batch.h>
 #include <google/protobuf/descriptor.pb.h>
+#include <gtest/gtest.h>
 
 #include "auth/headers_provider.h"
 #include "encode/wire_format.h"
@@ -121,6 +124,16 @@ zerobus::PreparedRequest EventRequest(int64_t first_id, int64_t count, uint64_t 
 std::vector<int64_t> LandedIds(const emulator::Emulator& emu, const std::string& table) {
   std::vector<int64_t> ids;
   for (const std::string& record : emu.LandedRecords(table)) ids.push_back(EventId(record));
+  // Arrow Flight streams land batches: their "id" column.
+  for (const auto& batch : emu.LandedBatches(table)) {
+    const auto column = batch->GetColumnByName("id");
+    EXPECT_NE(column, nullptr) << "a landed batch has no id column";
+    if (column == nullptr) continue;
+    const auto& values = static_cast<const arrow::Int64Array&>(*column);
+    for (int64_t row = 0; row < values.length(); ++row) {
+      ids.push_back(values.IsNull(row) ? -1 : values.Value(row));
+    }
+  }
   return ids;
 }
 

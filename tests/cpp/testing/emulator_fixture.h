@@ -53,7 +53,8 @@ zerobus::StreamConfig OAuthConfig(
 /// A request of Event records with ids [first_id, first_id + count).
 zerobus::PreparedRequest EventRequest(int64_t first_id, int64_t count, uint64_t tag = 0);
 
-/// The ids of the Event records landed in `table`, in landing order.
+/// The ids of the Event records landed in `table`, in landing order: from Protobuf records, or
+/// from the "id" column of batches landed over Arrow Flight.
 std::vector<int64_t> LandedIds(const emulator::Emulator& emu, const std::string& table);
 
 /// Polls `condition` (every few milliseconds) until it holds or `timeout` passes; returns its

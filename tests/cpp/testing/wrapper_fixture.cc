@@ -18,6 +18,11 @@ WrapperConfiguration WrapperConfigFor(const emulator::Emulator& emu, const std::
   return config;
 }
 
+WrapperConfiguration WireFormatTest::Config(const emulator::Emulator& emu,
+                                            const std::string& table) const {
+  return WrapperConfigFor(emu, table).with_wire_format(GetParam());
+}
+
 std::shared_ptr<arrow::RecordBatch> EventsBatch(int64_t first_id, int64_t count,
                                                 const std::set<int64_t>& null_ids) {
   arrow::Int64Builder ids;

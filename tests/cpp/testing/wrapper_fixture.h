@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <arrow/record_batch.h>
+#include <gtest/gtest.h>
 
 #include "arrow_zerobus/config.h"
 #include "arrow_zerobus/transmission_result.h"
@@ -31,5 +32,20 @@ std::vector<int64_t> IdsAt(const arrow::RecordBatch& batch, const std::vector<in
 
 /// Checks the invariant every result must keep: each row in exactly one list, counts agree.
 void ExpectEveryRowOnce(const TransmissionResult& result);
+
+/// The wrapper suites run once per wire format: a suite derives from this and is instantiated
+/// with INSTANTIATE_WIRE_FORMATS(suite).
+class WireFormatTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  bool arrow() const { return GetParam() == "arrow"; }
+  /// WrapperConfigFor(emu, table) in this run's wire format.
+  WrapperConfiguration Config(const emulator::Emulator& emu,
+                              const std::string& table = "main.default.events") const;
+};
+
+#define INSTANTIATE_WIRE_FORMATS(suite)                           \
+  INSTANTIATE_TEST_SUITE_P(                                       \
+      WireFormats, suite, ::testing::Values("protobuf", "arrow"), \
+      [](const ::testing::TestParamInfo<std::string>& info) { return info.param; })
 
 }  // namespace arrow_zerobus::testing

@@ -83,10 +83,14 @@ class Tripwire {
   int port_ = 0;
 };
 
-TEST(WrapperDebugTest, WriterDisabledConvertsAndWritesFilesWithoutAnySocket) {
+class WrapperDebugTest : public WireFormatTest {};
+INSTANTIATE_WIRE_FORMATS(WrapperDebugTest);
+
+TEST_P(WrapperDebugTest, WriterDisabledConvertsAndWritesFilesWithoutAnySocket) {
   const fs::path dir = FreshDir("disabled");
   Tripwire tripwire;
   WrapperConfiguration config(tripwire.endpoint(), "main.default.dry_run");
+  config.wire_format = GetParam();
   config.with_debug_output(dir).with_zerobus_writer_disabled(true);  // no credentials at all
   const int sockets_before = OpenSockets();
 
@@ -124,8 +128,9 @@ TEST(WrapperDebugTest, WriterDisabledConvertsAndWritesFilesWithoutAnySocket) {
   EXPECT_TRUE(fs::exists(debug::DescriptorPathFor(proto_files[0])));
 }
 
-TEST(WrapperDebugTest, WriterDisabledRequiresDebugOutput) {
+TEST_P(WrapperDebugTest, WriterDisabledRequiresDebugOutput) {
   WrapperConfiguration config("https://1.zerobus.example.com", "main.default.dry_run");
+  config.wire_format = GetParam();
   config.with_zerobus_writer_disabled(true);
   auto wrapper = ZerobusWrapper::Create(config);
   ASSERT_FALSE(wrapper.ok());
@@ -133,10 +138,10 @@ TEST(WrapperDebugTest, WriterDisabledRequiresDebugOutput) {
   EXPECT_THAT(wrapper.status().message(), HasSubstr("debug"));
 }
 
-TEST(WrapperDebugTest, ProtobufDebugRecordsAreWhatLanded) {
+TEST_P(WrapperDebugTest, ProtobufDebugRecordsAreWhatLanded) {
   auto emu = StartEmulator();
   const fs::path dir = FreshDir("sent");
-  WrapperConfiguration config = WrapperConfigFor(*emu);
+  WrapperConfiguration config = Config(*emu);
   config.debug_output_dir = dir;
   config.debug_protobuf_enabled = true;  // protobuf only
   auto wrapper = ZerobusWrapper::Create(config);
@@ -160,9 +165,10 @@ TEST(WrapperDebugTest, ProtobufDebugRecordsAreWhatLanded) {
   EXPECT_EQ(debug_ids.size(), 99u);
 }
 
-TEST(WrapperDebugTest, ArrowFilesRotateAndAreCompleteAfterShutdown) {
+TEST_P(WrapperDebugTest, ArrowFilesRotateAndAreCompleteAfterShutdown) {
   const fs::path dir = FreshDir("rotate");
   WrapperConfiguration config("http://127.0.0.1:1", "main.default.rotating");
+  config.wire_format = GetParam();
   config.with_debug_output(dir)
       .with_zerobus_writer_disabled(true)
       .with_debug_max_file_rows(10)
@@ -186,10 +192,10 @@ TEST(WrapperDebugTest, ArrowFilesRotateAndAreCompleteAfterShutdown) {
   }
 }
 
-TEST(WrapperDebugTest, DebugErrorsAreReportedOnceAndNeverFailTheSend) {
+TEST_P(WrapperDebugTest, DebugErrorsAreReportedOnceAndNeverFailTheSend) {
   auto emu = StartEmulator();
   const fs::path dir = FreshDir("broken");
-  WrapperConfiguration config = WrapperConfigFor(*emu);
+  WrapperConfiguration config = Config(*emu);
   config.debug_output_dir = dir;
   config.debug_arrow_enabled = true;
   auto wrapper = ZerobusWrapper::Create(config);

@@ -1,0 +1,100 @@
+#include "flight/put_status.h"
+
+#include <string_view>
+
+#include "common/text.h"
+#include "retry/retry_policy.h"
+#include "rpc_status.pb.h"
+
+namespace arrow_zerobus::flight {
+namespace {
+
+constexpr char kSchemaRefusalReason[] = "SCHEMA_VALIDATION_FAILED";
+constexpr std::string_view kErrorInfoType = "google.rpc.ErrorInfo";
+
+bool IsErrorInfo(const std::string& type_url) {
+  // "type.googleapis.com/google.rpc.ErrorInfo": only the part after the last '/' names the type.
+  const size_t slash = type_url.rfind('/');
+  return std::string_view(type_url).substr(slash == std::string::npos ? 0 : slash + 1) ==
+         kErrorInfoType;
+}
+
+std::vector<std::string> SplitCauses(std::string_view list) {
+  std::vector<std::string> causes;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view cause = TrimWhitespace(list.substr(0, comma));
+    if (!cause.empty()) causes.emplace_back(cause);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return causes;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string joined;
+  for (const std::string& part : parts) joined += (joined.empty() ? "" : ", ") + part;
+  return joined;
+}
+
+}  // namespace
+
+std::optional<SchemaRefusal> ParseSchemaRefusal(const std::string& details) {
+  rpc::RpcStatus status;
+  if (details.empty() || !status.ParseFromString(details)) return std::nullopt;
+  for (const auto& any : status.details()) {
+    rpc::ErrorInfo info;
+    if (!IsErrorInfo(any.type_url()) || !info.ParseFromString(any.value()) ||
+        info.reason() != kSchemaRefusalReason) {
+      continue;
+    }
+    SchemaRefusal refusal;
+    if (auto causes = info.metadata().find("causes"); causes != info.metadata().end()) {
+      refusal.causes = SplitCauses(causes->second);
+    }
+    if (auto code = info.metadata().find("error_code"); code != info.metadata().end()) {
+      refusal.error_code = code->second;
+    }
+    return refusal;
+  }
+  return std::nullopt;
+}
+
+Status TranslatePutEnd(const grpc::Status& status, bool ready, const std::string& table) {
+  if (status.ok()) {
+    if (!ready) {
+      return Status(StatusCode::kInternal, ErrorKind::kConnection,
+                    "Server closed the Arrow Flight stream for table " + table +
+                        " during setup, before accepting the schema",
+                    /*retryable=*/true);
+    }
+    return Status(StatusCode::kUnknown, ErrorKind::kTransmission,
+                  "Server closed the stream (the Arrow Flight DoPut for table " + table +
+                      " ended without an error status)",
+                  /*retryable=*/true);
+  }
+  const auto code = static_cast<StatusCode>(status.error_code());
+  const std::string server_said = std::string(StatusCodeName(code)) + ": " + status.error_message();
+  if (code == StatusCode::kInvalidArgument) {
+    if (auto refusal = ParseSchemaRefusal(status.error_details())) {
+      return Status(
+          code, ErrorKind::kConfiguration,
+          "Zerobus refused the Arrow schema for table " + table + " (" + kSchemaRefusalReason +
+              ", causes: " + (refusal->causes.empty() ? "none given" : Join(refusal->causes)) +
+              ", error_code: " +
+              (refusal->error_code.empty() ? "none given" : refusal->error_code) +
+              "): " + server_said);
+    }
+  }
+  const bool retryable = retry::IsRetryableStatusCode(code);
+  if (!ready) {
+    const bool auth = code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
+    return Status(code, auth ? ErrorKind::kAuthentication : ErrorKind::kConnection,
+                  "Opening an Arrow Flight stream for table " + table + " failed: " + server_said,
+                  retryable);
+  }
+  return Status(code, ErrorKind::kTransmission,
+                "The Arrow Flight stream for table " + table + " ended: " + server_said, retryable);
+}
+
+}  // namespace arrow_zerobus::flight
