@@ -29,7 +29,8 @@
 
 #include "arrow_zerobus/wrapper.h"
 #include "bench_data.h"
-#include "emulator.h"
+#include "bench_target.h"
+#include "bench_util.h"
 
 namespace {
 
@@ -37,6 +38,8 @@ using arrow_zerobus::BatchFuture;
 using arrow_zerobus::TransmissionResult;
 using arrow_zerobus::WrapperConfiguration;
 using arrow_zerobus::ZerobusWrapper;
+using arrow_zerobus::bench::ParseList;
+using arrow_zerobus::bench::Percentile;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kPipelineWindow = 8;
@@ -120,20 +123,7 @@ Round RunOnce(ZerobusWrapper& wrapper, const std::shared_ptr<arrow::RecordBatch>
   return round;
 }
 
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
-}
-
 double Median(std::vector<double> values) { return Percentile(std::move(values), 0.5); }
-
-std::vector<int64_t> ParseList(const std::string& text) {
-  std::vector<int64_t> values;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoll(item));
-  return values;
-}
 
 }  // namespace
 
@@ -155,22 +145,16 @@ int main(int argc, char** argv) {
     }
   }
 
-  arrow_zerobus::emulator::EmulatorOptions options;
-  options.light = true;
-  auto emulator = arrow_zerobus::emulator::Emulator::Start(options);
-  if (!emulator.ok()) {
-    std::cerr << emulator.status() << "\n";
+  auto target = arrow_zerobus::bench::ConnectOrStartLightEmulator("", "");
+  if (!target.ok()) {
+    std::cerr << target.status() << "\n";
     return 1;
   }
   Collector up(std::chrono::milliseconds(0));
   Collector hanging(std::chrono::milliseconds(2000));
 
   auto config_for = [&](const std::string& table) {
-    WrapperConfiguration config((*emulator)->endpoint(), table);
-    config
-        .with_credentials(arrow_zerobus::emulator::kDefaultClientId,
-                          arrow_zerobus::emulator::kDefaultClientSecret)
-        .with_unity_catalog((*emulator)->workspace_url());
+    WrapperConfiguration config = target->ConfigFor(table);
     config.observability_export_interval_ms = 1000;
     config.observability_export_timeout_ms = 5000;
     return config;

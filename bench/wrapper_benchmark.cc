@@ -22,7 +22,8 @@
 
 #include "arrow_zerobus/wrapper.h"
 #include "bench_data.h"
-#include "emulator.h"
+#include "bench_target.h"
+#include "bench_util.h"
 
 namespace {
 
@@ -30,18 +31,12 @@ using arrow_zerobus::BatchFuture;
 using arrow_zerobus::TransmissionResult;
 using arrow_zerobus::WrapperConfiguration;
 using arrow_zerobus::ZerobusWrapper;
+using arrow_zerobus::bench::ParseList;
+using arrow_zerobus::bench::Percentile;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kTable[] = "main.bench.orders";
 constexpr size_t kPipelineWindow = 8;
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const size_t index =
-      std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())));
-  return values[index];
-}
 
 struct Measurement {
   double rows_per_second = 0;
@@ -88,13 +83,6 @@ Measurement Run(ZerobusWrapper& wrapper, const std::shared_ptr<arrow::RecordBatc
   return m;
 }
 
-std::vector<int64_t> ParseList(const std::string& text) {
-  std::vector<int64_t> values;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoll(item));
-  return values;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,26 +110,12 @@ int main(int argc, char** argv) {
     ++i;
   }
 
-  std::unique_ptr<arrow_zerobus::emulator::Emulator> local;
-  if (endpoint.empty()) {
-    arrow_zerobus::emulator::EmulatorOptions options;
-    options.light = true;
-    auto started = arrow_zerobus::emulator::Emulator::Start(options);
-    if (!started.ok()) {
-      std::cerr << started.status() << "\n";
-      return 1;
-    }
-    local = std::move(started).value();
-    endpoint = local->endpoint();
-    workspace_url = local->workspace_url();
+  auto target = arrow_zerobus::bench::ConnectOrStartLightEmulator(endpoint, workspace_url);
+  if (!target.ok()) {
+    std::cerr << target.status() << "\n";
+    return 1;
   }
-
-  WrapperConfiguration config(endpoint, kTable);
-  config
-      .with_credentials(arrow_zerobus::emulator::kDefaultClientId,
-                        arrow_zerobus::emulator::kDefaultClientSecret)
-      .with_unity_catalog(workspace_url);
-  auto wrapper = ZerobusWrapper::Create(config);
+  auto wrapper = ZerobusWrapper::Create(target->ConfigFor(kTable));
   if (!wrapper.ok()) {
     std::cerr << wrapper.status() << "\n";
     return 1;

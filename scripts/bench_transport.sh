@@ -25,13 +25,7 @@ done
 
 "$REPO/scripts/build.sh"
 
-WORK="$(mktemp -d)"
-"$BUILD_DIR/emulator/zerobus-emulator" --light --ready-file "$WORK/ready.json" >"$WORK/emulator.log" &
-EMULATOR_PID=$!
-trap 'kill "$EMULATOR_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do [ -f "$WORK/ready.json" ] && break; sleep 0.1; done
-ENDPOINT="$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['endpoint'])" "$WORK/ready.json")"
-WORKSPACE_URL="$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['workspace_url'])" "$WORK/ready.json")"
+. "$REPO/scripts/lib/light_emulator.sh"
 
 echo "## arrow-zerobus and a bare gRPC stream ($MEGABYTES MB per record size, one stream)"
 "$BUILD_DIR/bench/transport_benchmark" --endpoint "$ENDPOINT" --workspace-url "$WORKSPACE_URL" \

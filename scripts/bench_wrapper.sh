@@ -26,14 +26,7 @@ done
 
 "$REPO/scripts/build.sh"
 
-WORK="$(mktemp -d)"
-"$BUILD_DIR/emulator/zerobus-emulator" --light --ready-file "$WORK/ready.json" >"$WORK/emulator.log" &
-EMULATOR_PID=$!
-trap 'kill "$EMULATOR_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do [ -f "$WORK/ready.json" ] && break; sleep 0.1; done
-read_ready() { .venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$WORK/ready.json" "$1"; }
-ENDPOINT="$(read_ready endpoint)"
-WORKSPACE_URL="$(read_ready workspace_url)"
+. "$REPO/scripts/lib/light_emulator.sh"
 ARGS=(--endpoint "$ENDPOINT" --workspace-url "$WORKSPACE_URL" --batch-rows "$BATCH_ROWS"
       --total-rows "$TOTAL_ROWS" --runs "$RUNS")
 

@@ -168,6 +168,30 @@ TEST(WrapperTelemetryTest, EachBatchHasACompleteSpanTree) {
   EXPECT_EQ(ByName((*wrapper)->collect_telemetry().spans).count("zerobus.connect"), 0u);
 }
 
+TEST(WrapperTelemetryTest, ArrowFormatHasTheSameSpansMetricsAndTraceparent) {
+  auto emu = StartEmulator();
+  WrapperConfiguration config = PullConfig(*emu);
+  config.wire_format = "arrow";
+  auto wrapper = ZerobusWrapper::Create(config);
+  ASSERT_TRUE(wrapper.ok()) << wrapper.status();
+  TransmissionResult result = (*wrapper)->send_batch(EventsBatch(0, 20, {7}));
+  ASSERT_TRUE(result.success) << result.Summary();
+  TelemetryData data = (*wrapper)->collect_telemetry();
+  EXPECT_EQ(SumValue(data, "messaging.client.sent.messages"), 19);
+  EXPECT_EQ(SumValue(data, "messaging.client.sent.messages", "ConversionError"), 1);
+  EXPECT_EQ(SumValue(data, "zerobus.client.requests"), result.requests_sent);
+  EXPECT_EQ(SumValue(data, "zerobus.client.inflight.requests"), 0);
+  auto by_name = ByName(data.spans);
+  const SpanData& root = *by_name["zerobus.send_batch"].at(0);
+  for (const char* child : {"zerobus.plan", "zerobus.encode", "zerobus.transmit",
+                            "zerobus.ack_wait", "zerobus.connect"}) {
+    ASSERT_EQ(by_name[child].size(), 1u) << child;
+    EXPECT_EQ(by_name[child][0]->parent_span_id, root.context.span_id) << child;
+  }
+  EXPECT_EQ(emu->state().LastCaller(kTestTable).traceparent,
+            by_name["zerobus.connect"][0]->context.traceparent());
+}
+
 TEST(WrapperTelemetryTest, SendJoinsTheCallersTrace) {
   auto emu = StartEmulator();
   auto wrapper = ZerobusWrapper::Create(PullConfig(*emu));

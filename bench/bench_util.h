@@ -1,0 +1,27 @@
+// Small helpers the benchmark tools share: percentiles and comma-separated number lists.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace arrow_zerobus::bench {
+
+/// The value at fraction `p` (0..1) of the sorted values; 0 for none.
+inline double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+/// "1000,10000" -> {1000, 10000}.
+inline std::vector<int64_t> ParseList(const std::string& text) {
+  std::vector<int64_t> values;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoll(item));
+  return values;
+}
+
+}  // namespace arrow_zerobus::bench
