@@ -20,7 +20,8 @@ enum class InputFormat { kParquet, kArrow, kCsv, kTsv, kJson };
 
 /// "parquet", "arrow", "csv", "tsv", "json".
 std::string_view InputFormatName(InputFormat format);
-/// The format named by --input-format (the names above; "ipc", "feather", "ndjson" and "jsonl" too).
+/// The format named by --input-format (the names above; "ipc", "feather", "ndjson" and "jsonl"
+/// too).
 Result<InputFormat> ParseInputFormat(std::string_view name);
 /// The format of `path`: `forced` when given (a .tsv file forced to csv stays tab-separated),
 /// else by extension, case-insensitively. Errors name the file and the known extensions.
