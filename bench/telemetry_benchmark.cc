@@ -3,7 +3,8 @@
 // (connections refused) or hanging (answers after 2 s), and on in pull mode. Every variant has
 // its own wrapper and table on one in-process light emulator; the variants take turns in each
 // round so that drift on a shared machine spreads over all of them, and each variant's median
-// round is reported with its throughput relative to "off" measured in the same rounds.
+// round is reported, with the median over rounds of its throughput relative to "off" in the
+// same round (a paired comparison, so drift between rounds cancels out).
 //
 //   telemetry_benchmark [--batch-rows 1000,10000] [--total-rows N] [--rounds N]
 //
@@ -31,6 +32,8 @@
 #include "bench_data.h"
 #include "bench_target.h"
 #include "bench_util.h"
+#include "telemetry/telemetry.h"
+#include "wrapper/batch_telemetry.h"
 
 namespace {
 
@@ -125,6 +128,59 @@ Round RunOnce(ZerobusWrapper& wrapper, const std::shared_ptr<arrow::RecordBatch>
 
 double Median(std::vector<double> values) { return Percentile(std::move(values), 0.5); }
 
+struct TelemetryCost {
+  double record_ns = 0;  ///< on the send path: stamping, metrics, the span tree
+  double export_ns = 0;  ///< on the exporter thread: OTLP/JSON of those spans and metrics
+};
+
+/// Nanoseconds telemetry adds per batch, measured without any network: stamping the batch,
+/// recording its metrics and span tree on completion (the stream's part for one request with
+/// its ack included), and, separately, the exporter's share of encoding those spans and the
+/// metrics as OTLP/JSON (collected once per 1,000 batches).
+TelemetryCost TelemetryNanosPerBatch(int64_t rows) {
+  namespace telemetry = arrow_zerobus::telemetry;
+  namespace internal = arrow_zerobus::internal;
+  telemetry::TelemetrySettings settings;
+  settings.enabled = true;
+  settings.pull = true;
+  settings.max_queued_spans = 10000;  // a collection every 1,000 batches takes them all
+  auto sink = telemetry::Telemetry::Create(settings, "main.bench.cost");
+  auto batch = arrow_zerobus::bench::MakeOrdersBatch(rows);
+  TransmissionResult result;
+  result.success = true;
+  result.total_rows = result.successful_count = rows;
+  result.requests_sent = 1;
+  result.attempts = 1;
+  result.stream_ids = {"stream-1"};
+  constexpr int kBatches = 100000;
+  TelemetryCost cost;
+  for (int i = 0; i < kBatches; ++i) {
+    auto state = std::make_shared<internal::BatchState>(rows, nullptr, nullptr);
+    internal::BatchJob job(i, batch, state);
+    const auto start = Clock::now();
+    internal::BeginBatchTelemetry(job, {});
+    job.times.prepare_start = job.times.planned = job.times.encoded = telemetry::UnixNanosNow();
+    job.times.transmit_start = job.times.transmit_end = telemetry::UnixNanosNow();
+    sink->instruments().RequestQueued(40 * rows);
+    sink->instruments().RequestWritten(false);
+    const double ack_seconds = 0.001;
+    sink->instruments().RequestResolved(40 * rows, &ack_seconds);
+    internal::RecordBatchTelemetry(*sink, job, result, telemetry::UnixNanosNow());
+    cost.record_ns += std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    if (i % 1000 == 999) {
+      const auto export_start = Clock::now();
+      const auto data = sink->Collect();
+      (void)telemetry::EncodeTraceRequest(data.spans, {});
+      (void)telemetry::EncodeMetricsRequest(data.metrics, {}, 0, 1);
+      cost.export_ns +=
+          std::chrono::duration<double, std::nano>(Clock::now() - export_start).count();
+    }
+  }
+  cost.record_ns /= kBatches;
+  cost.export_ns /= kBatches;
+  return cost;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,8 +243,10 @@ int main(int argc, char** argv) {
     for (Variant& variant : variants) (void)variant.wrapper->send_batch(batch);  // warm up
     for (bool pipelined : {false, true}) {
       std::map<std::string, std::vector<Round>> results;
+      // Each round starts with a different variant, so no variant always runs first or last.
       for (int r = 0; r < rounds; ++r) {
-        for (Variant& variant : variants) {
+        for (size_t v = 0; v < variants.size(); ++v) {
+          Variant& variant = variants[(v + r) % variants.size()];
           results[variant.name].push_back(RunOnce(*variant.wrapper, batch, batches, pipelined));
         }
       }
@@ -197,29 +255,50 @@ int main(int argc, char** argv) {
         for (const Round& round : results[name]) rates.push_back(round.rows_per_second);
         return Median(rates);
       };
-      const double off = median_rate("off");
+      // Paired: each round's rate against "off" in the same round, then the median of those.
+      auto median_ratio = [&](const std::string& name) {
+        std::vector<double> ratios;
+        for (int r = 0; r < rounds; ++r) {
+          ratios.push_back(results[name][r].rows_per_second / results["off"][r].rows_per_second);
+        }
+        return Median(ratios);
+      };
       for (Variant& variant : variants) {
         std::vector<double> latencies;
         for (const Round& round : results[variant.name]) {
           latencies.insert(latencies.end(), round.latencies_ms.begin(), round.latencies_ms.end());
         }
         const double rate = median_rate(variant.name);
+        const double versus_off = 100.0 * (median_ratio(variant.name) - 1.0);
         const char* mode = pipelined ? "async, 8 in flight" : "send_batch";
         std::printf("| %lld | %s | %s | %.0f | %+.1f%% | %.2f | %.2f | %.2f |\n",
-                    static_cast<long long>(rows), mode, variant.name.c_str(), rate,
-                    100.0 * (rate / off - 1.0), Percentile(latencies, 0.50),
-                    Percentile(latencies, 0.95), Percentile(latencies, 0.99));
+                    static_cast<long long>(rows), mode, variant.name.c_str(), rate, versus_off,
+                    Percentile(latencies, 0.50), Percentile(latencies, 0.95),
+                    Percentile(latencies, 0.99));
         std::printf(
             "RESULT {\"batch_rows\": %lld, \"pipelined\": %s, \"telemetry\": \"%s\", "
             "\"rows_per_s\": %.0f, \"vs_off_pct\": %.2f, \"p50_ms\": %.3f, \"p95_ms\": %.3f, "
             "\"p99_ms\": %.3f}\n",
             static_cast<long long>(rows), pipelined ? "true" : "false", variant.name.c_str(), rate,
-            100.0 * (rate / off - 1.0), Percentile(latencies, 0.50), Percentile(latencies, 0.95),
+            versus_off, Percentile(latencies, 0.50), Percentile(latencies, 0.95),
             Percentile(latencies, 0.99));
         std::fflush(stdout);
       }
     }
   }
   for (Variant& variant : variants) (void)variant.wrapper->shutdown();
+
+  std::printf(
+      "\n| rows per batch | recording, send path (ns/batch) | OTLP/JSON encoding, exporter thread "
+      "(ns/batch) |\n|---|---|---|\n");
+  for (int64_t rows : batch_rows) {
+    const TelemetryCost cost = TelemetryNanosPerBatch(rows);
+    std::printf("| %lld | %.0f | %.0f |\n", static_cast<long long>(rows), cost.record_ns,
+                cost.export_ns);
+    std::printf(
+        "RESULT {\"batch_rows\": %lld, \"record_ns_per_batch\": %.0f, "
+        "\"export_ns_per_batch\": %.0f}\n",
+        static_cast<long long>(rows), cost.record_ns, cost.export_ns);
+  }
   return 0;
 }

@@ -6,13 +6,6 @@
 #include "telemetry/otlp_json.h"
 
 namespace arrow_zerobus::telemetry {
-namespace {
-
-// Spans per trace request, so one export stays a modest body however full the queue is.
-constexpr size_t kSpansPerRequest = 512;
-
-}  // namespace
-
 OtlpExporter::OtlpExporter(TelemetrySettings settings, Instruments* instruments, Tracer* tracer,
                            auth::HttpTransport transport, int64_t start_unix_ns)
     : settings_(std::move(settings)),
@@ -28,11 +21,24 @@ OtlpExporter::~OtlpExporter() { Stop(); }
 void OtlpExporter::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    if (wake_.wait_for(lock, settings_.interval, [&] { return stopping_; })) break;
+    const bool woken =
+        wake_.wait_for(lock, settings_.interval, [&] { return stopping_ || woken_; });
+    if (stopping_) break;
+    woken_ = false;
+    if (!woken) backing_off_ = false;  // a full interval passed: try the collector again
     lock.unlock();
     (void)ExportNow();
     lock.lock();
   }
+}
+
+void OtlpExporter::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (backing_off_) return;
+    woken_ = true;
+  }
+  wake_.notify_all();
 }
 
 void OtlpExporter::Stop() {
@@ -92,6 +98,7 @@ Status OtlpExporter::Post(const std::string& url, std::string body) {
   }
   instruments_->ExportFailed();
   last_error_ = status;
+  backing_off_ = true;
   if (!reported_) {
     reported_ = true;
     std::cerr << "arrow-zerobus: telemetry export failed (reported once; data of failed exports "

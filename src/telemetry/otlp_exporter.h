@@ -29,6 +29,12 @@ class OtlpExporter {
   Status ExportNow();
   /// Exports what is left and stops the thread. Idempotent.
   void Stop();
+  /// Asks the thread to export now rather than at the end of the interval; returns at once.
+  /// Ignored until the next interval after a failed export: a collector that is down costs
+  /// one attempt per interval, and spans beyond the queue are dropped cheaply meanwhile.
+  void Wake();
+  /// Spans per trace export request; the tracer wakes the exporter when this many are queued.
+  static constexpr size_t kSpansPerRequest = 512;
 
   int64_t exports_succeeded() const;
   /// The latest failed export's error (OK if none failed).
@@ -48,6 +54,8 @@ class OtlpExporter {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool woken_ = false;
+  bool backing_off_ = false;  ///< the last export failed: wait for the interval
   bool stopped_ = false;
   bool reported_ = false;  ///< the first failure went to stderr
   int64_t exports_succeeded_ = 0;

@@ -1,137 +1,239 @@
 #include "telemetry/otlp_json.h"
 
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "telemetry/hex.h"
+#include "telemetry/json_writer.h"
 
 namespace arrow_zerobus::telemetry {
 namespace {
 
-using nlohmann::json;
-
 // OTLP enum values (opentelemetry-proto metrics.proto and trace.proto).
-constexpr int kAggregationTemporalityCumulative = 2;
-constexpr int kStatusCodeOk = 1;
-constexpr int kStatusCodeError = 2;
+constexpr char kAggregationTemporalityCumulative[] = "2";
+constexpr char kStatusCodeOk[] = "1";
+constexpr char kStatusCodeError[] = "2";
 
-json AnyValue(const AttributeValue& value) {
-  return std::visit(
-      [](const auto& v) -> json {
+/// `"name":` ready for its value.
+void Key(std::string& out, std::string_view name) {
+  out += '"';
+  out += name;
+  out += "\":";
+}
+
+/// A 64-bit integer as OTLP/JSON writes one: a string.
+void Int64(std::string& out, int64_t value) {
+  out += '"';
+  out += std::to_string(value);
+  out += '"';
+}
+
+void AnyValue(std::string& out, const AttributeValue& value) {
+  std::visit(
+      [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, bool>) {
-          return {{"boolValue", v}};
+          out += v ? "{\"boolValue\":true}" : "{\"boolValue\":false}";
         } else if constexpr (std::is_same_v<T, int64_t>) {
-          return {{"intValue", std::to_string(v)}};
+          out += "{\"intValue\":";
+          Int64(out, v);
+          out += '}';
         } else if constexpr (std::is_same_v<T, double>) {
-          return {{"doubleValue", v}};
+          out += "{\"doubleValue\":";
+          AppendJsonNumber(out, v);
+          out += '}';
         } else {
-          return {{"stringValue", v}};
+          out += "{\"stringValue\":";
+          AppendJsonString(out, v);
+          out += '}';
         }
       },
       value);
 }
 
-json KeyValues(const Attributes& attributes) {
-  json list = json::array();
+template <typename Pairs, typename WriteValue>
+void KeyValueList(std::string& out, const Pairs& attributes, WriteValue write_value) {
+  out += '[';
+  bool first = true;
   for (const auto& [key, value] : attributes) {
-    list.push_back({{"key", key}, {"value", AnyValue(value)}});
+    if (!first) out += ',';
+    first = false;
+    out += "{\"key\":";
+    AppendJsonString(out, key);
+    out += ",\"value\":";
+    write_value(value);
+    out += '}';
   }
-  return list;
+  out += ']';
 }
 
-json KeyValues(const std::vector<std::pair<std::string, std::string>>& attributes) {
-  json list = json::array();
-  for (const auto& [key, value] : attributes) {
-    list.push_back({{"key", key}, {"value", {{"stringValue", value}}}});
+void KeyValues(std::string& out, const Attributes& attributes) {
+  KeyValueList(out, attributes, [&](const AttributeValue& value) { AnyValue(out, value); });
+}
+
+void KeyValues(std::string& out, const std::vector<std::pair<std::string, std::string>>& labels) {
+  KeyValueList(out, labels, [&](const std::string& value) {
+    out += "{\"stringValue\":";
+    AppendJsonString(out, value);
+    out += '}';
+  });
+}
+
+/// {"resource":{...},"scope<Signal>s":[{"scope":{...},"<items>":[ — closed by Close().
+void Open(std::string& out, const ExportIdentity& identity, std::string_view outer,
+          std::string_view scoped, std::string_view items) {
+  out += "{\"";
+  out += outer;
+  out += "\":[{\"resource\":{\"attributes\":";
+  KeyValues(out, identity.resource);
+  out += "},\"";
+  out += scoped;
+  out += "\":[{\"scope\":{\"name\":";
+  AppendJsonString(out, identity.scope_name);
+  out += ",\"version\":";
+  AppendJsonString(out, identity.scope_version);
+  out += "},\"";
+  out += items;
+  out += "\":[";
+}
+
+void Close(std::string& out) { out += "]}]}]}"; }
+
+void PointTimes(std::string& out, const MetricPoint& point, int64_t start, int64_t time) {
+  Key(out, "attributes");
+  KeyValues(out, point.attributes);
+  out += ',';
+  Key(out, "startTimeUnixNano");
+  Int64(out, start);
+  out += ',';
+  Key(out, "timeUnixNano");
+  Int64(out, time);
+}
+
+void SumPoint(std::string& out, const MetricPoint& point, int64_t start, int64_t time) {
+  out += '{';
+  PointTimes(out, point, start, time);
+  out += ',';
+  Key(out, "asInt");
+  Int64(out, point.value);
+  out += '}';
+}
+
+void HistogramPoint(std::string& out, const MetricPoint& point, const std::vector<double>& bounds,
+                    int64_t start, int64_t time) {
+  out += '{';
+  PointTimes(out, point, start, time);
+  out += ',';
+  Key(out, "count");
+  Int64(out, static_cast<int64_t>(point.count));
+  out += ',';
+  Key(out, "sum");
+  AppendJsonNumber(out, point.sum);
+  out += ',';
+  Key(out, "bucketCounts");
+  out += '[';
+  for (size_t i = 0; i < point.bucket_counts.size(); ++i) {
+    if (i > 0) out += ',';
+    Int64(out, static_cast<int64_t>(point.bucket_counts[i]));
   }
-  return list;
-}
-
-json Resource(const ExportIdentity& identity) {
-  return json::object({{"attributes", KeyValues(identity.resource)}});
-}
-
-// Invalid UTF-8 (say, in an error message quoting bad input) is replaced, never thrown.
-std::string Dump(const json& request) {
-  return request.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-json Scope(const ExportIdentity& identity) {
-  return {{"name", identity.scope_name}, {"version", identity.scope_version}};
-}
-
-json SumPoint(const MetricPoint& point, int64_t start, int64_t time) {
-  return {{"attributes", KeyValues(point.attributes)},
-          {"startTimeUnixNano", std::to_string(start)},
-          {"timeUnixNano", std::to_string(time)},
-          {"asInt", std::to_string(point.value)}};
-}
-
-json HistogramPoint(const MetricPoint& point, const std::vector<double>& bounds, int64_t start,
-                    int64_t time) {
-  json buckets = json::array();
-  for (uint64_t count : point.bucket_counts) buckets.push_back(std::to_string(count));
-  json encoded = {{"attributes", KeyValues(point.attributes)},
-                  {"startTimeUnixNano", std::to_string(start)},
-                  {"timeUnixNano", std::to_string(time)},
-                  {"count", std::to_string(point.count)},
-                  {"sum", point.sum},
-                  {"bucketCounts", std::move(buckets)},
-                  {"explicitBounds", bounds}};
+  out += "],";
+  Key(out, "explicitBounds");
+  out += '[';
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonNumber(out, bounds[i]);
+  }
+  out += ']';
   if (point.count > 0) {
-    encoded["min"] = point.min;
-    encoded["max"] = point.max;
+    out += ',';
+    Key(out, "min");
+    AppendJsonNumber(out, point.min);
+    out += ',';
+    Key(out, "max");
+    AppendJsonNumber(out, point.max);
   }
-  return encoded;
+  out += '}';
 }
 
-json Metric(const MetricData& metric, int64_t start, int64_t time) {
-  json points = json::array();
-  for (const MetricPoint& point : metric.points) {
-    points.push_back(metric.kind == MetricData::Kind::kHistogram
-                         ? HistogramPoint(point, metric.bounds, start, time)
-                         : SumPoint(point, start, time));
+void Metric(std::string& out, const MetricData& metric, int64_t start, int64_t time) {
+  const bool histogram = metric.kind == MetricData::Kind::kHistogram;
+  out += '{';
+  Key(out, "name");
+  AppendJsonString(out, metric.name);
+  out += ',';
+  Key(out, "description");
+  AppendJsonString(out, metric.description);
+  out += ',';
+  Key(out, "unit");
+  AppendJsonString(out, metric.unit);
+  out += ',';
+  Key(out, histogram ? "histogram" : "sum");
+  out += "{\"dataPoints\":[";
+  for (size_t i = 0; i < metric.points.size(); ++i) {
+    if (i > 0) out += ',';
+    if (histogram) {
+      HistogramPoint(out, metric.points[i], metric.bounds, start, time);
+    } else {
+      SumPoint(out, metric.points[i], start, time);
+    }
   }
-  json encoded = {
-      {"name", metric.name}, {"description", metric.description}, {"unit", metric.unit}};
-  if (metric.kind == MetricData::Kind::kHistogram) {
-    encoded["histogram"] = {{"dataPoints", std::move(points)},
-                            {"aggregationTemporality", kAggregationTemporalityCumulative}};
-  } else {
-    encoded["sum"] = {{"dataPoints", std::move(points)},
-                      {"aggregationTemporality", kAggregationTemporalityCumulative},
-                      {"isMonotonic", metric.kind == MetricData::Kind::kCounter}};
+  out += "],\"aggregationTemporality\":";
+  out += kAggregationTemporalityCumulative;
+  if (!histogram) {
+    out += metric.kind == MetricData::Kind::kCounter ? ",\"isMonotonic\":true"
+                                                     : ",\"isMonotonic\":false";
   }
-  return encoded;
+  out += "}}";
 }
 
-int SpanKindNumber(SpanData::Kind kind) {
+const char* SpanKindNumber(SpanData::Kind kind) {
   switch (kind) {
     case SpanData::Kind::kInternal:
-      return 1;
+      return "1";
     case SpanData::Kind::kClient:
-      return 3;
+      return "3";
     case SpanData::Kind::kProducer:
-      return 4;
+      return "4";
   }
-  return 0;
+  return "0";
 }
 
-json Span(const SpanData& span) {
-  json encoded = {{"traceId", HexEncode(span.context.trace_id)},
-                  {"spanId", HexEncode(span.context.span_id)},
-                  {"name", span.name},
-                  {"kind", SpanKindNumber(span.kind)},
-                  {"startTimeUnixNano", std::to_string(span.start_unix_ns)},
-                  {"endTimeUnixNano", std::to_string(span.end_unix_ns)},
-                  {"attributes", KeyValues(span.attributes)}};
-  if (span.parent_span_id != SpanId{}) encoded["parentSpanId"] = HexEncode(span.parent_span_id);
-  if (span.status == SpanData::Status::kError) {
-    encoded["status"] = {{"code", kStatusCodeError}, {"message", span.status_message}};
-  } else if (span.status == SpanData::Status::kOk) {
-    encoded["status"] = {{"code", kStatusCodeOk}};
+void Span(std::string& out, const SpanData& span) {
+  out += "{\"traceId\":\"";
+  out += HexEncode(span.context.trace_id);
+  out += "\",\"spanId\":\"";
+  out += HexEncode(span.context.span_id);
+  out += '"';
+  if (span.parent_span_id != SpanId{}) {
+    out += ",\"parentSpanId\":\"";
+    out += HexEncode(span.parent_span_id);
+    out += '"';
   }
-  return encoded;
+  out += ',';
+  Key(out, "name");
+  AppendJsonString(out, span.name);
+  out += ",\"kind\":";
+  out += SpanKindNumber(span.kind);
+  out += ',';
+  Key(out, "startTimeUnixNano");
+  Int64(out, span.start_unix_ns);
+  out += ',';
+  Key(out, "endTimeUnixNano");
+  Int64(out, span.end_unix_ns);
+  out += ',';
+  Key(out, "attributes");
+  KeyValues(out, span.attributes);
+  if (span.status == SpanData::Status::kError) {
+    out += ",\"status\":{\"code\":";
+    out += kStatusCodeError;
+    out += ",\"message\":";
+    AppendJsonString(out, span.status_message);
+    out += '}';
+  } else if (span.status == SpanData::Status::kOk) {
+    out += ",\"status\":{\"code\":";
+    out += kStatusCodeOk;
+    out += '}';
+  }
+  out += '}';
 }
 
 }  // namespace
@@ -139,25 +241,27 @@ json Span(const SpanData& span) {
 std::string EncodeMetricsRequest(const std::vector<MetricData>& metrics,
                                  const ExportIdentity& identity, int64_t start_unix_ns,
                                  int64_t time_unix_ns) {
-  json list = json::array();
-  for (const MetricData& metric : metrics) {
-    list.push_back(Metric(metric, start_unix_ns, time_unix_ns));
+  std::string out;
+  Open(out, identity, "resourceMetrics", "scopeMetrics", "metrics");
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    if (i > 0) out += ',';
+    Metric(out, metrics[i], start_unix_ns, time_unix_ns);
   }
-  json scope = json::object({{"scope", Scope(identity)}, {"metrics", std::move(list)}});
-  json resource = json::object(
-      {{"resource", Resource(identity)}, {"scopeMetrics", json::array({std::move(scope)})}});
-  json request = json::object({{"resourceMetrics", json::array({std::move(resource)})}});
-  return Dump(request);
+  Close(out);
+  return out;
 }
 
-std::string EncodeTraceRequest(const std::vector<SpanData>& spans, const ExportIdentity& identity) {
-  json list = json::array();
-  for (const SpanData& span : spans) list.push_back(Span(span));
-  json scope = json::object({{"scope", Scope(identity)}, {"spans", std::move(list)}});
-  json resource = json::object(
-      {{"resource", Resource(identity)}, {"scopeSpans", json::array({std::move(scope)})}});
-  json request = json::object({{"resourceSpans", json::array({std::move(resource)})}});
-  return Dump(request);
+std::string EncodeTraceRequest(const std::vector<SpanData>& spans,
+                               const ExportIdentity& identity) {
+  std::string out;
+  out.reserve(512 * spans.size() + 256);
+  Open(out, identity, "resourceSpans", "scopeSpans", "spans");
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (i > 0) out += ',';
+    Span(out, spans[i]);
+  }
+  Close(out);
+  return out;
 }
 
 }  // namespace arrow_zerobus::telemetry

@@ -31,6 +31,11 @@ std::unique_ptr<Telemetry> Telemetry::Create(const TelemetrySettings& settings, 
     telemetry->exporter_ =
         std::make_unique<OtlpExporter>(settings, &telemetry->instruments_, telemetry->tracer(),
                                        std::move(transport), telemetry->start_unix_ns_);
+    if (telemetry->tracer_ != nullptr) {
+      OtlpExporter* exporter = telemetry->exporter_.get();
+      telemetry->tracer_->OnBatchReady(OtlpExporter::kSpansPerRequest,
+                                       [exporter] { exporter->Wake(); });
+    }
   }
   return telemetry;
 }

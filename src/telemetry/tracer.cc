@@ -52,12 +52,22 @@ SpanContext Tracer::NewContext(const SpanContext& parent) {
 }
 
 void Tracer::Record(SpanData span) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (queue_.size() >= max_queued_) {
-    if (instruments_ != nullptr) instruments_->SpansDropped(1);
-    return;
+  bool ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= max_queued_) {
+      if (instruments_ != nullptr) instruments_->SpansDropped(1);
+      return;
+    }
+    queue_.push_back(std::move(span));
+    ready = queue_.size() == ready_threshold_;
   }
-  queue_.push_back(std::move(span));
+  if (ready && on_ready_) on_ready_();
+}
+
+void Tracer::OnBatchReady(size_t threshold, std::function<void()> on_ready) {
+  ready_threshold_ = threshold;
+  on_ready_ = std::move(on_ready);
 }
 
 std::vector<SpanData> Tracer::Take(size_t max) {

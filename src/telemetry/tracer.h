@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ class Tracer {
   static SpanContext NewContext(const SpanContext& parent);
 
   void Record(SpanData span);
+  /// `on_ready` runs (on the recording thread, without the tracer's lock) each time the queue
+  /// reaches `threshold` spans: the exporter ships a full batch instead of letting it wait for
+  /// the interval and overflow. Set before any span is recorded.
+  void OnBatchReady(size_t threshold, std::function<void()> on_ready);
   /// Up to `max` queued spans, oldest first.
   std::vector<SpanData> Take(size_t max = SIZE_MAX);
   size_t queued() const;
@@ -32,6 +37,8 @@ class Tracer {
  private:
   const size_t max_queued_;
   Instruments* const instruments_;
+  size_t ready_threshold_ = 0;
+  std::function<void()> on_ready_;
   mutable std::mutex mu_;
   std::vector<SpanData> queue_;
 };

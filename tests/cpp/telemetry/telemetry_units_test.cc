@@ -1,5 +1,6 @@
 // The telemetry layer's parts on their own: histogram buckets, trace context text, the header
 // list grammar, how settings and OTEL_* variables combine, and the OTLP/JSON bodies.
+#include <limits>
 #include <map>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "arrow_zerobus/telemetry.h"
 #include "telemetry/atomic_histogram.h"
 #include "telemetry/instruments.h"
+#include "telemetry/json_writer.h"
 #include "telemetry/otlp_json.h"
 #include "telemetry/telemetry_settings.h"
 #include "telemetry/tracer.h"
@@ -254,6 +256,20 @@ TEST(ConfigurationTest, ObservabilitySectionInYamlAndZerobusVariables) {
   ASSERT_TRUE(from_env.ok()) << from_env.status();
   EXPECT_TRUE(from_env->observability_enabled);
   EXPECT_EQ(from_env->observability_exporter, "none");
+}
+
+TEST(JsonWriterTest, StringsAreEscapedAndAlwaysValidUtf8) {
+  std::string out;
+  AppendJsonString(out, std::string("q\"b\\n\n\x01 \xC3\xA9 \xF0\x9F\x98\x80 \xff \xC3", 19));
+  const json parsed = json::parse(out);
+  EXPECT_EQ(parsed.get<std::string>(),
+            "q\"b\\n\n\x01 \xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD \xEF\xBF\xBD");
+  std::string number;
+  AppendJsonNumber(number, 0.25);
+  EXPECT_EQ(number, "0.25");
+  number.clear();
+  AppendJsonNumber(number, std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(number, "0");
 }
 
 TEST(OtlpJsonTest, MetricsRequestHasTheOtlpShape) {

@@ -397,6 +397,26 @@ TEST(WrapperTelemetryTest, PeriodicExportRunsOnItsInterval) {
   })) << "three metric exports without any flush";
 }
 
+TEST(WrapperTelemetryTest, AFullBatchOfSpansIsExportedBeforeTheInterval) {
+  auto emu = StartEmulator();
+  Collector collector;
+  WrapperConfiguration config = WrapperConfigFor(*emu);
+  config.with_observability(collector.endpoint());
+  config.observability_export_interval_ms = 3600 * 1000;
+  auto wrapper = ZerobusWrapper::Create(config);
+  ASSERT_TRUE(wrapper.ok()) << wrapper.status();
+  // Five spans per batch after the first: 120 batches queue more than one export's 512 spans.
+  for (int i = 0; i < 120; ++i) ASSERT_TRUE((*wrapper)->send_batch(EventsBatch(i, 1)).success);
+  EXPECT_TRUE(WaitUntil([&] {
+    for (const auto& request : collector.requests()) {
+      if (request.path == "/v1/traces") return true;
+    }
+    return false;
+  })) << "no trace export although a full batch of spans was queued";
+  TelemetryData data = (*wrapper)->collect_telemetry();
+  EXPECT_EQ(SumValue(data, "zerobus.telemetry.spans.dropped"), 0);
+}
+
 TEST(WrapperTelemetryTest, CollectorDownNeverFailsASendAndIsCounted) {
   auto emu = StartEmulator();
   const int closed_port = ClosedPort();
