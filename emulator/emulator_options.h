@@ -17,7 +17,8 @@ struct EmulatorOptions {
   std::string host = "127.0.0.1";
   int grpc_port = 0;  ///< 0: the OS picks
   int http_port = 0;  ///< OAuth endpoint; 0: the OS picks
-  /// When set, every stream's decoded rows land in <data_dir>/<table>/<stream id>.jsonl.
+  /// When set, every stream's decoded rows land in <data_dir>/<table>/<stream id>.jsonl (Protobuf
+  /// streams) or <stream id>.arrows (Arrow Flight streams, as an Arrow IPC stream file).
   std::filesystem::path data_dir;
   /// Light validation: offsets, record type and sizes are checked but records are not decoded
   /// (and so land in no file). For throughput benchmarks.

@@ -1,5 +1,6 @@
-// The emulator's gRPC service: databricks.zerobus.Zerobus/EphemeralStream, served with gRPC's
-// callback API on raw bytes so that requests are read without copying their records.
+// The emulator's gRPC service, on gRPC's callback API and raw bytes (requests are read without
+// copying their records): databricks.zerobus.Zerobus/EphemeralStream here, and Arrow Flight's
+// DoPut, handed to flight_put_service.
 #pragma once
 
 #include <grpcpp/generic/async_generic_service.h>

@@ -251,8 +251,7 @@ std::string EncodeMetricsRequest(const std::vector<MetricData>& metrics,
   return out;
 }
 
-std::string EncodeTraceRequest(const std::vector<SpanData>& spans,
-                               const ExportIdentity& identity) {
+std::string EncodeTraceRequest(const std::vector<SpanData>& spans, const ExportIdentity& identity) {
   std::string out;
   out.reserve(512 * spans.size() + 256);
   Open(out, identity, "resourceSpans", "scopeSpans", "spans");
