@@ -12,9 +12,6 @@
 #include "schema/type_table.h"
 
 namespace arrow_zerobus::encode::internal {
-namespace {
-
-/// `type` (a nested type) with new child fields; other types are returned as they are.
 std::shared_ptr<arrow::DataType> WithChildFields(
     const arrow::DataType& type, const std::vector<std::shared_ptr<arrow::Field>>& fields) {
   switch (type.id()) {
@@ -43,6 +40,8 @@ std::shared_ptr<arrow::DataType> WithChildFields(
       return type.GetSharedPtr();  // unions and others are refused when the schema is planned
   }
 }
+
+namespace {
 
 /// The type with every string type replaced by the binary type of the same layout.
 std::shared_ptr<arrow::DataType> StringsAsBinary(const std::shared_ptr<arrow::DataType>& type) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <arrow/array.h>
 
@@ -13,6 +14,11 @@ namespace arrow_zerobus::encode::internal {
 
 /// Registers Arrow's compute kernels (Take, Cast, Filter) once; call before using them.
 void EnsureComputeInitialized();
+
+/// `type` (a nested type: struct, list-like, map, run-end encoded) with new child fields, in
+/// the type's own order; other types are returned as they are.
+std::shared_ptr<arrow::DataType> WithChildFields(
+    const arrow::DataType& type, const std::vector<std::shared_ptr<arrow::Field>>& fields);
 
 /// arrow::Array::ValidateFull, except that UTF-8 validity of string values is not checked.
 Status ValidateStructure(const arrow::Array& array, const std::string& column);

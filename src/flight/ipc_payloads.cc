@@ -31,26 +31,8 @@ std::shared_ptr<arrow::DataType> Hydrated(const std::shared_ptr<arrow::DataType>
     fields.push_back(field->WithType(std::move(hydrated)));
   }
   if (!changed) return type;
-  switch (type->id()) {
-    case arrow::Type::STRUCT:
-      return arrow::struct_(fields);
-    case arrow::Type::LIST:
-      return arrow::list(fields[0]);
-    case arrow::Type::LARGE_LIST:
-      return arrow::large_list(fields[0]);
-    case arrow::Type::LIST_VIEW:
-      return arrow::list_view(fields[0]);
-    case arrow::Type::LARGE_LIST_VIEW:
-      return arrow::large_list_view(fields[0]);
-    case arrow::Type::FIXED_SIZE_LIST:
-      return arrow::fixed_size_list(
-          fields[0], static_cast<const arrow::FixedSizeListType&>(*type).list_size());
-    case arrow::Type::MAP:
-      return std::make_shared<arrow::MapType>(
-          fields[0], static_cast<const arrow::MapType&>(*type).keys_sorted());
-    default:
-      return type;  // left as it is; refused below if a dictionary remains
-  }
+  // Types WithChildFields does not rebuild keep their dictionaries and are refused below.
+  return encode::internal::WithChildFields(*type, fields);
 }
 
 bool ContainsDictionary(const arrow::DataType& type) {
