@@ -1,7 +1,8 @@
-// Transport benchmark: our IngestStream against a Zerobus emulator in light mode, one stream.
+// Transport benchmark: our stream engine (Protobuf format) against a Zerobus emulator in light
+// mode, one stream.
 //  * throughput for records of 20 B, 220 B, 750 B and 10 KiB (MB/s and records/s), each request
 //    built from the records with one copy, as the wrapper does;
-//  * the same bytes pushed by a bare gRPC stream on the same server (StreamConnection with
+//  * the same bytes pushed by a bare gRPC stream on the same server (a BidiConnection with
 //    prebuilt request bodies, no window or ack bookkeeping): the ceiling gRPC allows;
 //  * latency of sending one batch and waiting for all its acks (p50/p95/p99) for 1 KB, 100 KB,
 //    1 MB and 10 MB batches of 1,000-byte records.
@@ -29,8 +30,10 @@
 #include "auth/oauth_request.h"
 #include "emulator.h"
 #include "encode/wire_format.h"
+#include "stream/bidi_connection.h"
+#include "stream/stream_engine.h"
 #include "zerobus/endpoint.h"
-#include "zerobus/ingest_stream.h"
+#include "zerobus/ephemeral_protocol.h"
 #include "zerobus/request_packer.h"
 #include "zerobus/stream_messages.h"
 #include "zerobus_service.pb.h"
@@ -85,14 +88,15 @@ std::shared_ptr<auth::HeadersProvider> OAuthHeaders(const Settings& settings,
   return auth::MakeOAuthHeadersProvider(oauth);
 }
 
-std::unique_ptr<zerobus::IngestStream> OpenStream(const Settings& settings,
-                                                  const std::string& table) {
-  zerobus::StreamConfig config;
+std::unique_ptr<stream::StreamEngine> OpenStream(const Settings& settings,
+                                                 const std::string& table) {
+  stream::StreamConfig config;
   config.endpoint = settings.endpoint;
   config.table = table;
-  config.descriptor_proto = PayloadDescriptor();
   config.headers = OAuthHeaders(settings, table);
-  auto stream = zerobus::IngestStream::Open(config);
+  auto protocol = zerobus::EphemeralProtocol::Make(table, PayloadDescriptor());
+  if (!protocol.ok()) std::abort();
+  auto stream = stream::StreamEngine::Open(config, *protocol);
   if (!stream.ok()) {
     std::cerr << "transport_benchmark: " << stream.status() << "\n";
     std::exit(1);
@@ -103,7 +107,7 @@ std::unique_ptr<zerobus::IngestStream> OpenStream(const Settings& settings,
 int64_t RecordsPerRequest(int64_t size) {
   const int64_t wire = static_cast<int64_t>(zerobus::BatchRecordWireSize(size));
   return std::max<int64_t>(
-      1, (zerobus::kDefaultMaxRequestBytes - zerobus::kRequestFramingBytes) / wire);
+      1, (stream::kDefaultMaxRequestBytes - zerobus::kRequestFramingBytes) / wire);
 }
 
 struct Throughput {
@@ -141,10 +145,10 @@ Throughput RunOurs(const Settings& settings, int64_t size) {
   const int64_t total = std::max<int64_t>(1, settings.megabytes * 1000000 / size);
   const encode::EncodedBatch rows = FramedRows(PayloadRecord(size), total);
   const auto start = Clock::now();
-  auto requests = zerobus::PackRequests(rows, zerobus::kDefaultMaxRequestBytes, 0, total);
+  auto requests = zerobus::PackRequests(rows, stream::kDefaultMaxRequestBytes, 0, total);
   if (!requests.ok()) std::abort();
   for (auto& packed : *requests) {
-    if (!stream->Send(std::move(packed.request)).ok()) std::abort();
+    if (!stream->Send(zerobus::ProtoRequest(std::move(packed.request))).ok()) std::abort();
   }
   Status flushed = stream->Flush();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -156,15 +160,14 @@ Throughput RunOurs(const Settings& settings, int64_t size) {
 }
 
 // The bare stream: one connection, bodies built once, sent as fast as gRPC takes them.
-class BareListener : public zerobus::ConnectionListener {
+class BareListener : public stream::ConnectionListener {
  public:
-  void OnCreated(uint64_t, const std::string&) override { Set(&created_); }
-  void OnAck(uint64_t, int64_t offset) override {
+  void OnMessage(uint64_t, const stream::ServerMessage& message) override {
     std::lock_guard<std::mutex> lock(mu_);
-    acked_ = offset;
+    if (message.opens) created_ = true;
+    if (message.ack_position) acked_ = *message.ack_position - 1;
     changed_.notify_all();
   }
-  void OnCloseSignal(uint64_t, std::chrono::milliseconds) override {}
   void OnEnded(uint64_t, Status status) override {
     std::lock_guard<std::mutex> lock(mu_);
     ended_ = true;
@@ -189,11 +192,6 @@ class BareListener : public zerobus::ConnectionListener {
   }
 
  private:
-  void Set(bool* flag) {
-    std::lock_guard<std::mutex> lock(mu_);
-    *flag = true;
-    changed_.notify_all();
-  }
   std::mutex mu_;
   std::condition_variable changed_;
   bool created_ = false;
@@ -207,10 +205,7 @@ Throughput RunBare(const Settings& settings, int64_t size) {
   auto endpoint = zerobus::ParseZerobusEndpoint(settings.endpoint);
   auto channel = zerobus::CreateZerobusChannel(*endpoint, {});
   auto headers = OAuthHeaders(settings, table)->GetHeaders();
-  databricks::zerobus::EphemeralStreamRequest create;
-  create.mutable_create_stream()->set_table_name(table);
-  create.mutable_create_stream()->set_descriptor_proto(PayloadDescriptor());
-  create.mutable_create_stream()->set_record_type(databricks::zerobus::PROTO);
+  auto protocol = zerobus::EphemeralProtocol::Make(table, PayloadDescriptor());
 
   const std::string record = PayloadRecord(size);
   const int64_t total = std::max<int64_t>(1, settings.megabytes * 1000000 / size);
@@ -219,8 +214,8 @@ Throughput RunBare(const Settings& settings, int64_t size) {
   const zerobus::PreparedRequest full = zerobus::PrepareRequest(views);
 
   BareListener listener;
-  auto connection = zerobus::StreamConnection::Start(*channel, *headers, create.SerializeAsString(),
-                                                     table, 1, &listener);
+  auto connection =
+      stream::BidiConnection::Start(*channel, *headers, protocol->get(), table, 1, &listener);
   listener.WaitCreated();
   const auto start = Clock::now();
   int64_t offset = 0;
@@ -241,7 +236,7 @@ Throughput RunBare(const Settings& settings, int64_t size) {
   connection->HalfClose();
   connection->Cancel();
   listener.WaitEnded();
-  // The channel must not be destroyed on a gRPC thread (see IngestStream::ConnectOnce): wait
+  // The channel must not be destroyed on a gRPC thread (see StreamEngine::ConnectAttempt): wait
   // until OnDone has dropped the connection's reference to itself.
   while (connection.use_count() > 1) std::this_thread::yield();
   return {seconds, total};
@@ -270,7 +265,7 @@ void RunLatency(const Settings& settings) {
       for (int64_t sent = 0; sent < records;) {
         const int64_t n = std::min(per_request, records - sent);
         std::vector<std::string_view> views(static_cast<size_t>(n), record);
-        last = *stream->Send(zerobus::PrepareRequest(views));
+        last = *stream->Send(zerobus::ProtoRequest(zerobus::PrepareRequest(views)));
         sent += n;
         ++requests;
       }

@@ -24,6 +24,8 @@ Settings come from --config, then ZEROBUS_* environment variables, then these fl
   --set KEY=VALUE          any configuration key (repeatable), e.g. --set max_inflight_requests=100
   --format protobuf|arrow  wire format (wire_format): Protobuf records on the Zerobus stream (the
                            default) or Arrow batches over Arrow Flight, without row conversion
+  --streams N              streams (lanes) per table, 1-64 (stream_count): past the service's
+                           per-stream limit; rows keep their order within a stream only
 Input and output:
   --input-format FORMAT    parquet, arrow, csv, tsv or json for every FILE (default: by extension:
                            .parquet .pq | .arrow .arrows .feather .ipc | .csv | .tsv |
@@ -59,6 +61,7 @@ const char* SettingKeyOf(std::string_view flag) {
   if (flag == "--client-secret") return "client_secret";
   if (flag == "--unity-catalog-url") return "unity_catalog_url";
   if (flag == "--format") return "wire_format";
+  if (flag == "--streams") return "stream_count";
   return nullptr;
 }
 

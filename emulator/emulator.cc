@@ -10,6 +10,7 @@
 
 #include "ingest_service.h"
 #include "oauth_endpoint.h"
+#include "service_quotas.h"
 
 namespace arrow_zerobus::emulator {
 
@@ -27,6 +28,7 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions options) {
         "Emulator TLS needs both a certificate and its private key; only the " +
         std::string(options.tls_certificate_pem.empty() ? "key" : "certificate") + " was given");
   }
+  ARROW_ZEROBUS_RETURN_NOT_OK(CheckQuotaOptions(options));
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (ServesTls(options)) {
     grpc::SslServerCredentialsOptions ssl;

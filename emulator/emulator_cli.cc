@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include "arrow_zerobus/version.h"
 #include "emulator.h"
 #include "emulator_cli.h"
+#include "emulator_flags.h"
 
 namespace {
 
@@ -23,27 +23,6 @@ using arrow_zerobus::Result;
 using arrow_zerobus::Status;
 
 std::atomic<bool> g_stop{false};
-
-constexpr char kUsage[] = R"(usage: zerobus-emulator [options]
-  --host HOST              address to listen on (default 127.0.0.1)
-  --port N                 gRPC port (default 0: the OS picks)
-  --http-port N            OAuth endpoint port (default 0: the OS picks)
-  --data-dir DIR           land decoded rows in DIR/<table>/<stream id>.jsonl (Arrow Flight
-                           DoPut streams: the batches in <stream id>.arrows, an Arrow IPC stream)
-  --fault-script FILE      JSON fault scripts keyed by table ("*" for all tables)
-  --tables FILE            JSON {"<catalog.schema.table>": [{"name","type","nullable"}]}
-  --strict-tables          only declared tables exist (others: NOT_FOUND)
-  --light                  do not decode records (throughput benchmarks)
-  --no-auth                accept streams without a valid bearer token
-  --client-id ID --client-secret SECRET   the accepted OAuth client (default emulator-client /
-                                           emulator-secret)
-  --token-lifetime SECONDS lifetime of issued tokens (default 3600)
-  --workspace-id ID        require this workspace in the OAuth resource
-  --ready-file FILE        write {"endpoint", "workspace_url"} as JSON once serving
-  --tls-cert FILE --tls-key FILE   serve gRPC over TLS with this PEM certificate (chain) and
-                                   private key; the endpoint becomes https://HOST:PORT, so the
-                                   certificate must name HOST (the OAuth endpoint stays HTTP)
-)";
 
 Status Fail(const std::string& message) { return arrow_zerobus::ConfigurationError(message); }
 
@@ -83,66 +62,22 @@ Result<std::map<std::string, std::vector<emu::TableColumn>>> ParseTables(const s
 namespace arrow_zerobus::emulator {
 
 int RunEmulatorCli(int argc, char** argv) {
-  emu::EmulatorOptions options;
-  std::string fault_path, tables_path, ready_path, tls_cert_path, tls_key_path,
-      client_id = emu::kDefaultClientId, client_secret = emu::kDefaultClientSecret;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << "zerobus-emulator: " << flag << " needs a value\n" << kUsage;
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (flag == "--host")
-      options.host = value();
-    else if (flag == "--port")
-      options.grpc_port = std::stoi(value());
-    else if (flag == "--http-port")
-      options.http_port = std::stoi(value());
-    else if (flag == "--data-dir")
-      options.data_dir = value();
-    else if (flag == "--fault-script")
-      fault_path = value();
-    else if (flag == "--tables")
-      tables_path = value();
-    else if (flag == "--strict-tables")
-      options.accept_undeclared_tables = false;
-    else if (flag == "--light")
-      options.light = true;
-    else if (flag == "--no-auth")
-      options.require_auth = false;
-    else if (flag == "--client-id")
-      client_id = value();
-    else if (flag == "--client-secret")
-      client_secret = value();
-    else if (flag == "--token-lifetime")
-      options.token_lifetime = std::chrono::seconds(std::stol(value()));
-    else if (flag == "--workspace-id")
-      options.workspace_id = value();
-    else if (flag == "--ready-file")
-      ready_path = value();
-    else if (flag == "--tls-cert")
-      tls_cert_path = value();
-    else if (flag == "--tls-key")
-      tls_key_path = value();
-    else if (flag == "--help" || flag == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else {
-      std::cerr << "zerobus-emulator: unknown option " << flag << "\n" << kUsage;
-      return 2;
-    }
-  }
-  options.clients = {{client_id, client_secret}};
-  if (tls_cert_path.empty() != tls_key_path.empty()) {
-    std::cerr << "zerobus-emulator: --tls-cert and --tls-key go together\n" << kUsage;
+  auto flags = ParseEmulatorFlags(argc, argv);
+  if (!flags.ok()) {
+    std::cerr << "zerobus-emulator: " << flags.status().message() << "\n" << EmulatorUsage();
     return 2;
   }
-  if (!tls_cert_path.empty()) {
-    auto certificate = ReadFile(tls_cert_path);
-    auto key = ReadFile(tls_key_path);
+  if (flags->help) {
+    std::cout << EmulatorUsage();
+    return 0;
+  }
+  emu::EmulatorOptions& options = flags->options;
+  const std::string& fault_path = flags->fault_script_path;
+  const std::string& tables_path = flags->tables_path;
+  const std::string& ready_path = flags->ready_path;
+  if (!flags->tls_cert_path.empty()) {
+    auto certificate = ReadFile(flags->tls_cert_path);
+    auto key = ReadFile(flags->tls_key_path);
     if (!certificate.ok() || !key.ok()) {
       std::cerr << "zerobus-emulator: " << (certificate.ok() ? key : certificate).status() << "\n";
       return 2;

@@ -42,6 +42,13 @@ struct EmulatorOptions {
   /// endpoint stays plain HTTP.
   std::string tls_certificate_pem;
   std::string tls_private_key_pem;
+  /// Throughput quotas, modelled by pacing acks (service_quotas.h); 0: no limit. Negative
+  /// values are refused by Emulator::Start.
+  int64_t stream_records_per_second = 0;
+  int64_t stream_bytes_per_second = 0;
+  int64_t table_bytes_per_second = 0;
+  /// Quotas left at 0 take the service's documented values (kServiceQuotas).
+  bool service_quotas = false;
 };
 
 }  // namespace arrow_zerobus::emulator

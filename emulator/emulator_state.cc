@@ -8,7 +8,9 @@
 namespace arrow_zerobus::emulator {
 
 EmulatorState::EmulatorState(EmulatorOptions options)
-    : options_(std::move(options)), tokens_(std::make_shared<TokenRegistry>()) {}
+    : options_(std::move(options)),
+      quotas_(EffectiveQuotas(options_)),
+      tokens_(std::make_shared<TokenRegistry>()) {}
 
 EmulatorState::Table& EmulatorState::TableLocked(const std::string& table) const {
   auto [it, inserted] = tables_.try_emplace(table);
@@ -141,6 +143,16 @@ std::vector<std::string> EmulatorState::Tables() const {
     if (entry.counters.streams_created + entry.counters.streams_refused > 0) names.push_back(name);
   }
   return names;
+}
+
+TokenBucket::Clock::time_point EmulatorState::ChargeTableBytes(const std::string& table,
+                                                               int64_t bytes,
+                                                               TokenBucket::Clock::time_point now) {
+  if (quotas_.table_bytes_per_second == 0) return now;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Table& entry = TableLocked(table);
+  if (!entry.bytes_quota) entry.bytes_quota.emplace(quotas_.table_bytes_per_second, kQuotaBurst);
+  return entry.bytes_quota->Charge(bytes, now);
 }
 
 void EmulatorState::RecordCaller(const std::string& table, CallerMetadata caller) {

@@ -13,6 +13,7 @@
 #include "emulator_options.h"
 #include "fault_script.h"
 #include "scheduler.h"
+#include "service_quotas.h"
 #include "table_schema.h"
 #include "token_registry.h"
 
@@ -45,6 +46,8 @@ class EmulatorState {
   explicit EmulatorState(EmulatorOptions options);
 
   const EmulatorOptions& options() const { return options_; }
+  /// The quotas the options set (service_quotas resolved).
+  const ServiceQuotas& quotas() const { return quotas_; }
   TokenRegistry& tokens() { return *tokens_; }
   std::shared_ptr<TokenRegistry> shared_tokens() { return tokens_; }
   Scheduler& scheduler() { return scheduler_; }
@@ -77,6 +80,9 @@ class EmulatorState {
   /// The Arrow batches landed in `table` over DoPut, in landing order (needs keep_records).
   std::vector<std::shared_ptr<arrow::RecordBatch>> LandedBatches(const std::string& table) const;
   std::vector<std::string> Tables() const;
+  /// Charges `bytes` arriving at `now` to the table's bytes quota; returns when it is paid for.
+  TokenBucket::Clock::time_point ChargeTableBytes(const std::string& table, int64_t bytes,
+                                                  TokenBucket::Clock::time_point now);
   /// The metadata of the table's latest stream (either protocol).
   void RecordCaller(const std::string& table, CallerMetadata caller);
   CallerMetadata LastCaller(const std::string& table) const;
@@ -94,11 +100,13 @@ class EmulatorState {
     std::vector<std::string> records;
     std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
     CallerMetadata last_caller;
+    std::optional<TokenBucket> bytes_quota;  ///< made on first charge
   };
   /// The table's entry, created on first use with a copy of the "*" script if it has none.
   Table& TableLocked(const std::string& table) const;
 
   const EmulatorOptions options_;
+  const ServiceQuotas quotas_;
   std::shared_ptr<TokenRegistry> tokens_;
   Scheduler scheduler_;
   mutable std::mutex mutex_;

@@ -44,15 +44,18 @@ Result<StreamEvent::Kind> ParseKind(const json& value, const std::string& where)
   static constexpr StreamEvent::Kind kKinds[] = {
       StreamEvent::Kind::kError,       StreamEvent::Kind::kUnavailable6002,
       StreamEvent::Kind::kCloseSignal, StreamEvent::Kind::kKill,
-      StreamEvent::Kind::kSilence,     StreamEvent::Kind::kExpireTokens};
+      StreamEvent::Kind::kSilence,     StreamEvent::Kind::kExpireTokens,
+      StreamEvent::Kind::kAckBeyond,   StreamEvent::Kind::kAckBackwards};
   if (value.is_string()) {
     for (auto kind : kKinds) {
       if (StreamEventKindName(kind) == value.get<std::string>()) return kind;
     }
   }
-  return ScriptError(where,
-                     "\"kind\" must be one of error, unavailable_6002, close_signal, "
-                     "kill, silence, expire_tokens");
+  std::string names;
+  for (auto kind : kKinds) {
+    names.append(names.empty() ? "" : ", ").append(StreamEventKindName(kind));
+  }
+  return ScriptError(where, "\"kind\" must be one of " + names);
 }
 
 Result<FaultScript> ParseScript(const json& object, const std::string& table) {
@@ -105,6 +108,11 @@ Result<FaultScript> ParseScript(const json& object, const std::string& table) {
       if (event.after_requests < 1) {
         return ScriptError(entry_where, "\"after_requests\" must be at least 1");
       }
+      if (event.kind == StreamEvent::Kind::kAckBackwards && event.after_requests < 2) {
+        return ScriptError(entry_where,
+                           "\"after_requests\" of ack_backwards must be at least 2, so that its "
+                           "ack is lower than an earlier one");
+      }
       if (entry.contains("code")) {
         ARROW_ZEROBUS_ASSIGN_OR_RETURN(event.code, ParseCode(entry["code"], entry_where));
       }
@@ -140,6 +148,10 @@ std::string_view StreamEventKindName(StreamEvent::Kind kind) {
       return "silence";
     case StreamEvent::Kind::kExpireTokens:
       return "expire_tokens";
+    case StreamEvent::Kind::kAckBeyond:
+      return "ack_beyond";
+    case StreamEvent::Kind::kAckBackwards:
+      return "ack_backwards";
   }
   return "unknown";
 }

@@ -37,6 +37,10 @@ struct StreamEvent {
     kKill,             ///< the request lands but is never acked: the connection is cut at once
     kSilence,          ///< acks stop for `duration` (zero: until the connection ends)
     kExpireTokens,     ///< every token issued for the table stops being valid; the stream goes on
+    kAckBeyond,        ///< the request lands; its ack claims 5 requests and 5 records more than
+                       ///< the connection received; the stream goes on
+    kAckBackwards,     ///< the request lands and is acked; an ack of the request two before it
+                       ///< (at least the first) follows, lower than that ack; the stream goes on
   };
   int64_t after_requests = 1;
   Kind kind = Kind::kError;
@@ -64,7 +68,8 @@ struct FaultScript {
 /// "kill_every_requests", "create_errors": [{"code", "message", "delay_ms"}], "events":
 /// [{"after_requests", "kind", "code", "message", "duration_ms"}]}}. Codes are gRPC names
 /// ("UNAVAILABLE"); kinds are error, unavailable_6002, close_signal, kill, silence,
-/// expire_tokens. Errors name the table, the entry and the key.
+/// expire_tokens, ack_beyond, ack_backwards (after_requests >= 2, so that its ack is lower than
+/// an earlier one). Errors name the table, the entry and the key.
 Result<std::map<std::string, FaultScript>> ParseFaultScripts(std::string_view json);
 
 }  // namespace arrow_zerobus::emulator

@@ -1,6 +1,7 @@
 // The emulator's gRPC service, on gRPC's callback API and raw bytes (requests are read without
 // copying their records): databricks.zerobus.Zerobus/EphemeralStream here, and Arrow Flight's
-// DoPut, handed to flight_put_service.
+// DoPut, handed to flight_put_service; both are BidiStreamReactors. Other methods are
+// UNIMPLEMENTED.
 #pragma once
 
 #include <grpcpp/generic/async_generic_service.h>

@@ -58,12 +58,20 @@ struct WrapperConfiguration {
   /// Arrow format: IPC buffer compression, "none", "lz4_frame" or "zstd".
   std::string arrow_ipc_compression = "none";
 
-  // --- Retry: each (re)connect of the stream --------------------------------------------------
-  int retry_max_attempts = 5;  ///< attempts in all, the first included
+  // --- Retry: a stream in trouble (from a failure until an ack makes progress again) -----------
+  /// How long a stream in trouble keeps reconnecting before its rows fail (RetriesExhausted).
+  int64_t retry_timeout_ms = 60000;
+  /// Attempts in one episode of trouble, the first included; 0: no limit (retry_timeout_ms
+  /// alone bounds it).
+  int retry_max_attempts = 0;
   int64_t retry_base_delay_ms = 100;
   int64_t retry_max_delay_ms = 30000;
 
   // --- Stream ----------------------------------------------------------------------------------
+  /// Streams (lanes) per table, each on its own connection: requests go to the one with the
+  /// least outstanding work; rows keep their order within a stream only (docs/transport.md).
+  int stream_count = 1;
+  /// The in-flight window of all streams together (each gets an equal share).
   int64_t max_inflight_requests = 10000;
   int64_t max_inflight_bytes = 512LL * 1024 * 1024;
   int64_t max_request_bytes = 10 * 1024 * 1024 - 16 * 1024;
@@ -138,6 +146,8 @@ struct WrapperConfiguration {
   WrapperConfiguration& with_retry_config(int max_attempts, int64_t base_delay_ms,
                                           int64_t max_delay_ms);
   WrapperConfiguration& with_zerobus_writer_disabled(bool disabled);
+  /// Streams per table (1 to 64; see stream_count).
+  WrapperConfiguration& with_stream_count(int streams);
   WrapperConfiguration& with_descriptor_proto(std::string serialized_descriptor);
   /// "protobuf" or "arrow" (see wire_format).
   WrapperConfiguration& with_wire_format(std::string format);

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <arrow/record_batch.h>
 #include <arrow/table.h>
@@ -56,6 +58,18 @@ class BatchFuture {
 /// batches, even blocking ones, but should be quick.
 using CompletionCallback = std::function<void(const TransmissionResult&)>;
 
+/// One of the wrapper's open streams (lanes; see stream_count).
+struct StreamLaneStats {
+  int lane = 0;
+  std::string stream_id;      ///< the server's id (empty for Arrow Flight streams, which have none)
+  int64_t requests_sent = 0;  ///< writes, replays included
+  int64_t requests_acked = 0;
+  int64_t records_acked = 0;
+  int64_t bytes_acked = 0;
+  int64_t records_replayed = 0;  ///< upper bound on the duplicates this stream may have landed
+  int64_t reconnects = 0;
+};
+
 /// Totals since the wrapper was created.
 struct WrapperStats {
   int64_t batches = 0;
@@ -65,6 +79,8 @@ struct WrapperStats {
   int64_t requests_sent = 0;
   int64_t requests_replayed = 0;
   int64_t streams_opened = 0;
+  /// The streams open now, one per lane (empty before the first send and after shutdown).
+  std::vector<StreamLaneStats> streams;
 };
 
 class ZerobusWrapper {

@@ -213,13 +213,22 @@ class WrapperConfiguration:
     arrow_ipc_compression = _setting(
         "arrow_ipc_compression", 'Arrow format: IPC compression, "none", "lz4_frame" or "zstd".'
     )
+    retry_timeout_ms = _setting(
+        "retry_timeout_ms",
+        "How long a stream in trouble keeps reconnecting before its rows fail (ms).",
+    )
     retry_max_attempts = _setting(
-        "retry_max_attempts", "Attempts per (re)connect of the stream, the first included."
+        "retry_max_attempts",
+        "Attempts in one episode of trouble, the first included; 0: no limit (the default).",
     )
     retry_base_delay_ms = _setting("retry_base_delay_ms", "Backoff base delay (ms).")
     retry_max_delay_ms = _setting("retry_max_delay_ms", "Backoff maximum delay (ms).")
+    stream_count = _setting(
+        "stream_count",
+        "Streams per table (1-64), each on its own connection; order holds per stream only.",
+    )
     max_inflight_requests = _setting(
-        "max_inflight_requests", "Requests in flight (unacknowledged) at most."
+        "max_inflight_requests", "Requests in flight (unacknowledged) at most, all streams together."
     )
     max_inflight_bytes = _setting("max_inflight_bytes", "Bytes in flight at most.")
     max_request_bytes = _setting("max_request_bytes", "Records per request, in bytes.")
@@ -231,7 +240,10 @@ class WrapperConfiguration:
         "server_lack_of_ack_timeout_ms",
         "Silence while requests are outstanding that breaks the stream (ms).",
     )
-    flush_timeout_ms = _setting("flush_timeout_ms", "Bound on waiting for acknowledgements (ms).")
+    flush_timeout_ms = _setting(
+        "flush_timeout_ms",
+        "A request not acknowledged this long after it was queued fails; also bounds flush() (ms).",
+    )
     recovery = _setting(
         "recovery", "Reconnect and replay unacknowledged requests after retryable failures."
     )

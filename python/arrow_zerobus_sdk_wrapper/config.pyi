@@ -16,9 +16,11 @@ class WrapperConfiguration:
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
+        retry_timeout_ms: int | None = ...,
         retry_max_attempts: int | None = ...,
         retry_base_delay_ms: int | None = ...,
         retry_max_delay_ms: int | None = ...,
+        stream_count: int | None = ...,
         max_inflight_requests: int | None = ...,
         max_inflight_bytes: int | None = ...,
         max_request_bytes: int | None = ...,
@@ -83,11 +85,15 @@ class WrapperConfiguration:
     @property
     def descriptor_proto(self) -> bytes | None: ...
     @property
+    def retry_timeout_ms(self) -> int: ...
+    @property
     def retry_max_attempts(self) -> int: ...
     @property
     def retry_base_delay_ms(self) -> int: ...
     @property
     def retry_max_delay_ms(self) -> int: ...
+    @property
+    def stream_count(self) -> int: ...
     @property
     def max_inflight_requests(self) -> int: ...
     @property

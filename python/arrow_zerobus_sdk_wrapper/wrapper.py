@@ -182,9 +182,11 @@ class ZerobusWrapper:
         """Whether shutdown() was called."""
         return self._core.shut_down
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
         """Totals since creation: batches, rows_succeeded, rows_failed, encoded_bytes,
-        requests_sent, requests_replayed, streams_opened."""
+        requests_sent, requests_replayed, streams_opened; and ``streams``, one dict per open
+        stream (lane, stream_id, requests_sent, requests_acked, records_acked, bytes_acked,
+        records_replayed, reconnects)."""
         return self._core.stats()
 
     def debug_status(self) -> ZerobusError | None:

@@ -36,9 +36,11 @@ class ZerobusWrapper:
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
+        retry_timeout_ms: int | None = ...,
         retry_max_attempts: int | None = ...,
         retry_base_delay_ms: int | None = ...,
         retry_max_delay_ms: int | None = ...,
+        stream_count: int | None = ...,
         max_inflight_requests: int | None = ...,
         max_inflight_bytes: int | None = ...,
         max_request_bytes: int | None = ...,
@@ -87,6 +89,6 @@ class ZerobusWrapper:
     def table_name(self) -> str: ...
     @property
     def is_shut_down(self) -> bool: ...
-    def stats(self) -> dict[str, int]: ...
+    def stats(self) -> dict[str, Any]: ...
     def debug_status(self) -> ZerobusError | None: ...
     def collect_telemetry(self) -> dict[str, Any]: ...

@@ -100,6 +100,20 @@ class PyWrapper {
     out["requests_sent"] = stats.requests_sent;
     out["requests_replayed"] = stats.requests_replayed;
     out["streams_opened"] = stats.streams_opened;
+    nb::list streams;
+    for (const StreamLaneStats& lane : stats.streams) {
+      nb::dict entry;
+      entry["lane"] = lane.lane;
+      entry["stream_id"] = lane.stream_id;
+      entry["requests_sent"] = lane.requests_sent;
+      entry["requests_acked"] = lane.requests_acked;
+      entry["records_acked"] = lane.records_acked;
+      entry["bytes_acked"] = lane.bytes_acked;
+      entry["records_replayed"] = lane.records_replayed;
+      entry["reconnects"] = lane.reconnects;
+      streams.append(entry);
+    }
+    out["streams"] = streams;
     return out;
   }
 

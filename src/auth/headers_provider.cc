@@ -28,19 +28,24 @@ Result<Headers> TokenHeadersProvider::GetHeaders() {
   return Headers{{"authorization", "Bearer " + token.value}, {kTableHeader, table_}};
 }
 
-std::shared_ptr<HeadersProvider> MakeOAuthHeadersProvider(OAuthTokenProvider::Options options) {
+std::shared_ptr<HeadersProvider> MakeOAuthHeadersProvider(OAuthTokenProvider::Options options,
+                                                          std::chrono::milliseconds timeout) {
   // Streams of one principal to one table share a token cache, as long as any of them lives.
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<TokenProvider>> caches;
   std::string table = options.table.full();
-  const std::string key =
-      options.workspace_url + '\n' + options.workspace_id + '\n' + options.client_id + '\n' +
-      std::to_string(std::hash<std::string>{}(options.client_secret)) + '\n' + table;
+  const std::string key = options.workspace_url + '\n' + options.workspace_id + '\n' +
+                          options.client_id + '\n' +
+                          std::to_string(std::hash<std::string>{}(options.client_secret)) + '\n' +
+                          table + '\n' + std::to_string(timeout.count());
   std::lock_guard<std::mutex> lock(mutex);
   std::shared_ptr<TokenProvider> tokens = caches[key].lock();
   if (tokens == nullptr) {
+    CurlOptions curl;
+    curl.timeout = timeout;
+    curl.connect_timeout = std::min(curl.connect_timeout, timeout);
     tokens = std::make_shared<CachingTokenProvider>(
-        std::make_unique<OAuthTokenProvider>(std::move(options), MakeCurlHttpTransport()));
+        std::make_unique<OAuthTokenProvider>(std::move(options), MakeCurlHttpTransport(curl)));
     caches[key] = tokens;
   }
   for (auto it = caches.begin(); it != caches.end();) {

@@ -2,6 +2,7 @@
 // provider (bring-your-own auth). Called on every connect, so tokens are always current.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,6 +25,9 @@ class HeadersProvider {
   virtual Result<Headers> GetHeaders() = 0;
   /// The service refused the credentials (UNAUTHENTICATED / PERMISSION_DENIED): drop any cache.
   virtual void Invalidate() {}
+  /// Whether Invalidate() can lead to different credentials (a token provider mints a new
+  /// token); a caller's own headers would only be refused again.
+  virtual bool CanRefresh() const { return false; }
 };
 
 /// "authorization: Bearer <token>" from a TokenProvider, plus the table header.
@@ -34,16 +38,20 @@ class TokenHeadersProvider final : public HeadersProvider {
 
   Result<Headers> GetHeaders() override;
   void Invalidate() override { tokens_->Invalidate(); }
+  bool CanRefresh() const override { return true; }
 
  private:
   std::shared_ptr<TokenProvider> tokens_;
   std::string table_;
 };
 
-/// The usual provider: OAuth M2M tokens for `options.table` fetched over HTTPS with libcurl,
-/// cached and refreshed five minutes before they expire. Providers made for the same workspace,
-/// client and table share one cache while any of them is alive.
-std::shared_ptr<HeadersProvider> MakeOAuthHeadersProvider(OAuthTokenProvider::Options options);
+/// The usual provider: OAuth M2M tokens for `options.table` fetched over HTTPS with libcurl
+/// (each exchange bounded by `timeout`), cached and refreshed five minutes before they expire.
+/// Providers made for the same workspace, client, table and timeout share one cache while any
+/// of them is alive.
+std::shared_ptr<HeadersProvider> MakeOAuthHeadersProvider(
+    OAuthTokenProvider::Options options,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(30000));
 
 /// Checks a provider's headers: "authorization" must be present and every key a valid lowercase
 /// gRPC metadata key; the table header is set to `table` whatever the provider said. Errors name

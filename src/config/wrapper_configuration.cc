@@ -20,6 +20,9 @@ constexpr int64_t kMinRequestBytes = 1024;
 // The service refuses requests over 10 MiB.
 constexpr int64_t kMaxRequestBytes = 10 * 1024 * 1024;
 constexpr int kMaxWorkerThreads = 64;
+/// The service's limit on multiplexed streams, as the official SDK states it (LaneSet checks it
+/// too).
+constexpr int kMaxStreamCount = 64;
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -164,6 +167,11 @@ WrapperConfiguration& WrapperConfiguration::with_retry_config(int max_attempts,
   return *this;
 }
 
+WrapperConfiguration& WrapperConfiguration::with_stream_count(int streams) {
+  stream_count = streams;
+  return *this;
+}
+
 WrapperConfiguration& WrapperConfiguration::with_zerobus_writer_disabled(bool disabled) {
   zerobus_writer_disabled = disabled;
   return *this;
@@ -246,7 +254,8 @@ std::vector<std::string> WrapperConfiguration::problems() const {
             "' must be none, lz4_frame or zstd");
   }
 
-  out.AtLeast("retry_max_attempts", retry_max_attempts, 1);
+  out.AtLeast("retry_timeout_ms", retry_timeout_ms, 1);
+  out.AtLeast("retry_max_attempts", retry_max_attempts, 0, " (0: no limit)");
   out.AtLeast("retry_base_delay_ms", retry_base_delay_ms, 0);
   if (retry_max_delay_ms < retry_base_delay_ms) {
     out.Add("retry_max_delay_ms is " + std::to_string(retry_max_delay_ms) +
@@ -254,7 +263,9 @@ std::vector<std::string> WrapperConfiguration::problems() const {
             ")");
   }
 
-  out.AtLeast("max_inflight_requests", max_inflight_requests, 1);
+  out.Between("stream_count", stream_count, 1, kMaxStreamCount);
+  out.AtLeast("max_inflight_requests", max_inflight_requests, stream_count,
+              " (stream_count: each stream needs at least one)");
   out.AtLeast("max_inflight_bytes", max_inflight_bytes, 1);
   out.Between("max_request_bytes", max_request_bytes, kMinRequestBytes, kMaxRequestBytes);
   if (max_request_bytes >= kMinRequestBytes && max_request_bytes <= kMaxRequestBytes) {

@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "common/text.h"
-#include "retry/retry_policy.h"
 #include "rpc_status.pb.h"
 
 namespace arrow_zerobus::flight {
@@ -60,41 +59,16 @@ std::optional<SchemaRefusal> ParseSchemaRefusal(const std::string& details) {
   return std::nullopt;
 }
 
-Status TranslatePutEnd(const grpc::Status& status, bool ready, const std::string& table) {
-  if (status.ok()) {
-    if (!ready) {
-      return Status(StatusCode::kInternal, ErrorKind::kConnection,
-                    "Server closed the Arrow Flight stream for table " + table +
-                        " during setup, before accepting the schema",
-                    /*retryable=*/true);
-    }
-    return Status(StatusCode::kUnknown, ErrorKind::kTransmission,
-                  "Server closed the stream (the Arrow Flight DoPut for table " + table +
-                      " ended without an error status)",
-                  /*retryable=*/true);
-  }
-  const auto code = static_cast<StatusCode>(status.error_code());
-  const std::string server_said = std::string(StatusCodeName(code)) + ": " + status.error_message();
-  if (code == StatusCode::kInvalidArgument) {
-    if (auto refusal = ParseSchemaRefusal(status.error_details())) {
-      return Status(
-          code, ErrorKind::kConfiguration,
-          "Zerobus refused the Arrow schema for table " + table + " (" + kSchemaRefusalReason +
-              ", causes: " + (refusal->causes.empty() ? "none given" : Join(refusal->causes)) +
-              ", error_code: " +
-              (refusal->error_code.empty() ? "none given" : refusal->error_code) +
-              "): " + server_said);
-    }
-  }
-  const bool retryable = retry::IsRetryableStatusCode(code);
-  if (!ready) {
-    const bool auth = code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
-    return Status(code, auth ? ErrorKind::kAuthentication : ErrorKind::kConnection,
-                  "Opening an Arrow Flight stream for table " + table + " failed: " + server_said,
-                  retryable);
-  }
-  return Status(code, ErrorKind::kTransmission,
-                "The Arrow Flight stream for table " + table + " ended: " + server_said, retryable);
+std::optional<Status> ExplainSchemaRefusal(const grpc::Status& status, const std::string& table) {
+  if (status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) return std::nullopt;
+  auto refusal = ParseSchemaRefusal(status.error_details());
+  if (!refusal) return std::nullopt;
+  return Status(
+      StatusCode::kInvalidArgument, ErrorKind::kConfiguration,
+      "Zerobus refused the Arrow schema for table " + table + " (" + kSchemaRefusalReason +
+          ", causes: " + (refusal->causes.empty() ? "none given" : Join(refusal->causes)) +
+          ", error_code: " + (refusal->error_code.empty() ? "none given" : refusal->error_code) +
+          "): INVALID_ARGUMENT: " + status.error_message());
 }
 
 }  // namespace arrow_zerobus::flight

@@ -1,6 +1,5 @@
-// What the end of a DoPut means to the client: the gRPC status (with its google.rpc details)
-// translated into a Status of the right kind and retryability. A schema refusal (status details
-// carrying ErrorInfo SCHEMA_VALIDATION_FAILED) is a configuration error no retry can fix.
+// The schema refusals in a DoPut's final status (its google.rpc details): a configuration error
+// no retry can fix.
 #pragma once
 
 #include <optional>
@@ -23,12 +22,9 @@ struct SchemaRefusal {
 /// SCHEMA_VALIDATION_FAILED.
 std::optional<SchemaRefusal> ParseSchemaRefusal(const std::string& details);
 
-/// The Status of a DoPut for `table` that ended with `status`; `ready` tells whether the server
-/// had accepted the schema. Before that it is a setup failure (ConfigurationError for a schema
-/// refusal, AuthenticationError for UNAUTHENTICATED / PERMISSION_DENIED, ConnectionError
-/// otherwise), after it a TransmissionError. Retryable per retry::IsRetryableStatusCode, schema
-/// refusals never; an end without an error status is retryable (UNKNOWN "Server closed the
-/// stream" once ready).
-Status TranslatePutEnd(const grpc::Status& status, bool ready, const std::string& table);
+/// The ConfigurationError of a DoPut for `table` that ended with a schema refusal (INVALID_ARGUMENT
+/// whose details carry ErrorInfo SCHEMA_VALIDATION_FAILED), naming every cause and the service's
+/// error code; nullopt for any other end (the stream engine translates those).
+std::optional<Status> ExplainSchemaRefusal(const grpc::Status& status, const std::string& table);
 
 }  // namespace arrow_zerobus::flight

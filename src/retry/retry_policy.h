@@ -81,4 +81,29 @@ class LimitedTimeRetryPolicy final : public RetryPolicy {
   std::chrono::steady_clock::time_point deadline_;
 };
 
+/// The wrapper's recovery budget: retries until `max_duration` has passed since the policy was
+/// created (or cloned) and, when `max_attempts` > 0, at most that many attempts in all.
+class RecoveryBudgetPolicy final : public RetryPolicy {
+ public:
+  RecoveryBudgetPolicy(int max_attempts, std::chrono::milliseconds max_duration,
+                       Clock clock = nullptr);
+  bool IsExhausted() const override {
+    return (max_attempts_ > 0 && failures_ >= max_attempts_) || clock_() >= deadline_;
+  }
+  std::unique_ptr<RetryPolicy> clone() const override {
+    return std::make_unique<RecoveryBudgetPolicy>(max_attempts_, max_duration_, clock_);
+  }
+  std::string DescribeLimit() const override;
+
+ protected:
+  void RecordFailure() override { ++failures_; }
+
+ private:
+  int max_attempts_;
+  int failures_ = 0;
+  std::chrono::milliseconds max_duration_;
+  Clock clock_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
 }  // namespace arrow_zerobus::retry

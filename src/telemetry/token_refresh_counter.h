@@ -19,6 +19,7 @@ class TokenRefreshCounter final : public auth::HeadersProvider {
 
   Result<auth::Headers> GetHeaders() override;
   void Invalidate() override { inner_->Invalidate(); }
+  bool CanRefresh() const override { return inner_->CanRefresh(); }
 
  private:
   std::shared_ptr<auth::HeadersProvider> inner_;

@@ -8,16 +8,16 @@
 
 namespace arrow_zerobus::internal {
 
-zerobus::StreamOptions MakeStreamOptions(const WrapperConfiguration& config) {
+stream::StreamOptions MakeStreamOptions(const WrapperConfiguration& config) {
   using std::chrono::milliseconds;
-  zerobus::StreamOptions options;
+  stream::StreamOptions options;
   options.max_request_bytes = config.max_request_bytes;
   options.max_inflight_requests = config.max_inflight_requests;
   options.max_inflight_bytes = config.max_inflight_bytes;
   options.recovery = config.recovery;
   options.connect_timeout = milliseconds(config.connect_timeout_ms);
-  options.retry_policy =
-      std::make_shared<retry::LimitedAttemptsRetryPolicy>(config.retry_max_attempts);
+  options.retry_policy = std::make_shared<retry::RecoveryBudgetPolicy>(
+      config.retry_max_attempts, milliseconds(config.retry_timeout_ms));
   options.backoff_policy = std::make_shared<retry::ExponentialBackoffPolicy>(
       milliseconds(config.retry_base_delay_ms), milliseconds(config.retry_max_delay_ms));
   options.server_lack_of_ack_timeout = milliseconds(config.server_lack_of_ack_timeout_ms);
@@ -80,8 +80,10 @@ Result<std::shared_ptr<auth::HeadersProvider>> MakeHeadersProvider(
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto endpoint,
                                  zerobus::ParseZerobusEndpoint(config.zerobus_endpoint));
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
+  // A token fetch is part of one connect attempt, so connect_timeout_ms bounds it too.
   return auth::MakeOAuthHeadersProvider({config.unity_catalog_url, endpoint.workspace_id, table,
-                                         config.client_id, config.client_secret.expose()});
+                                         config.client_id, config.client_secret.expose()},
+                                        std::chrono::milliseconds(config.connect_timeout_ms));
 }
 
 }  // namespace arrow_zerobus::internal

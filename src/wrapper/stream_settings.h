@@ -11,11 +11,11 @@
 #include "encode/batch_encoder.h"
 #include "flight/ipc_payloads.h"
 #include "schema/schema_plan.h"
-#include "zerobus/stream_options.h"
+#include "stream/stream_options.h"
 
 namespace arrow_zerobus::internal {
 
-zerobus::StreamOptions MakeStreamOptions(const WrapperConfiguration& config);
+stream::StreamOptions MakeStreamOptions(const WrapperConfiguration& config);
 debug::DebugOptions MakeDebugOptions(const WrapperConfiguration& config);
 /// The Arrow format's IPC options (compression from arrow_ipc_compression).
 flight::IpcPayloadOptions MakeIpcOptions(const WrapperConfiguration& config);

@@ -2,24 +2,20 @@
 
 #include <iostream>
 
-#include <arrow/ipc/writer.h>
-
-#include "flight/canonical_cast.h"
 #include "telemetry/token_refresh_counter.h"
 #include "wrapper/batch_telemetry.h"
 #include "wrapper/stream_settings.h"
-#include "zerobus/request_packer.h"
 
 namespace arrow_zerobus::internal {
 
 /// The stream's observer: hands each resolved request to the core.
-class WrapperCore::AckRouter final : public zerobus::AckObserver {
+class WrapperCore::AckRouter final : public stream::AckObserver {
  public:
   explicit AckRouter(WrapperCore* core) : core_(core) {}
-  void OnAcked(const zerobus::ResolvedRequest& request) override {
+  void OnAcked(const stream::ResolvedRequest& request) override {
     core_->OnRequestResolved(request, Status::OK());
   }
-  void OnFailed(const zerobus::ResolvedRequest& request, const Status& status) override {
+  void OnFailed(const stream::ResolvedRequest& request, const Status& status) override {
     core_->OnRequestResolved(request, status);
   }
 
@@ -29,7 +25,6 @@ class WrapperCore::AckRouter final : public zerobus::AckObserver {
 
 WrapperCore::WrapperCore(WrapperConfiguration config)
     : config_(std::move(config)),
-      arrow_format_(config_.wire_format == "arrow"),
       dispatcher_(std::make_shared<CallbackDispatcher>()),
       router_(std::make_shared<AckRouter>(this)) {}
 
@@ -40,16 +35,23 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
 
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(schema::PlanOptions plan_options, MakePlanOptions(settings));
   core->plans_ = std::make_unique<schema::SchemaPlanCache>(std::move(plan_options));
-  core->encode_options_.max_record_bytes = settings.max_record_bytes;
-  core->encode_options_.frame_records = true;  // requests go out straight from the arena
-  core->encode_options_.arena_pool = encode::ArenaPool::Make();
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(
       telemetry::TelemetrySettings telemetry_settings,
       telemetry::ResolveTelemetrySettings(settings, zerobus::ProcessEnvironment()));
   core->telemetry_ = telemetry::Telemetry::Create(telemetry_settings, settings.table_name);
 
+  FormatContext format;
+  format.config = &core->config_;
+  format.plans = core->plans_.get();
+  format.encode_options.max_record_bytes = settings.max_record_bytes;
+  format.encode_options.frame_records = true;  // requests go out straight from the arena
+  format.encode_options.arena_pool = encode::ArenaPool::Make();
+  format.timed = core->telemetry_ != nullptr;
+  core->format_ = settings.wire_format == "arrow" ? MakeArrowFormat(std::move(format))
+                                                  : MakeProtobufFormat(std::move(format));
+
   if (!settings.zerobus_writer_disabled) {
-    zerobus::StreamConfig& stream = core->stream_template_;
+    stream::StreamConfig& stream = core->stream_template_;
     stream.endpoint = settings.zerobus_endpoint;
     stream.table = settings.table_name;
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream.headers, MakeHeadersProvider(settings));
@@ -61,15 +63,6 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
       stream.headers = std::make_shared<telemetry::TokenRefreshCounter>(std::move(stream.headers),
                                                                         stream.instruments);
     }
-    flight::ArrowStreamConfig& arrow = core->arrow_template_;
-    arrow.endpoint = stream.endpoint;
-    arrow.table = stream.table;
-    arrow.headers = stream.headers;
-    arrow.options = stream.options;
-    arrow.ipc = MakeIpcOptions(settings);
-    arrow.observer = stream.observer;
-    arrow.instruments = stream.instruments;
-    arrow.tracer = stream.tracer;
   }
   if (settings.arrow_debug_on() || settings.protobuf_debug_on()) {
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
@@ -140,64 +133,9 @@ void WrapperCore::Prepare(BatchJob& job) {
                                "send_batch was given a null RecordBatch");
     return;
   }
-  const bool timed = telemetry_ != nullptr;
-  if (timed) job.times.prepare_start = telemetry::UnixNanosNow();
-  if (arrow_format_) {
-    job.batch_failure = PrepareArrow(job);
-    job.encoded_ok = job.batch_failure.ok();
-    return;
-  }
-  auto plan = plans_->GetOrPlan(*job.batch()->schema());
-  if (timed) job.times.planned = telemetry::UnixNanosNow();
-  if (!plan.ok()) {
-    job.batch_failure = plan.status();
-    return;
-  }
-  job.plan = *plan;
-  auto encoded = encode::EncodeBatch(*job.plan, *job.batch(), encode_options_);
-  if (timed) job.times.encoded = telemetry::UnixNanosNow();
-  if (!encoded.ok()) {
-    job.batch_failure = encoded.status();
-    return;
-  }
-  job.encoded = std::move(encoded).value();
-  job.payload_bytes = job.encoded.encoded_bytes();
-  job.encoded_ok = true;
-}
-
-Status WrapperCore::PrepareArrow(BatchJob& job) {
-  const bool timed = telemetry_ != nullptr;
-  const std::shared_ptr<arrow::Schema>& schema = job.batch()->schema();
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-      job.canonical,
-      canonical_schemas_.GetOrMake(
-          schema::SchemaCacheKey(*schema),
-          [&]() -> Result<std::shared_ptr<const flight::CanonicalSchema>> {
-            ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto canonical, flight::MakeCanonicalSchema(schema));
-            return std::make_shared<const flight::CanonicalSchema>(std::move(canonical));
-          }));
-  if (timed) job.times.planned = telemetry::UnixNanosNow();
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(flight::CanonicalBatch cast,
-                                 flight::CastToCanonical(*job.canonical, *job.batch()));
-  job.canonical_rows = std::move(cast.batch);
-  job.kept_rows = std::move(cast.kept_rows);
-  job.encoded.num_rows = cast.num_rows;
-  job.encoded.row_failed = std::move(cast.row_failed);
-  job.encoded.errors = std::move(cast.errors);
-  if (job.canonical_rows != nullptr && job.canonical_rows->num_rows() > 0) {
-    int64_t body_bytes = 0;
-    if (arrow::ipc::GetRecordBatchSize(*job.canonical_rows, &body_bytes).ok()) {
-      job.payload_bytes = body_bytes;
-    }
-  }
-  if (config_.protobuf_debug_on()) {
-    // The Protobuf debug files hold what the Protobuf format would have sent.
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.plan, plans_->GetOrPlan(*schema));
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.debug_records,
-                                   encode::EncodeBatch(*job.plan, *job.batch(), encode_options_));
-  }
-  if (timed) job.times.encoded = telemetry::UnixNanosNow();
-  return Status::OK();
+  if (telemetry_ != nullptr) job.times.prepare_start = telemetry::UnixNanosNow();
+  job.batch_failure = format_->Prepare(job);
+  job.encoded_ok = job.batch_failure.ok();
 }
 
 void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
@@ -207,7 +145,7 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   if (debug_ != nullptr) {
     if (timed) job->times.debug_start = telemetry::UnixNanosNow();
     if (config_.arrow_debug_on()) NoteDebugError(debug_->WriteBatch(*job->batch()), job.get());
-    const encode::EncodedBatch& records = arrow_format_ ? job->debug_records : encoded;
+    const encode::EncodedBatch& records = format_->DebugRecords(*job);
     if (config_.protobuf_debug_on() && records.successful_count() > 0) {
       NoteDebugError(debug_->WriteRecords(*job->plan, records), job.get());
     }
@@ -220,67 +158,28 @@ void WrapperCore::SendInTurn(const std::shared_ptr<BatchJob>& job) {
   if (encoded.successful_count() == 0) return;
 
   if (timed) job->times.transmit_start = telemetry::UnixNanosNow();
-  if (arrow_format_) {
-    SendArrowRows(job);
-  } else {
-    SendRequests(job);
-  }
+  SendRequests(job);
   if (timed) job->times.transmit_end = telemetry::UnixNanosNow();
 }
 
 void WrapperCore::SendRequests(const std::shared_ptr<BatchJob>& job) {
-  const encode::EncodedBatch& encoded = job->encoded;
-  auto stream = StreamFor(job->plan, job->trace);
-  if (!stream.ok()) {
-    job->batch_failure = stream.status();
+  auto lanes = LanesFor(*job);
+  if (!lanes.ok()) {
+    job->batch_failure = lanes.status();
     return;
   }
-  auto packed = zerobus::PackRequests(encoded, config_.max_request_bytes, 0, encoded.num_rows);
-  if (!packed.ok()) {
-    job->batch_failure = packed.status();
+  stream::LaneSet& streams = **lanes;
+  auto requests = format_->Requests(*job, streams.protocol());
+  if (!requests.ok()) {
+    job->batch_failure = requests.status();
     return;
   }
-  std::vector<std::pair<int64_t, int64_t>> ranges;
-  ranges.reserve(packed->size());
-  for (const zerobus::PackedRequest& request : *packed) {
-    ranges.emplace_back(request.first_row, request.end_row);
-  }
-  SubmitInOrder(job, ranges, [&](size_t i, uint64_t tag) {
-    (*packed)[i].request.tag = tag;
-    auto sent = (**stream).Send(std::move((*packed)[i].request));
-    return sent.ok()                  ? Status::OK()
-           : (**stream).status().ok() ? sent.status()
-                                      : (**stream).status();
-  });
-}
-
-void WrapperCore::SendArrowRows(const std::shared_ptr<BatchJob>& job) {
-  auto stream = ArrowStreamFor(job->canonical, job->trace);
-  if (!stream.ok()) {
-    job->batch_failure = stream.status();
-    return;
-  }
-  // Requests of about max_request_bytes each, as in the Protobuf format, so that a failure
-  // costs only the rows of the requests it hit. Each covers the caller's rows from its first
-  // kept row to its last; failed rows in between are accounted for by the cast's errors.
-  const std::shared_ptr<arrow::RecordBatch>& rows = job->canonical_rows;
-  const int64_t count = rows->num_rows();
-  const int64_t bytes_per_row = std::max<int64_t>(1, job->payload_bytes / count);
-  const int64_t rows_per_request = std::max<int64_t>(1, config_.max_request_bytes / bytes_per_row);
-  auto source_row = [&](int64_t k) { return job->kept_rows.empty() ? k : job->kept_rows[k]; };
-  std::vector<std::pair<int64_t, int64_t>> ranges;
-  std::vector<std::pair<int64_t, int64_t>> slices;
-  for (int64_t first = 0; first < count; first += rows_per_request) {
-    const int64_t length = std::min(rows_per_request, count - first);
-    slices.emplace_back(first, length);
-    ranges.emplace_back(source_row(first), source_row(first + length - 1) + 1);
-  }
-  SubmitInOrder(job, ranges, [&](size_t i, uint64_t tag) {
-    auto sent =
-        (**stream).Send(flight::ArrowRequest{tag, rows->Slice(slices[i].first, slices[i].second)});
-    return sent.ok()                  ? Status::OK()
-           : (**stream).status().ok() ? sent.status()
-                                      : (**stream).status();
+  SubmitInOrder(job, requests->row_ranges, [&](size_t i, uint64_t tag) -> Status {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream::StreamRequest request, requests->make(i, tag));
+    auto sent = streams.Send(std::move(request));
+    if (sent.ok()) return Status::OK();
+    Status failed = streams.status();
+    return failed.ok() ? sent.status() : failed;
   });
 }
 
@@ -315,66 +214,47 @@ void WrapperCore::SubmitInOrder(const std::shared_ptr<BatchJob>& job,
   }
 }
 
-Result<flight::ArrowStream*> WrapperCore::ArrowStreamFor(
-    const std::shared_ptr<const flight::CanonicalSchema>& canonical, const SpanContext& trace) {
-  const bool usable = arrow_stream_ != nullptr && arrow_stream_->status().ok();
-  if (usable && (canonical == arrow_stream_schema_ ||
-                 canonical->canonical->Equals(*arrow_stream_schema_->canonical))) {
-    arrow_stream_schema_ = canonical;
-    return arrow_stream_.get();
+Result<std::shared_ptr<stream::LaneSet>> WrapperCore::LanesFor(const BatchJob& job) {
+  std::shared_ptr<stream::LaneSet> current;
+  {
+    std::lock_guard<std::mutex> lock(lanes_mu_);
+    if (!aborted_.ok()) return aborted_;
+    current = lanes_;
   }
-  // A new schema (or a failed stream): the old stream's rows are acknowledged first.
-  (void)CloseStream();
-  flight::ArrowStreamConfig config = arrow_template_;
-  config.schema = canonical->canonical;
-  config.trace_parent = trace;
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(arrow_stream_, flight::ArrowStream::Open(std::move(config)));
-  arrow_stream_schema_ = canonical;
-  ++streams_opened_;
-  return arrow_stream_.get();
-}
-
-Result<zerobus::IngestStream*> WrapperCore::StreamFor(
-    const std::shared_ptr<const schema::SchemaPlan>& plan, const SpanContext& trace) {
-  const bool usable = stream_ != nullptr && stream_->status().ok();
-  // The cache hands out one plan per schema, so the same plan needs no descriptor comparison.
-  if (usable && plan == stream_plan_) return stream_.get();
-  std::string descriptor = plan->descriptor.SerializeAsString();
-  if (usable && descriptor == stream_descriptor_) {
-    stream_plan_ = plan;
-    return stream_.get();
+  if (current != nullptr && current->status().ok() && format_->Fits(job, current->protocol())) {
+    return current;
   }
-  // A new schema (or a failed stream): the old stream's rows are acknowledged first, so the
+  // A new schema (or a failed stream): the old streams' rows are acknowledged first, so the
   // table receives batches in order.
-  (void)CloseStream();
-  zerobus::StreamConfig config = stream_template_;
-  config.descriptor_proto = descriptor;
-  config.trace_parent = trace;
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream_, zerobus::IngestStream::Open(std::move(config)));
-  stream_plan_ = plan;
-  stream_descriptor_ = std::move(descriptor);
-  ++streams_opened_;
-  return stream_.get();
+  (void)CloseStreams();
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto protocol, format_->MakeProtocol(job));
+  stream::StreamConfig config = stream_template_;
+  config.trace_parent = job.trace;
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+      std::unique_ptr<stream::LaneSet> opened,
+      stream::LaneSet::Open(config, std::move(protocol), config_.stream_count));
+  streams_opened_ += opened->size();
+  std::lock_guard<std::mutex> lock(lanes_mu_);
+  lanes_ = std::move(opened);
+  if (!aborted_.ok()) lanes_->Abort(aborted_);
+  return lanes_;
 }
 
-Status WrapperCore::CloseStream() {
-  Status closed;
-  if (stream_ != nullptr) {
-    closed = stream_->Close();
-    stream_.reset();
-    stream_plan_.reset();
-    stream_descriptor_.clear();
+Status WrapperCore::CloseStreams(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::shared_ptr<stream::LaneSet> closing;
+  {
+    std::lock_guard<std::mutex> lock(lanes_mu_);
+    closing = lanes_;
   }
-  if (arrow_stream_ != nullptr) {
-    closed = arrow_stream_->Close();
-    arrow_stream_.reset();
-    arrow_stream_schema_.reset();
-  }
+  if (closing == nullptr) return Status::OK();
+  // Still reachable through lanes_ while it closes, so that an aborting Shutdown can end it.
+  Status closed = closing->Close(deadline);
+  std::lock_guard<std::mutex> lock(lanes_mu_);
+  if (lanes_ == closing) lanes_.reset();
   return closed;
 }
 
-void WrapperCore::OnRequestResolved(const zerobus::ResolvedRequest& request,
-                                    const Status& failure) {
+void WrapperCore::OnRequestResolved(const stream::ResolvedRequest& request, const Status& failure) {
   PendingRequest pending;
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
@@ -421,9 +301,20 @@ void WrapperCore::NoteDebugError(const Status& status, BatchJob* job) {
             << " failed (reported once; sends continue): " << status.ToString() << "\n";
 }
 
-void WrapperCore::WaitForJobsThrough(uint64_t sequence) {
+bool WrapperCore::WaitForJobsThrough(uint64_t sequence,
+                                     std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(jobs_mu_);
-  jobs_changed_.wait(lock, [&] { return unfinished_.empty() || *unfinished_.begin() > sequence; });
+  auto done = [&] { return unfinished_.empty() || *unfinished_.begin() > sequence; };
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    jobs_changed_.wait(lock, done);
+    return true;
+  }
+  return jobs_changed_.wait_until(lock, deadline, done);
+}
+
+size_t WrapperCore::UnfinishedJobs() const {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  return unfinished_.size();
 }
 
 Status WrapperCore::Flush() {
@@ -432,11 +323,22 @@ Status WrapperCore::Flush() {
     std::lock_guard<std::mutex> lock(jobs_mu_);
     submitted = next_sequence_;
   }
-  if (submitted > 0) WaitForJobsThrough(submitted - 1);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.flush_timeout_ms);
+  Status flushed;
+  if (submitted > 0 && !WaitForJobsThrough(submitted - 1, deadline)) {
+    flushed = Status(StatusCode::kDeadlineExceeded, ErrorKind::kTransmission,
+                     "flush() for table " + config_.table_name + " timed out after " +
+                         std::to_string(config_.flush_timeout_ms) + " ms (flush_timeout_ms) with " +
+                         std::to_string(UnfinishedJobs()) +
+                         " batch(es) unresolved; their results follow when the streams resolve "
+                         "them (by flush_timeout_ms after each request was queued)",
+                     /*retryable=*/true);
+  }
   if (debug_ != nullptr) NoteDebugError(debug_->Flush(), nullptr);
   // An export error is counted and reported by the exporter; it never fails a flush.
   if (telemetry_ != nullptr) (void)telemetry_->Flush();
-  return Status::OK();
+  return flushed;
 }
 
 Status WrapperCore::Shutdown() {
@@ -448,7 +350,27 @@ Status WrapperCore::Shutdown() {
     }
     shut_down_ = true;
   }
-  WaitForJobsThrough(UINT64_MAX);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.flush_timeout_ms);
+  Status result;
+  if (!WaitForJobsThrough(UINT64_MAX, deadline)) {
+    // Out of time: what is unacknowledged fails now, and jobs not yet sent fail unsent.
+    result = Status(StatusCode::kDeadlineExceeded, ErrorKind::kTransmission,
+                    "shutdown() of the wrapper for table " + config_.table_name +
+                        " gave up after " + std::to_string(config_.flush_timeout_ms) +
+                        " ms (flush_timeout_ms): " + std::to_string(UnfinishedJobs()) +
+                        " batch(es) were not acknowledged and are reported failed",
+                    /*retryable=*/true);
+    std::shared_ptr<stream::LaneSet> lanes;
+    {
+      std::lock_guard<std::mutex> lock(lanes_mu_);
+      aborted_ = result;
+      lanes = lanes_;
+    }
+    if (lanes != nullptr) lanes->Abort(result);
+    // Prompt now: every request in flight failed, and jobs not yet sent fail unsent.
+    WaitForJobsThrough(UINT64_MAX, std::chrono::steady_clock::time_point::max());
+  }
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     stopping_ = true;
@@ -457,10 +379,11 @@ Status WrapperCore::Shutdown() {
   for (std::thread& worker : workers_) {
     if (worker.joinable()) worker.join();
   }
-  Status result = CloseStream();
+  Status closed = CloseStreams(deadline);
+  if (result.ok()) result = closed;
   if (debug_ != nullptr) {
-    Status closed = debug_->Close();
-    if (result.ok()) result = closed;
+    Status debug_closed = debug_->Close();
+    if (result.ok()) result = debug_closed;
   }
   dispatcher_->Stop();
   if (telemetry_ != nullptr) telemetry_->Shutdown();
@@ -479,6 +402,23 @@ WrapperStats WrapperCore::stats() const {
   stats.requests_sent = requests_sent_;
   stats.requests_replayed = requests_replayed_;
   stats.streams_opened = streams_opened_;
+  std::shared_ptr<stream::LaneSet> lanes;
+  {
+    std::lock_guard<std::mutex> lock(lanes_mu_);
+    lanes = lanes_;
+  }
+  if (lanes == nullptr) return stats;
+  for (const stream::StreamStats& lane : lanes->stats()) {
+    StreamLaneStats& out = stats.streams.emplace_back();
+    out.lane = lane.lane;
+    out.stream_id = lane.stream_id;
+    out.requests_sent = lane.requests_sent;
+    out.requests_acked = lane.requests_acked;
+    out.records_acked = lane.records_acked;
+    out.bytes_acked = lane.bytes_acked;
+    out.records_replayed = lane.records_replayed;
+    out.reconnects = lane.reconnects;
+  }
   return stats;
 }
 

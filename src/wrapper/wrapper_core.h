@@ -28,13 +28,12 @@
 #include "debug/debug_writer.h"
 #include "encode/arena_pool.h"
 #include "encode/batch_encoder.h"
-#include "flight/arrow_stream.h"
-#include "flight/canonical_schema.h"
 #include "schema/plan_cache.h"
+#include "stream/lane_set.h"
 #include "telemetry/telemetry.h"
 #include "wrapper/batch_job.h"
 #include "wrapper/callback_dispatcher.h"
-#include "zerobus/ingest_stream.h"
+#include "wrapper/send_format.h"
 
 namespace arrow_zerobus::internal {
 
@@ -68,41 +67,34 @@ class WrapperCore {
   void WorkerLoop();
   /// Plans and encodes (any worker, in parallel).
   void Prepare(BatchJob& job);
-  /// Arrow format: casts to the canonical schema (and encodes for Protobuf debug files).
-  Status PrepareArrow(BatchJob& job);
-  /// Debug files and the stream (one job at a time, in sequence order).
+  /// Debug files and the streams (one job at a time, in sequence order).
   void SendInTurn(const std::shared_ptr<BatchJob>& job);
-  /// Packs the encoded rows into requests and hands them to the stream.
+  /// Cuts the job's rows into requests and hands them to the streams.
   void SendRequests(const std::shared_ptr<BatchJob>& job);
-  /// Arrow format: hands the cast rows to the Arrow stream, in requests of about
-  /// max_request_bytes.
-  void SendArrowRows(const std::shared_ptr<BatchJob>& job);
   /// Registers requests of `job` covering `row_ranges` and sends them in order with
   /// `send(i, tag)`; once one is refused, it and every later one fail unsent.
   void SubmitInOrder(const std::shared_ptr<BatchJob>& job,
                      const std::vector<std::pair<int64_t, int64_t>>& row_ranges,
                      const std::function<Status(size_t, uint64_t)>& send);
-  /// The Arrow stream for `canonical`, opened (traced under `trace`) when there is none for it.
-  Result<flight::ArrowStream*> ArrowStreamFor(
-      const std::shared_ptr<const flight::CanonicalSchema>& canonical, const SpanContext& trace);
-  /// The stream for `plan`, opened (traced under `trace`) when there is none for it.
-  Result<zerobus::IngestStream*> StreamFor(const std::shared_ptr<const schema::SchemaPlan>& plan,
-                                           const SpanContext& trace);
-  Status CloseStream();
-  void OnRequestResolved(const zerobus::ResolvedRequest& request, const Status& failure);
+  /// The streams for the job's rows, opened (traced under the job's span) when there are none
+  /// that fit.
+  Result<std::shared_ptr<stream::LaneSet>> LanesFor(const BatchJob& job);
+  /// Closes the streams (their rows acknowledged first, by `deadline`).
+  Status CloseStreams(std::optional<std::chrono::steady_clock::time_point> deadline = {});
+  void OnRequestResolved(const stream::ResolvedRequest& request, const Status& failure);
   void Finish(const std::shared_ptr<BatchJob>& job);
   /// Keeps the first debug error (reported on `job` when given, and once on stderr).
   void NoteDebugError(const Status& status, BatchJob* job);
-  /// Waits until every job up to `sequence` finished.
-  void WaitForJobsThrough(uint64_t sequence);
+  /// Waits until every job up to `sequence` finished, at most until `deadline`; false when it
+  /// timed out.
+  bool WaitForJobsThrough(uint64_t sequence, std::chrono::steady_clock::time_point deadline);
+  /// Jobs not finished yet.
+  size_t UnfinishedJobs() const;
 
   const WrapperConfiguration config_;
   std::unique_ptr<schema::SchemaPlanCache> plans_;
-  const bool arrow_format_;
-  LruCache<flight::CanonicalSchema> canonical_schemas_{16};
-  encode::EncodeOptions encode_options_;
-  zerobus::StreamConfig stream_template_;
-  flight::ArrowStreamConfig arrow_template_;
+  std::unique_ptr<SendFormat> format_;
+  stream::StreamConfig stream_template_;
   std::unique_ptr<telemetry::Telemetry> telemetry_;  ///< null when observability is off
   std::unique_ptr<debug::DebugWriter> debug_;
   std::shared_ptr<CallbackDispatcher> dispatcher_;
@@ -123,16 +115,15 @@ class WrapperCore {
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 
-  // Whose turn it is to send; the stream is touched only by the job whose turn it is (and by
+  // Whose turn it is to send; the streams are replaced only by the job whose turn it is (and by
   // Shutdown once the workers have stopped).
   std::mutex turn_mu_;
   std::condition_variable turn_changed_;
   uint64_t turn_ = 0;
-  std::unique_ptr<zerobus::IngestStream> stream_;
-  std::shared_ptr<const schema::SchemaPlan> stream_plan_;  ///< the plan the stream was opened for
-  std::string stream_descriptor_;                          ///< its serialized descriptor
-  std::unique_ptr<flight::ArrowStream> arrow_stream_;      ///< Arrow format's stream
-  std::shared_ptr<const flight::CanonicalSchema> arrow_stream_schema_;
+  // The open streams; lanes_mu_ guards the pointer (Shutdown aborts them from its own thread).
+  mutable std::mutex lanes_mu_;
+  std::shared_ptr<stream::LaneSet> lanes_;
+  Status aborted_;  ///< set by a Shutdown that ran out of time: nothing more is sent
 
   // Requests handed to the stream and not yet resolved, by tag.
   std::mutex pending_mu_;

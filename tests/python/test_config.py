@@ -125,7 +125,7 @@ def test_secret_never_shown():
 def test_copy_overrides_and_equality():
     config = full()
     other = config.copy(retry_max_attempts=2)
-    assert other.retry_max_attempts == 2 and config.retry_max_attempts == 5
+    assert other.retry_max_attempts == 2 and config.retry_max_attempts == 0
     assert config == config.copy() and config != other
     wrapper = ZerobusWrapper(config, table_name="main.sales.returns")
     assert wrapper.table_name == "main.sales.returns"

@@ -1,5 +1,5 @@
-// Fault-injection soak: Arrow rows -> encoder -> requests -> IngestStream -> emulator, while the
-// emulator cuts the connection every N requests and delays its acks. Afterwards every row the
+// Fault-injection soak: Arrow rows -> encoder -> requests -> the stream engine -> emulator, while
+// the emulator cuts the connection every N requests and delays its acks. Afterwards every row the
 // client reports acknowledged must have landed, nothing else may have landed, and the duplicates
 // (rows of requests that landed but whose ack was lost with the connection) must not exceed what
 // the client says it replayed.
@@ -20,6 +20,7 @@
 #include "encode/batch_encoder.h"
 #include "schema/schema_plan.h"
 #include "testing/emulator_fixture.h"
+#include "zerobus/ephemeral_protocol.h"
 #include "zerobus/request_packer.h"
 
 namespace {
@@ -37,7 +38,7 @@ struct Settings {
 };
 
 // Remembers which rows each request carries and which requests were acknowledged.
-class RowLedger : public zerobus::AckObserver {
+class RowLedger : public stream::AckObserver {
  public:
   uint64_t Register(int64_t first_row, int64_t end_row) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -45,11 +46,11 @@ class RowLedger : public zerobus::AckObserver {
     acked_.push_back(0);
     return ranges_.size() - 1;
   }
-  void OnAcked(const zerobus::ResolvedRequest& request) override {
+  void OnAcked(const stream::ResolvedRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++acked_[request.tag];
   }
-  void OnFailed(const zerobus::ResolvedRequest&, const Status& status) override {
+  void OnFailed(const stream::ResolvedRequest&, const Status& status) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++failed_;
     if (first_failure_.ok()) first_failure_ = status;
@@ -128,14 +129,16 @@ int Run(const Settings& settings) {
 
   auto ledger = std::make_shared<RowLedger>();
   auto config = testing::OAuthConfig(*emu, testing::kTestTable);
-  config.descriptor_proto = (*plan)->descriptor.SerializeAsString();
   config.observer = ledger;
   config.options.max_request_bytes = settings.max_request_bytes;
   config.options.max_inflight_requests = settings.inflight;
   config.options.retry_policy = std::make_shared<retry::LimitedAttemptsRetryPolicy>(10);
 
   const auto start = std::chrono::steady_clock::now();
-  auto opened = zerobus::IngestStream::Open(config);
+  auto protocol = zerobus::EphemeralProtocol::Make(testing::kTestTable,
+                                                   (*plan)->descriptor.SerializeAsString());
+  if (!protocol.ok()) return Fail(protocol.status().ToString());
+  auto opened = stream::StreamEngine::Open(config, *protocol);
   if (!opened.ok()) return Fail(opened.status().ToString());
   auto stream = std::move(opened).value();
 
@@ -154,7 +157,7 @@ int Run(const Settings& settings) {
     if (!packed.ok()) return Fail(packed.status().ToString());
     for (auto& request : *packed) {
       request.request.tag = ledger->Register(first + request.first_row, first + request.end_row);
-      auto offset = stream->Send(std::move(request.request));
+      auto offset = stream->Send(zerobus::ProtoRequest(std::move(request.request)));
       if (!offset.ok()) return Fail(offset.status().ToString());
       ++requests;
     }
@@ -165,7 +168,7 @@ int Run(const Settings& settings) {
   if (!closed.ok()) return Fail("close: " + closed.ToString());
   if (ledger->failed() != 0) return Fail("failed requests: " + ledger->first_failure().ToString());
 
-  const zerobus::StreamStats stats = stream->stats();
+  const stream::StreamStats stats = stream->stats();
   int64_t acked_twice = 0;
   const std::vector<uint8_t> acked = ledger->AckedRows(settings.rows, &acked_twice);
   const std::vector<std::string> landed = emu->LandedRecords(testing::kTestTable);

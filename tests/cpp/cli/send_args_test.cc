@@ -67,6 +67,13 @@ TEST(ParseSendArgsTest, FormatChoosesTheWireFormat) {
   EXPECT_FALSE(parsed->format.has_value()) << "the input format still comes from the extension";
 }
 
+TEST(ParseSendArgsTest, StreamsSetsTheStreamCount) {
+  auto parsed = ParseSendArgs({"--streams", "8", "data.csv"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->settings,
+              ::testing::Contains(std::pair<std::string, std::string>{"stream_count", "8"}));
+}
+
 TEST(ParseSendArgsTest, UsageErrors) {
   EXPECT_THAT(ErrorOf({}), HasSubstr("input FILE"));
   EXPECT_THAT(ErrorOf({"a.csv", "--bogus"}), HasSubstr("--bogus"));

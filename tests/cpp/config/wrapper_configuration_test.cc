@@ -58,15 +58,16 @@ TEST(SettingKeysTest, EveryFieldInDeclarationOrder) {
       WrapperConfiguration::SettingKeys(),
       ElementsAre("zerobus_endpoint", "table_name", "unity_catalog_url", "client_id",
                   "client_secret", "descriptor_proto", "wire_format", "arrow_ipc_compression",
-                  "retry_max_attempts", "retry_base_delay_ms", "retry_max_delay_ms",
-                  "max_inflight_requests", "max_inflight_bytes", "max_request_bytes",
-                  "max_record_bytes", "connect_timeout_ms", "server_lack_of_ack_timeout_ms",
-                  "flush_timeout_ms", "recovery", "stream_paused_max_wait_ms", "application_name",
-                  "worker_threads", "debug_enabled", "debug_arrow_enabled",
-                  "debug_protobuf_enabled", "debug_output_dir", "debug_flush_interval_secs",
-                  "debug_max_file_size", "debug_max_file_rows", "debug_max_file_age_secs",
-                  "debug_max_files_retained", "zerobus_writer_disabled", "observability_enabled",
-                  "observability_exporter", "observability_endpoint", "observability_headers",
+                  "retry_timeout_ms", "retry_max_attempts", "retry_base_delay_ms",
+                  "retry_max_delay_ms", "stream_count", "max_inflight_requests",
+                  "max_inflight_bytes", "max_request_bytes", "max_record_bytes",
+                  "connect_timeout_ms", "server_lack_of_ack_timeout_ms", "flush_timeout_ms",
+                  "recovery", "stream_paused_max_wait_ms", "application_name", "worker_threads",
+                  "debug_enabled", "debug_arrow_enabled", "debug_protobuf_enabled",
+                  "debug_output_dir", "debug_flush_interval_secs", "debug_max_file_size",
+                  "debug_max_file_rows", "debug_max_file_age_secs", "debug_max_files_retained",
+                  "zerobus_writer_disabled", "observability_enabled", "observability_exporter",
+                  "observability_endpoint", "observability_headers",
                   "observability_export_interval_ms", "observability_export_timeout_ms",
                   "observability_service_name", "observability_metrics_enabled",
                   "observability_traces_enabled", "observability_max_queued_spans"));
@@ -210,7 +211,7 @@ TEST(SetTest, IntegerOverflowIsAnError) {
                                       HasSubstr("out of range")));
   status = config.Set("worker_threads", "-3000000000");
   EXPECT_THAT(status.message(), HasSubstr("out of range"));
-  EXPECT_EQ(config.retry_max_attempts, 5);
+  EXPECT_EQ(config.retry_max_attempts, 0);
   EXPECT_EQ(config.worker_threads, 2);
 }
 
@@ -287,7 +288,9 @@ TEST(ToStringTest, OneLinePerSettingInOrder) {
   EXPECT_EQ(shown.at("client_id"), "client-id");
   EXPECT_EQ(shown.at("client_secret"), "***");
   EXPECT_EQ(shown.at("descriptor_proto"), "<17 bytes>");
-  EXPECT_EQ(shown.at("retry_max_attempts"), "5");
+  EXPECT_EQ(shown.at("retry_max_attempts"), "0");
+  EXPECT_EQ(shown.at("retry_timeout_ms"), "60000");
+  EXPECT_EQ(shown.at("stream_count"), "1");
   EXPECT_EQ(shown.at("recovery"), "true");
   EXPECT_EQ(shown.at("stream_paused_max_wait_ms"), "none");
   EXPECT_EQ(shown.at("debug_max_file_size"), "1024");
@@ -500,9 +503,24 @@ std::vector<RuleCase> RuleCases() {
       {"WriterDisabledWithDirOnly",
        [](C& c) { c.with_zerobus_writer_disabled(true).debug_output_dir = "out"; },
        {"writer disabled requires debug output"}},
-      {"ZeroAttempts",
-       [](C& c) { c.retry_max_attempts = 0; },
-       {"retry_max_attempts is 0", "at least 1"}},
+      {"NegativeAttempts",
+       [](C& c) { c.retry_max_attempts = -1; },
+       {"retry_max_attempts is -1", "at least 0", "0: no limit"}},
+      {"ZeroRetryTimeout",
+       [](C& c) { c.retry_timeout_ms = 0; },
+       {"retry_timeout_ms is 0", "at least 1"}},
+      {"NoStreams",
+       [](C& c) { c.with_stream_count(0); },
+       {"stream_count is 0", "between 1 and 64"}},
+      {"TooManyStreams",
+       [](C& c) { c.with_stream_count(65); },
+       {"stream_count is 65", "between 1 and 64"}},
+      {"WindowSmallerThanTheStreams",
+       [](C& c) {
+         c.with_stream_count(8);
+         c.max_inflight_requests = 4;
+       },
+       {"max_inflight_requests is 4", "at least 8", "stream_count"}},
       {"NegativeBaseDelay",
        [](C& c) { c.retry_base_delay_ms = -1; },
        {"retry_base_delay_ms is -1", "at least 0"}},
@@ -625,7 +643,7 @@ TEST(ValidationTest, WriterDisabledNeedsNoConnectionSettingsButNeedsDebugOutput)
 
 TEST(ValidationTest, EveryProblemIsReportedTogether) {
   WrapperConfiguration config;  // no endpoint, table, unity catalog or credentials
-  config.retry_max_attempts = 0;
+  config.retry_max_attempts = -1;
   config.worker_threads = 100;
   config.debug_arrow_enabled = true;
   config.with_debug_max_files_retained(0);
@@ -633,7 +651,7 @@ TEST(ValidationTest, EveryProblemIsReportedTogether) {
   EXPECT_THAT(found,
               ElementsAre(HasSubstr("zerobus_endpoint"), HasSubstr("table_name"),
                           HasSubstr("unity_catalog_url"), HasSubstr("client_id"),
-                          HasSubstr("retry_max_attempts is 0"), HasSubstr("worker_threads is 100"),
+                          HasSubstr("retry_max_attempts is -1"), HasSubstr("worker_threads is 100"),
                           HasSubstr("debug_output_dir is empty"),
                           HasSubstr("debug_max_files_retained is 0")));
 

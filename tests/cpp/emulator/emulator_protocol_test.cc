@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "raw_ephemeral_stream.h"
 #include "testing/emulator_fixture.h"
 #include "zerobus_service.grpc.pb.h"
 
@@ -32,48 +33,12 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-using Rpc = grpc::ClientReaderWriter<zb::EphemeralStreamRequest, zb::EphemeralStreamResponse>;
 
 constexpr char kTableHeader[] = "x-databricks-zerobus-table-name";
 constexpr char kOtherTable[] = "main.default.other";
 
-std::shared_ptr<grpc::Channel> ChannelTo(const emulator::Emulator& emu) {
-  return grpc::CreateChannel("127.0.0.1:" + std::to_string(emu.grpc_port()),
-                             grpc::InsecureChannelCredentials());
-}
-
 int64_t ElapsedMs(Clock::time_point since) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
-}
-
-/// The call metadata of one RPC; an absent value is not sent.
-struct Headers {
-  std::optional<std::string> table;
-  std::optional<std::string> authorization;
-};
-
-Headers AuthFor(emulator::Emulator& emu, const std::string& table) {
-  return {table, "Bearer " + emu.IssueToken(table)};
-}
-
-zb::EphemeralStreamRequest CreateRequest(const std::string& table,
-                                         std::optional<std::string> descriptor = EventDescriptor(),
-                                         zb::RecordType type = zb::PROTO) {
-  zb::EphemeralStreamRequest request;
-  request.mutable_create_stream()->set_table_name(table);
-  if (descriptor) request.mutable_create_stream()->set_descriptor_proto(*descriptor);
-  request.mutable_create_stream()->set_record_type(type);
-  return request;
-}
-
-zb::EphemeralStreamRequest ProtoBatch(std::optional<int64_t> offset,
-                                      const std::vector<std::string>& records) {
-  zb::EphemeralStreamRequest request;
-  auto* batch = request.mutable_ingest_record_batch();
-  if (offset) batch->set_offset_id(*offset);
-  auto* body = batch->mutable_proto_encoded_batch();
-  for (const auto& record : records) body->add_records(record);
-  return request;
 }
 
 zb::EphemeralStreamRequest JsonBatch(int64_t offset, const std::vector<std::string>& records) {
@@ -83,90 +48,6 @@ zb::EphemeralStreamRequest JsonBatch(int64_t offset, const std::vector<std::stri
   auto* body = batch->mutable_json_batch();
   for (const auto& record : records) body->add_records(record);
   return request;
-}
-
-/// One EphemeralStream RPC through the generated stub, with a deadline so that a stuck server
-/// fails the test instead of hanging it.
-class RawStream {
- public:
-  RawStream(const emulator::Emulator& emu, const Headers& headers,
-            std::chrono::milliseconds deadline = milliseconds(5000))
-      : stub_(zb::Zerobus::NewStub(ChannelTo(emu))) {
-    context_.set_deadline(std::chrono::system_clock::now() + deadline);
-    if (headers.table) context_.AddMetadata(kTableHeader, *headers.table);
-    if (headers.authorization) context_.AddMetadata("authorization", *headers.authorization);
-    rpc_ = stub_->EphemeralStream(&context_);
-  }
-
-  ~RawStream() {
-    if (finished_) return;
-    context_.TryCancel();
-    zb::EphemeralStreamResponse ignored;
-    while (rpc_->Read(&ignored)) {
-    }
-    (void)rpc_->Finish();
-  }
-
-  Rpc& rpc() { return *rpc_; }
-  grpc::ClientContext& context() { return context_; }
-  const std::string& stream_id() const { return stream_id_; }
-
-  bool Write(const zb::EphemeralStreamRequest& request) { return rpc_->Write(request); }
-
-  std::optional<zb::EphemeralStreamResponse> Read() {
-    zb::EphemeralStreamResponse response;
-    if (!rpc_->Read(&response)) return std::nullopt;
-    return response;
-  }
-
-  /// Sends `create` and reads the reply; true when it is a create_stream_response.
-  bool Create(const zb::EphemeralStreamRequest& create) {
-    if (!Write(create)) return false;
-    auto response = Read();
-    if (!response || !response->has_create_stream_response()) return false;
-    stream_id_ = response->create_stream_response().stream_id();
-    return true;
-  }
-
-  /// The next message, which must be an ack; nullopt when the RPC ended or sent something else.
-  std::optional<int64_t> ReadAck() {
-    auto response = Read();
-    if (!response) return std::nullopt;
-    EXPECT_TRUE(response->has_ingest_record_response()) << response->ShortDebugString();
-    if (!response->has_ingest_record_response()) return std::nullopt;
-    return response->ingest_record_response().durability_ack_up_to_offset();
-  }
-
-  /// Reads until the RPC ends (what came is kept in `rest`), then returns its status.
-  grpc::Status Finish(std::vector<zb::EphemeralStreamResponse>* rest = nullptr) {
-    zb::EphemeralStreamResponse response;
-    while (rpc_->Read(&response)) {
-      if (rest != nullptr) rest->push_back(response);
-    }
-    finished_ = true;
-    return rpc_->Finish();
-  }
-
-  /// Half-closes, then Finish.
-  grpc::Status Close(std::vector<zb::EphemeralStreamResponse>* rest = nullptr) {
-    rpc_->WritesDone();
-    return Finish(rest);
-  }
-
- private:
-  std::unique_ptr<zb::Zerobus::Stub> stub_;
-  grpc::ClientContext context_;
-  std::unique_ptr<Rpc> rpc_;
-  std::string stream_id_;
-  bool finished_ = false;
-};
-
-/// A stream on `table` with a valid token, created with the Event descriptor.
-std::unique_ptr<RawStream> OpenCreated(emulator::Emulator& emu,
-                                       const std::string& table = kTestTable) {
-  auto stream = std::make_unique<RawStream>(emu, AuthFor(emu, table));
-  EXPECT_TRUE(stream->Create(CreateRequest(table)));
-  return stream;
 }
 
 void ExpectStatus(const grpc::Status& status, grpc::StatusCode code,

@@ -87,9 +87,11 @@ TEST(FaultScriptTest, FullScriptRoundTrips) {
 TEST(FaultScriptTest, EveryKindNameParsesToItsKind) {
   for (auto kind : {StreamEvent::Kind::kError, StreamEvent::Kind::kUnavailable6002,
                     StreamEvent::Kind::kCloseSignal, StreamEvent::Kind::kKill,
-                    StreamEvent::Kind::kSilence, StreamEvent::Kind::kExpireTokens}) {
+                    StreamEvent::Kind::kSilence, StreamEvent::Kind::kExpireTokens,
+                    StreamEvent::Kind::kAckBeyond, StreamEvent::Kind::kAckBackwards}) {
     const std::string name(StreamEventKindName(kind));
-    auto scripts = ParseFaultScripts(R"({"t": {"events": [{"kind": ")" + name + R"("}]}})");
+    auto scripts = ParseFaultScripts(R"({"t": {"events": [{"after_requests": 2, "kind": ")" + name +
+                                     R"("}]}})");
     ASSERT_TRUE(scripts.ok()) << name << ": " << scripts.status();
     EXPECT_EQ(scripts->at("t").events.at(0).kind, kind) << name;
   }
@@ -123,7 +125,8 @@ TEST(FaultScriptTest, ErrorsNameTheTableEntryAndKey) {
       {R"({"main.a.b": 5})", {"for table 'main.a.b'", "must be an object"}},
       {R"({"main.a.b": {"ack_delay": 5}})", {"for table 'main.a.b'", "unknown key \"ack_delay\""}},
       {R"({"t": {"events": [{"kind": "explode"}]}})",
-       {"for table 't', events[0]", "\"kind\" must be one of", "close_signal"}},
+       {"for table 't', events[0]", "\"kind\" must be one of", "close_signal", "ack_beyond",
+        "ack_backwards"}},
       {R"({"t": {"events": [{"kind": "kill"}, {"after_requests": 2}]}})",
        {"for table 't', events[1]", "\"kind\" must be one of"}},
       {R"({"t": {"events": [{"kind": 3}]}})", {"for table 't', events[0]", "\"kind\""}},
@@ -147,6 +150,10 @@ TEST(FaultScriptTest, ErrorsNameTheTableEntryAndKey) {
        {"for table 't'", "\"kill_every_requests\" must be a non-negative integer"}},
       {R"({"t": {"events": [{"kind": "kill", "after_requests": 0}]}})",
        {"for table 't', events[0]", "\"after_requests\" must be at least 1"}},
+      {R"({"t": {"events": [{"kind": "ack_backwards"}]}})",
+       {"for table 't', events[0]", "\"after_requests\" of ack_backwards must be at least 2"}},
+      {R"({"t": {"events": [{"kind": "ack_backwards", "after_requests": 1}]}})",
+       {"for table 't', events[0]", "\"after_requests\" of ack_backwards must be at least 2"}},
       {R"({"t": {"events": [{"kind": "kill", "after_requests": -2}]}})",
        {"for table 't', events[0]", "\"after_requests\""}},
       {R"({"t": {"events": {"kind": "kill"}}})", {"for table 't'", "\"events\" must be an array"}},

@@ -171,7 +171,9 @@ TEST(PutStatusTest, ASchemaRefusalNamesEveryCauseAndTheErrorCodeAndIsNotRetryabl
   EXPECT_EQ(refusal->causes, (std::vector<std::string>{"FIELD_NOT_IN_TABLE", "TYPE_INCOMPATIBLE"}));
   EXPECT_EQ(refusal->error_code, "8001");
 
-  const Status status = TranslatePutEnd(refused, /*ready=*/false, "main.default.events");
+  const std::optional<Status> explained = ExplainSchemaRefusal(refused, "main.default.events");
+  ASSERT_TRUE(explained.has_value());
+  const Status& status = *explained;
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(status.kind(), ErrorKind::kConfiguration);
   EXPECT_FALSE(status.retryable());
@@ -193,38 +195,9 @@ TEST(PutStatusTest, OtherDetailsAreNoSchemaRefusal) {
                                                 "type.googleapis.com/google.rpc.DebugInfo")
                                       .error_details())
                    .has_value());
-  const Status plain = TranslatePutEnd(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad row"),
-                                       /*ready=*/true, "main.default.events");
-  EXPECT_EQ(plain.kind(), ErrorKind::kTransmission);
-  EXPECT_FALSE(plain.retryable());
-}
-
-TEST(PutStatusTest, ClassifiesEndsBeforeAndAfterReady) {
-  const std::string table = "main.default.events";
-  const Status auth =
-      TranslatePutEnd(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "expired"), false, table);
-  EXPECT_EQ(auth.kind(), ErrorKind::kAuthentication);
-  EXPECT_FALSE(auth.retryable());
-  const Status setup =
-      TranslatePutEnd(grpc::Status(grpc::StatusCode::UNAVAILABLE, "busy"), false, table);
-  EXPECT_EQ(setup.kind(), ErrorKind::kConnection);
-  EXPECT_TRUE(setup.retryable());
-  const Status later =
-      TranslatePutEnd(grpc::Status(grpc::StatusCode::UNAVAILABLE, "6002"), true, table);
-  EXPECT_EQ(later.kind(), ErrorKind::kTransmission);
-  EXPECT_TRUE(later.retryable());
-  EXPECT_THAT(later.message(), HasSubstr("UNAVAILABLE: 6002"));
-  const Status not_found =
-      TranslatePutEnd(grpc::Status(grpc::StatusCode::NOT_FOUND, "no table"), false, table);
-  EXPECT_FALSE(not_found.retryable());
-
-  const Status closed = TranslatePutEnd(grpc::Status::OK, /*ready=*/true, table);
-  EXPECT_EQ(closed.code(), StatusCode::kUnknown);
-  EXPECT_TRUE(closed.retryable());
-  EXPECT_THAT(closed.message(), HasSubstr("Server closed the stream"));
-  const Status closed_early = TranslatePutEnd(grpc::Status::OK, /*ready=*/false, table);
-  EXPECT_TRUE(closed_early.retryable());
-  EXPECT_EQ(closed_early.kind(), ErrorKind::kConnection);
+  EXPECT_FALSE(ExplainSchemaRefusal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad row"),
+                                    "main.default.events")
+                   .has_value());
 }
 
 }  // namespace

@@ -85,8 +85,8 @@ std::vector<int64_t> Iota(int64_t count, int64_t first) {
   return values;
 }
 
-zerobus::StreamOptions FastOptions() {
-  zerobus::StreamOptions options;
+stream::StreamOptions FastOptions() {
+  stream::StreamOptions options;
   options.connect_timeout = std::chrono::milliseconds(3000);
   options.retry_policy = std::make_shared<retry::LimitedAttemptsRetryPolicy>(4);
   options.backoff_policy = std::make_shared<retry::ExponentialBackoffPolicy>(
@@ -96,8 +96,8 @@ zerobus::StreamOptions FastOptions() {
   return options;
 }
 
-zerobus::StreamConfig OAuthConfig(const emulator::Emulator& emu, const std::string& table,
-                                  const std::string& client_secret) {
+stream::StreamConfig OAuthConfig(const emulator::Emulator& emu, const std::string& table,
+                                 const std::string& client_secret) {
   auto endpoint = zerobus::ParseZerobusEndpoint(emu.endpoint());
   auth::OAuthTokenProvider::Options oauth;
   oauth.workspace_url = emu.workspace_url();
@@ -105,10 +105,9 @@ zerobus::StreamConfig OAuthConfig(const emulator::Emulator& emu, const std::stri
   oauth.table = *auth::ParseTableName(table);
   oauth.client_id = emulator::kDefaultClientId;
   oauth.client_secret = client_secret;
-  zerobus::StreamConfig config;
+  stream::StreamConfig config;
   config.endpoint = emu.endpoint();
   config.table = table;
-  config.descriptor_proto = EventDescriptor();
   config.headers = auth::MakeOAuthHeadersProvider(oauth);
   config.options = FastOptions();
   return config;
@@ -146,7 +145,7 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
   return true;
 }
 
-void RecordingObserver::OnAcked(const zerobus::ResolvedRequest& request) {
+void RecordingObserver::OnAcked(const stream::ResolvedRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   acked_offsets_.push_back(request.offset);
   acked_tags_.push_back(request.tag);
@@ -154,7 +153,7 @@ void RecordingObserver::OnAcked(const zerobus::ResolvedRequest& request) {
   resolved_.notify_all();
 }
 
-void RecordingObserver::OnFailed(const zerobus::ResolvedRequest& request, const Status& status) {
+void RecordingObserver::OnFailed(const stream::ResolvedRequest& request, const Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
   failed_tags_.push_back(request.tag);
   failed_offsets_.push_back(request.offset);

@@ -15,7 +15,8 @@
 
 #include "arrow_zerobus/status.h"
 #include "emulator.h"
-#include "zerobus/ingest_stream.h"
+#include "stream/stream_engine.h"
+#include "zerobus/request_packer.h"
 
 namespace arrow_zerobus::testing {
 
@@ -42,13 +43,12 @@ int64_t MillisSince(std::chrono::steady_clock::time_point start);
 std::vector<int64_t> Iota(int64_t count, int64_t first = 0);
 
 /// Options that keep tests fast: short backoff, timeouts of a few seconds.
-zerobus::StreamOptions FastOptions();
+stream::StreamOptions FastOptions();
 
 /// A stream configuration for `table` on `emu` with OAuth M2M tokens fetched over HTTP (libcurl)
 /// from the emulator's token endpoint.
-zerobus::StreamConfig OAuthConfig(
-    const emulator::Emulator& emu, const std::string& table,
-    const std::string& client_secret = emulator::kDefaultClientSecret);
+stream::StreamConfig OAuthConfig(const emulator::Emulator& emu, const std::string& table,
+                                 const std::string& client_secret = emulator::kDefaultClientSecret);
 
 /// A request of Event records with ids [first_id, first_id + count).
 zerobus::PreparedRequest EventRequest(int64_t first_id, int64_t count, uint64_t tag = 0);
@@ -63,10 +63,10 @@ bool WaitUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
 /// Records, per tag, what the stream reported.
-class RecordingObserver : public zerobus::AckObserver {
+class RecordingObserver : public stream::AckObserver {
  public:
-  void OnAcked(const zerobus::ResolvedRequest& request) override;
-  void OnFailed(const zerobus::ResolvedRequest& request, const Status& status) override;
+  void OnAcked(const stream::ResolvedRequest& request) override;
+  void OnFailed(const stream::ResolvedRequest& request, const Status& status) override;
 
   std::vector<int64_t> acked_offsets() const;
   std::vector<uint64_t> acked_tags() const;

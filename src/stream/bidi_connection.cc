@@ -1,0 +1,153 @@
+#include "stream/bidi_connection.h"
+
+#include "stream/stream_end.h"
+
+namespace arrow_zerobus::stream {
+
+BidiConnection::BidiConnection(std::shared_ptr<grpc::Channel> channel,
+                               const StreamProtocol* protocol, std::string table,
+                               uint64_t generation, ConnectionListener* listener)
+    : channel_(std::move(channel)),
+      stub_(channel_),
+      protocol_(protocol),
+      table_(std::move(table)),
+      generation_(generation),
+      listener_(listener) {}
+
+std::shared_ptr<BidiConnection> BidiConnection::Start(std::shared_ptr<grpc::Channel> channel,
+                                                      const auth::Headers& headers,
+                                                      const StreamProtocol* protocol,
+                                                      std::string table, uint64_t generation,
+                                                      ConnectionListener* listener) {
+  std::shared_ptr<BidiConnection> connection(
+      new BidiConnection(std::move(channel), protocol, std::move(table), generation, listener));
+  connection->self_ = connection;
+  for (const auto& [key, value] : headers) connection->context_.AddMetadata(key, value);
+  connection->stub_.PrepareBidiStreamingCall(&connection->context_, protocol->method(),
+                                             grpc::StubOptions(), connection.get());
+  {
+    std::lock_guard<std::mutex> lock(connection->mu_);
+    connection->queue_.push_back(protocol->OpeningMessage());
+    connection->WriteNextLocked();
+  }
+  // Messages are written from the caller's threads, outside any reaction: the hold keeps gRPC
+  // from ending (and freeing) the call until we know it is over and start nothing more on it.
+  connection->AddHold();
+  connection->StartRead(&connection->read_buffer_);
+  connection->StartCall();
+  return connection;
+}
+
+void BidiConnection::Send(grpc::ByteBuffer message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (hold_released_ || half_close_requested_ || write_failed_) return;
+  queue_.push_back(std::move(message));
+  WriteNextLocked();
+}
+
+void BidiConnection::HalfClose() {
+  std::lock_guard<std::mutex> lock(mu_);
+  half_close_requested_ = true;
+  WriteNextLocked();
+}
+
+void BidiConnection::Cancel(Status reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (done_) return;
+    if (local_error_.ok() && !reason.ok()) local_error_ = std::move(reason);
+  }
+  context_.TryCancel();
+}
+
+void BidiConnection::ReleaseHoldLocked() {
+  if (hold_released_) return;
+  hold_released_ = true;
+  queue_.clear();
+  RemoveHold();
+}
+
+// gRPC's callback API never runs a reaction inline from StartWrite, so holding mu_ here is safe.
+void BidiConnection::WriteNextLocked() {
+  if (writing_ || hold_released_ || write_failed_) return;
+  if (!queue_.empty()) {
+    writing_buffer_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    StartWrite(&writing_buffer_);
+    return;
+  }
+  if (half_close_requested_ && !half_closed_) {
+    half_closed_ = true;
+    StartWritesDone();
+  }
+}
+
+void BidiConnection::OnWriteDone(bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  writing_ = false;
+  // The written message's slices go now, not when the next message replaces them.
+  writing_buffer_.Clear();
+  if (!ok) {
+    // The call is over; OnDone will say why.
+    write_failed_ = true;
+    ReleaseHoldLocked();
+    return;
+  }
+  WriteNextLocked();
+}
+
+void BidiConnection::OnWritesDoneDone(bool /*ok*/) {}
+
+void BidiConnection::Violated(const Status& violation) {
+  Cancel(violation);
+  std::lock_guard<std::mutex> lock(mu_);
+  ReleaseHoldLocked();  // no read follows to learn that the call ended
+}
+
+void BidiConnection::OnReadDone(bool ok) {
+  if (!ok) {
+    // The call is ending (status received, or cancelled): start nothing more; OnDone follows.
+    std::lock_guard<std::mutex> lock(mu_);
+    ReleaseHoldLocked();
+    return;
+  }
+  bool opened;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    opened = opened_;
+  }
+  Result<ServerMessage> message = protocol_->Read(read_buffer_, opened);
+  if (!message.ok()) {
+    Violated(Status(StatusCode::kInternal,
+                    opened ? ErrorKind::kTransmission : ErrorKind::kConnection,
+                    "Unexpected response on the " + std::string(protocol_->label()) +
+                        " for table " + table_ + ": " + message.status().message(),
+                    /*retryable=*/true));
+    return;
+  }
+  if (message->opens) {
+    std::lock_guard<std::mutex> lock(mu_);
+    opened_ = true;
+    stream_id_ = message->stream_id;
+  }
+  listener_->OnMessage(generation_, *message);
+  StartRead(&read_buffer_);
+}
+
+void BidiConnection::OnDone(const grpc::Status& status) {
+  Status ended;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    queue_.clear();
+    ended = local_error_.ok()
+                ? TranslateStreamEnd(status, EndedCall{protocol_, table_, opened_, stream_id_})
+                : local_error_;
+  }
+  listener_->OnEnded(generation_, std::move(ended));
+  // The last reaction: drop the self reference (the owner may still hold one).
+  std::shared_ptr<BidiConnection> keep = std::move(self_);
+}
+
+}  // namespace arrow_zerobus::stream
