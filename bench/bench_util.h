@@ -1,5 +1,8 @@
-// Small helpers the benchmark tools share: percentiles and comma-separated number lists.
+// Small helpers the benchmark tools share: percentiles, comma-separated number lists and the
+// process's CPU time.
 #pragma once
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -22,6 +25,14 @@ inline std::vector<int64_t> ParseList(const std::string& text) {
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoll(item));
   return values;
+}
+
+/// User plus system CPU seconds of this process so far.
+inline double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace arrow_zerobus::bench

@@ -12,8 +12,6 @@
 // With --endpoint (a separate `zerobus-emulator --light`, as scripts/bench_formats.sh starts),
 // the process CPU time is the client's alone; without it an in-process emulator is started and
 // its CPU time is included. Each result is also printed as a `RESULT {json}` line.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -28,7 +26,7 @@
 #include "bench_data.h"
 #include "bench_target.h"
 #include "bench_util.h"
-#include "flight/canonical_cast.h"
+#include "encode/canonical_cast.h"
 #include "flight/ipc_payloads.h"
 
 namespace {
@@ -38,14 +36,8 @@ using arrow_zerobus::WrapperConfiguration;
 using arrow_zerobus::ZerobusWrapper;
 using arrow_zerobus::bench::ParseList;
 using arrow_zerobus::bench::Percentile;
+using arrow_zerobus::bench::ProcessCpuSeconds;
 using Clock = std::chrono::steady_clock;
-
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 struct Round {
   double rows_per_second = 0;
@@ -82,8 +74,9 @@ Round RunOnce(ZerobusWrapper& wrapper, const std::shared_ptr<arrow::RecordBatch>
 double ArrowWireBytesPerRow(const std::shared_ptr<arrow::RecordBatch>& batch,
                             const std::string& compression) {
   namespace flight = arrow_zerobus::flight;
-  auto schema = flight::MakeCanonicalSchema(batch->schema()).value();
-  auto cast = flight::CastToCanonical(schema, *batch).value();
+  namespace encode = arrow_zerobus::encode;
+  auto schema = encode::MakeCanonicalSchema(batch->schema()).value();
+  auto cast = encode::CastToCanonical(schema, *batch).value();
   flight::IpcPayloadOptions options;
   if (compression == "zstd") options.compression = flight::IpcCompression::kZstd;
   if (compression == "lz4_frame") options.compression = flight::IpcCompression::kLz4Frame;

@@ -32,7 +32,7 @@
 #include "encode/wire_format.h"
 #include "stream/bidi_connection.h"
 #include "stream/stream_engine.h"
-#include "zerobus/endpoint.h"
+#include "common/endpoint.h"
 #include "zerobus/ephemeral_protocol.h"
 #include "zerobus/request_packer.h"
 #include "zerobus/stream_messages.h"
@@ -81,7 +81,7 @@ std::shared_ptr<auth::HeadersProvider> OAuthHeaders(const Settings& settings,
                                                     const std::string& table) {
   auth::OAuthTokenProvider::Options oauth;
   oauth.workspace_url = settings.workspace_url;
-  oauth.workspace_id = zerobus::ParseZerobusEndpoint(settings.endpoint)->workspace_id;
+  oauth.workspace_id = ParseZerobusEndpoint(settings.endpoint)->workspace_id;
   oauth.table = *auth::ParseTableName(table);
   oauth.client_id = emulator::kDefaultClientId;
   oauth.client_secret = emulator::kDefaultClientSecret;
@@ -107,7 +107,7 @@ std::unique_ptr<stream::StreamEngine> OpenStream(const Settings& settings,
 int64_t RecordsPerRequest(int64_t size) {
   const int64_t wire = static_cast<int64_t>(zerobus::BatchRecordWireSize(size));
   return std::max<int64_t>(
-      1, (stream::kDefaultMaxRequestBytes - zerobus::kRequestFramingBytes) / wire);
+      1, (stream::kDefaultMaxRequestBytes - kRequestFramingBytes) / wire);
 }
 
 struct Throughput {
@@ -202,8 +202,8 @@ class BareListener : public stream::ConnectionListener {
 
 Throughput RunBare(const Settings& settings, int64_t size) {
   const std::string table = "bench.default.bare_" + std::to_string(size);
-  auto endpoint = zerobus::ParseZerobusEndpoint(settings.endpoint);
-  auto channel = zerobus::CreateZerobusChannel(*endpoint, {});
+  auto endpoint = ParseZerobusEndpoint(settings.endpoint);
+  auto channel = stream::CreateZerobusChannel(*endpoint, {});
   auto headers = OAuthHeaders(settings, table)->GetHeaders();
   auto protocol = zerobus::EphemeralProtocol::Make(table, PayloadDescriptor());
 

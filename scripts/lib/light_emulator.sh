@@ -1,8 +1,9 @@
-# Sourced by the benchmark scripts: starts `zerobus-emulator --light` from $BUILD_DIR in the
-# background, stops it (and removes $WORK) on exit, and sets ENDPOINT and WORKSPACE_URL.
-# Needs REPO and BUILD_DIR; sets WORK (a temporary directory) and EMULATOR_PID.
+# Sourced by the benchmark scripts: starts `zerobus-emulator --light $EMULATOR_ARGS` from
+# $BUILD_DIR in the background, stops it (and removes $WORK) on exit, and sets ENDPOINT and
+# WORKSPACE_URL. Needs REPO and BUILD_DIR; sets WORK (a temporary directory) and EMULATOR_PID.
 WORK="$(mktemp -d)"
-"$BUILD_DIR/emulator/zerobus-emulator" --light --ready-file "$WORK/ready.json" >"$WORK/emulator.log" &
+# shellcheck disable=SC2086 # EMULATOR_ARGS holds several flags
+"$BUILD_DIR/emulator/zerobus-emulator" --light ${EMULATOR_ARGS:-} --ready-file "$WORK/ready.json" >"$WORK/emulator.log" &
 EMULATOR_PID=$!
 trap 'kill "$EMULATOR_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do [ -f "$WORK/ready.json" ] && break; sleep 0.1; done

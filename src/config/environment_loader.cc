@@ -4,14 +4,14 @@
 #include <vector>
 
 #include "arrow_zerobus/config.h"
+#include "common/endpoint.h"
 #include "config/settings_table.h"
-#include "zerobus/endpoint.h"
 
 namespace arrow_zerobus {
 
 Status WrapperConfiguration::ApplyEnvironment(
     const std::function<std::string(const char*)>& lookup) {
-  const zerobus::EnvironmentLookup env = lookup ? lookup : zerobus::ProcessEnvironment();
+  const EnvironmentLookup env = lookup ? lookup : ProcessEnvironment();
   // Applied to a copy so a bad variable leaves this configuration as it was.
   WrapperConfiguration updated = *this;
   std::vector<Status> errors;

@@ -8,17 +8,15 @@
 #include <google/protobuf/descriptor.pb.h>
 
 #include "auth/oauth_request.h"
+#include "common/endpoint.h"
+#include "common/service_limits.h"
 #include "config/settings_table.h"
 #include "telemetry/telemetry_settings.h"
-#include "zerobus/endpoint.h"
-#include "zerobus/request_packer.h"
 
 namespace arrow_zerobus {
 namespace {
 
 constexpr int64_t kMinRequestBytes = 1024;
-// The service refuses requests over 10 MiB.
-constexpr int64_t kMaxRequestBytes = 10 * 1024 * 1024;
 constexpr int kMaxWorkerThreads = 64;
 /// The service's limit on multiplexed streams, as the official SDK states it (LaneSet checks it
 /// too).
@@ -206,7 +204,7 @@ std::vector<std::string> WrapperConfiguration::problems() const {
           "zerobus_endpoint is empty (give "
           "https://<workspace id>.zerobus.<region>.cloud.databricks.com)");
     }
-  } else if (auto endpoint = zerobus::ParseZerobusEndpoint(zerobus_endpoint); !endpoint.ok()) {
+  } else if (auto endpoint = ParseZerobusEndpoint(zerobus_endpoint); !endpoint.ok()) {
     out.Add("zerobus_endpoint: " + endpoint.status().message());
   }
   CheckTableName(table_name, out.items());
@@ -267,11 +265,10 @@ std::vector<std::string> WrapperConfiguration::problems() const {
   out.AtLeast("max_inflight_requests", max_inflight_requests, stream_count,
               " (stream_count: each stream needs at least one)");
   out.AtLeast("max_inflight_bytes", max_inflight_bytes, 1);
-  out.Between("max_request_bytes", max_request_bytes, kMinRequestBytes, kMaxRequestBytes);
-  if (max_request_bytes >= kMinRequestBytes && max_request_bytes <= kMaxRequestBytes) {
-    out.Between("max_record_bytes", max_record_bytes, 1,
-                max_request_bytes - zerobus::kRequestFramingBytes,
-                " (max_request_bytes - " + std::to_string(zerobus::kRequestFramingBytes) + ")");
+  out.Between("max_request_bytes", max_request_bytes, kMinRequestBytes, kServiceMaxRequestBytes);
+  if (max_request_bytes >= kMinRequestBytes && max_request_bytes <= kServiceMaxRequestBytes) {
+    out.Between("max_record_bytes", max_record_bytes, 1, max_request_bytes - kRequestFramingBytes,
+                " (max_request_bytes - " + std::to_string(kRequestFramingBytes) + ")");
   } else {
     out.AtLeast("max_record_bytes", max_record_bytes, 1);
   }

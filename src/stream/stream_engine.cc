@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "auth/oauth_request.h"
+#include "common/endpoint.h"
 #include "retry/retry_loop.h"
-#include "zerobus/endpoint.h"
 
 namespace arrow_zerobus::stream {
 namespace {
@@ -31,8 +31,7 @@ StreamEngine::StreamEngine(StreamConfig config, std::shared_ptr<const StreamProt
 
 Result<std::unique_ptr<StreamEngine>> StreamEngine::Open(
     StreamConfig config, std::shared_ptr<const StreamProtocol> protocol) {
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(zerobus::ZerobusEndpoint endpoint,
-                                 zerobus::ParseZerobusEndpoint(config.endpoint));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(ZerobusEndpoint endpoint, ParseZerobusEndpoint(config.endpoint));
   ARROW_ZEROBUS_RETURN_NOT_OK(auth::ParseTableName(config.table).status());
   if (protocol == nullptr) return ConfigurationError("A stream needs a wire format");
   if (config.headers == nullptr) {
@@ -48,12 +47,20 @@ Result<std::unique_ptr<StreamEngine>> StreamEngine::Open(
   }
   config.channel.application_name = options.application_name;
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto channel,
-                                 zerobus::CreateZerobusChannel(endpoint, config.channel));
+                                 stream::CreateZerobusChannel(endpoint, config.channel));
   std::unique_ptr<StreamEngine> stream(
       new StreamEngine(std::move(config), std::move(protocol), std::move(channel)));
+  const std::shared_ptr<OpenCanceller> canceller = stream->config_.open_canceller;
+  if (canceller != nullptr) ARROW_ZEROBUS_RETURN_NOT_OK(canceller->Enter(stream.get()));
+  Status connected;
   {
     std::unique_lock<std::mutex> lock(stream->mu_);
-    Status connected = stream->Connect(lock, "");
+    connected = stream->Connect(lock, "");
+  }
+  if (canceller != nullptr) canceller->Leave(stream.get());
+  {
+    std::lock_guard<std::mutex> lock(stream->mu_);
+    if (!stream->open_cancelled_.ok()) connected = stream->open_cancelled_;
     if (!connected.ok()) {
       stream->shutting_down_ = true;
       stream->phase_ = Phase::kFailed;
@@ -103,7 +110,7 @@ std::string StreamEngine::Name() const {
 
 // ---- connecting ----
 
-std::optional<Status> StreamEngine::SpendRetry(const Status& failure) {
+std::optional<Status> StreamEngine::SpendRetry(const Status& failure, bool opening) {
   if (!config_.options.recovery || !failure.retryable()) return failure;
   if (!episode_) {
     episode_ =
@@ -111,8 +118,8 @@ std::optional<Status> StreamEngine::SpendRetry(const Status& failure) {
   }
   ++episode_->attempts;
   if (episode_->policy->OnFailure(failure)) return std::nullopt;
-  return retry::RetriesExhausted("Recovering " + Name(), *episode_->policy, episode_->attempts,
-                                 failure);
+  return retry::RetriesExhausted((opening ? "Opening " : "Recovering ") + Name(), *episode_->policy,
+                                 episode_->attempts, failure);
 }
 
 Status StreamEngine::ConnectOnce(std::unique_lock<std::mutex>& lock, const SpanContext& parent,
@@ -205,7 +212,7 @@ Status StreamEngine::Connect(std::unique_lock<std::mutex>& lock, const std::stri
     if (attempt.ok()) break;
     if (shutting_down_) return attempt;
     if (Clock::now() >= AckDeadlineLocked()) return AckDeadlineError();
-    if (auto final_error = SpendRetry(attempt)) return *final_error;
+    if (auto final_error = SpendRetry(attempt, /*opening=*/why.empty())) return *final_error;
     const auto delay = episode_->backoff->OnCompletion();
     const auto wake = std::min(Clock::now() + delay, AckDeadlineLocked());
     changed_.wait_until(lock, wake, [&] { return shutting_down_; });
@@ -407,7 +414,7 @@ void StreamEngine::SupervisorLoop() {
                        /*retryable=*/true);
     }
     if (failure) {
-      if (auto final_error = SpendRetry(*failure)) {
+      if (auto final_error = SpendRetry(*failure, /*opening=*/false)) {
         FailLocked(lock, *final_error);
         continue;
       }
@@ -629,6 +636,13 @@ Status StreamEngine::Close(std::optional<Clock::time_point> deadline) {
   lock.unlock();
   if (supervisor_.joinable()) supervisor_.join();
   return flushed;
+}
+
+void StreamEngine::CancelOpen(const Status& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  open_cancelled_ = reason;
+  shutting_down_ = true;
+  changed_.notify_all();
 }
 
 void StreamEngine::Abort(const Status& reason) {

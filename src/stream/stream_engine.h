@@ -27,11 +27,12 @@
 #include "retry/backoff_policy.h"
 #include "retry/retry_policy.h"
 #include "stream/bidi_connection.h"
+#include "stream/channel.h"
+#include "stream/open_canceller.h"
 #include "stream/stream_options.h"
 #include "stream/stream_protocol.h"
 #include "telemetry/instruments.h"
 #include "telemetry/tracer.h"
-#include "zerobus/channel.h"
 
 namespace arrow_zerobus::stream {
 
@@ -60,8 +61,10 @@ struct StreamConfig {
   std::shared_ptr<auth::HeadersProvider> headers;
   StreamOptions options;
   std::shared_ptr<AckObserver> observer;  ///< optional
-  zerobus::ChannelOptions channel;        ///< application_name is taken from options
+  stream::ChannelOptions channel;         ///< application_name is taken from options
   int lane = 0;                           ///< reported in ResolvedRequest and stats
+  /// Optional: ends Open() early (see OpenCanceller).
+  std::shared_ptr<OpenCanceller> open_canceller;
   // Telemetry, all optional (null: off).
   telemetry::Instruments* instruments = nullptr;
   telemetry::Tracer* tracer = nullptr;
@@ -145,8 +148,12 @@ class StreamEngine final : private ConnectionListener {
     int attempts = 0;
   };
 
+  friend class OpenCanceller;
+
   StreamEngine(StreamConfig config, std::shared_ptr<const StreamProtocol> protocol,
                std::shared_ptr<grpc::Channel> channel);
+  /// Ends the first connect (Open) with `reason`: its waits wake and it gives up.
+  void CancelOpen(const Status& reason);
 
   // ConnectionListener (gRPC threads).
   void OnMessage(uint64_t generation, const ServerMessage& message) override;
@@ -164,8 +171,9 @@ class StreamEngine final : private ConnectionListener {
   /// The attempt itself, bounded by connect_timeout; `trace` (when valid) is sent as the
   /// traceparent metadata.
   Status ConnectAttempt(std::unique_lock<std::mutex>& lock, const SpanContext& trace);
-  /// Records a retryable failure in the episode; the error to fail with once it is exhausted.
-  std::optional<Status> SpendRetry(const Status& failure);
+  /// Records a retryable failure in the episode; the error to fail with once it is exhausted
+  /// (naming the opening of the stream, or its recovery).
+  std::optional<Status> SpendRetry(const Status& failure, bool opening);
   /// Folds the current connection's partial ack of a request into its durable units and
   /// forgets the connection's numbering (before a reconnect, at the end).
   void FoldConnectionLocked();
@@ -202,6 +210,7 @@ class StreamEngine final : private ConnectionListener {
   bool failure_delivered_ = false;  ///< the observer heard of every request the failure ended
   std::optional<Status> close_result_;
   std::optional<Episode> episode_;
+  Status open_cancelled_;  ///< why Open was cancelled (OpenCanceller)
 
   std::deque<Entry> entries_;  ///< unacknowledged, in offset order
   size_t sent_ = 0;            ///< entries_[0, sent_) were written on the current connection

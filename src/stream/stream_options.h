@@ -8,13 +8,14 @@
 #include <optional>
 #include <string>
 
+#include "common/service_limits.h"
 #include "retry/backoff_policy.h"
 #include "retry/retry_policy.h"
 
 namespace arrow_zerobus::stream {
 
-/// The service refuses requests over 10 MiB; we stay 16 KiB under it.
-constexpr int64_t kDefaultMaxRequestBytes = 10 * 1024 * 1024 - 16 * 1024;
+/// We stay 16 KiB under the service's request limit.
+constexpr int64_t kDefaultMaxRequestBytes = kServiceMaxRequestBytes - 16 * 1024;
 
 /// How long a stream in trouble may keep reconnecting before it gives up, by default.
 constexpr std::chrono::milliseconds kDefaultRecoveryTimeout{60000};

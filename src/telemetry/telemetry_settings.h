@@ -1,5 +1,5 @@
-// What the observability_* settings and the standard OTEL_* environment variables mean together:
-// the settings win, the variables fill in what is unset, then the defaults.
+// The effective telemetry settings (wrapper/telemetry_resolution.h makes them from the
+// configuration and the OTEL_* variables) and the OTEL header-list syntax.
 #pragma once
 
 #include <chrono>
@@ -8,10 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "arrow_zerobus/config.h"
 #include "arrow_zerobus/status.h"
 #include "telemetry/otlp_json.h"
-#include "zerobus/endpoint.h"
 
 namespace arrow_zerobus::telemetry {
 
@@ -35,10 +33,5 @@ struct TelemetrySettings {
   size_t max_queued_spans = 2048;
   ExportIdentity identity;
 };
-
-/// The effective telemetry settings of `config`, with OTEL_* variables read through `env`.
-/// Errors name the variable or setting.
-Result<TelemetrySettings> ResolveTelemetrySettings(const WrapperConfiguration& config,
-                                                   const zerobus::EnvironmentLookup& env);
 
 }  // namespace arrow_zerobus::telemetry

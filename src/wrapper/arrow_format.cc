@@ -4,7 +4,7 @@
 #include <arrow/ipc/writer.h>
 
 #include "common/lru_cache.h"
-#include "flight/canonical_cast.h"
+#include "encode/canonical_cast.h"
 #include "flight/flight_put_protocol.h"
 #include "telemetry/telemetry.h"
 #include "wrapper/send_format.h"
@@ -23,13 +23,13 @@ class ArrowFormat final : public SendFormat {
         job.canonical,
         canonical_schemas_.GetOrMake(
             schema::SchemaCacheKey(*schema),
-            [&]() -> Result<std::shared_ptr<const flight::CanonicalSchema>> {
-              ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto canonical, flight::MakeCanonicalSchema(schema));
-              return std::make_shared<const flight::CanonicalSchema>(std::move(canonical));
+            [&]() -> Result<std::shared_ptr<const encode::CanonicalSchema>> {
+              ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto canonical, encode::MakeCanonicalSchema(schema));
+              return std::make_shared<const encode::CanonicalSchema>(std::move(canonical));
             }));
     if (context_.timed) job.times.planned = telemetry::UnixNanosNow();
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(flight::CanonicalBatch cast,
-                                   flight::CastToCanonical(*job.canonical, *job.batch()));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(encode::CanonicalBatch cast,
+                                   encode::CastToCanonical(*job.canonical, *job.batch()));
     job.canonical_rows = std::move(cast.batch);
     job.kept_rows = std::move(cast.kept_rows);
     job.encoded.num_rows = cast.num_rows;
@@ -98,7 +98,7 @@ class ArrowFormat final : public SendFormat {
 
  private:
   FormatContext context_;
-  mutable LruCache<flight::CanonicalSchema> canonical_schemas_{16};
+  mutable LruCache<encode::CanonicalSchema> canonical_schemas_{16};
 };
 
 }  // namespace

@@ -14,8 +14,8 @@
 #include "arrow_zerobus/status.h"
 #include "arrow_zerobus/telemetry.h"
 #include "arrow_zerobus/transmission_result.h"
+#include "encode/canonical_schema.h"
 #include "encode/encoded_batch.h"
-#include "flight/canonical_schema.h"
 #include "schema/schema_plan.h"
 #include "wrapper/batch_state.h"
 
@@ -42,7 +42,7 @@ class BatchJob {
   int64_t payload_bytes = 0;
   // Arrow format only: the rows that can be sent, cast to the canonical schema; batch row k is
   // the caller's row kept_rows[k] (row k itself when kept_rows is empty).
-  std::shared_ptr<const flight::CanonicalSchema> canonical;
+  std::shared_ptr<const encode::CanonicalSchema> canonical;
   std::shared_ptr<arrow::RecordBatch> canonical_rows;
   std::vector<int64_t> kept_rows;
   /// Arrow format with Protobuf debug files on: the records for those files.

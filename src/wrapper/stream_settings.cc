@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "auth/oauth_request.h"
+#include "common/endpoint.h"
 #include "schema/proto_names.h"
-#include "zerobus/endpoint.h"
 
 namespace arrow_zerobus::internal {
 
@@ -77,8 +77,7 @@ Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config) 
 
 Result<std::shared_ptr<auth::HeadersProvider>> MakeHeadersProvider(
     const WrapperConfiguration& config) {
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto endpoint,
-                                 zerobus::ParseZerobusEndpoint(config.zerobus_endpoint));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto endpoint, ParseZerobusEndpoint(config.zerobus_endpoint));
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
   // A token fetch is part of one connect attempt, so connect_timeout_ms bounds it too.
   return auth::MakeOAuthHeadersProvider({config.unity_catalog_url, endpoint.workspace_id, table,

@@ -5,6 +5,7 @@
 #include "telemetry/token_refresh_counter.h"
 #include "wrapper/batch_telemetry.h"
 #include "wrapper/stream_settings.h"
+#include "wrapper/telemetry_resolution.h"
 
 namespace arrow_zerobus::internal {
 
@@ -35,9 +36,8 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
 
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(schema::PlanOptions plan_options, MakePlanOptions(settings));
   core->plans_ = std::make_unique<schema::SchemaPlanCache>(std::move(plan_options));
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-      telemetry::TelemetrySettings telemetry_settings,
-      telemetry::ResolveTelemetrySettings(settings, zerobus::ProcessEnvironment()));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(telemetry::TelemetrySettings telemetry_settings,
+                                 ResolveTelemetrySettings(settings, ProcessEnvironment()));
   core->telemetry_ = telemetry::Telemetry::Create(telemetry_settings, settings.table_name);
 
   FormatContext format;
@@ -57,6 +57,7 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(stream.headers, MakeHeadersProvider(settings));
     stream.options = MakeStreamOptions(settings);
     stream.observer = core->router_;
+    stream.open_canceller = core->open_canceller_;
     if (core->telemetry_ != nullptr) {
       stream.instruments = &core->telemetry_->instruments();
       stream.tracer = core->telemetry_->tracer();
@@ -332,7 +333,8 @@ Status WrapperCore::Flush() {
                          std::to_string(config_.flush_timeout_ms) + " ms (flush_timeout_ms) with " +
                          std::to_string(UnfinishedJobs()) +
                          " batch(es) unresolved; their results follow when the streams resolve "
-                         "them (by flush_timeout_ms after each request was queued)",
+                         "them: by flush_timeout_ms after each request was queued, or when "
+                         "opening a stream runs out of retry_timeout_ms",
                      /*retryable=*/true);
   }
   if (debug_ != nullptr) NoteDebugError(debug_->Flush(), nullptr);
@@ -367,6 +369,7 @@ Status WrapperCore::Shutdown() {
       aborted_ = result;
       lanes = lanes_;
     }
+    open_canceller_->Cancel(result);
     if (lanes != nullptr) lanes->Abort(result);
     // Prompt now: every request in flight failed, and jobs not yet sent fail unsent.
     WaitForJobsThrough(UINT64_MAX, std::chrono::steady_clock::time_point::max());

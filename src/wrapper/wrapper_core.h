@@ -123,6 +123,9 @@ class WrapperCore {
   // The open streams; lanes_mu_ guards the pointer (Shutdown aborts them from its own thread).
   mutable std::mutex lanes_mu_;
   std::shared_ptr<stream::LaneSet> lanes_;
+  /// Ends streams still opening when a shutdown runs out of time.
+  const std::shared_ptr<stream::OpenCanceller> open_canceller_ =
+      std::make_shared<stream::OpenCanceller>();
   Status aborted_;  ///< set by a Shutdown that ran out of time: nothing more is sent
 
   // Requests handed to the stream and not yet resolved, by tag.

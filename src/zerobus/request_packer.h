@@ -10,6 +10,7 @@
 #include <grpcpp/support/slice.h>
 
 #include "arrow_zerobus/status.h"
+#include "common/service_limits.h"
 #include "encode/encoded_batch.h"
 
 namespace arrow_zerobus::zerobus {
@@ -21,10 +22,6 @@ struct PreparedRequest {
   int64_t record_bytes = 0;  ///< sum of record sizes
   uint64_t tag = 0;          ///< the caller's name for this request (e.g. a row range)
 };
-
-/// The request bytes the framing around a body adds at most (EphemeralStreamRequest,
-/// IngestRecordBatchRequest with offset_id, ProtoEncodedRecordBatch tag and length).
-constexpr int64_t kRequestFramingBytes = 32;
 
 /// A request and the rows of the batch it carries: [first_row, end_row), except failed rows.
 struct PackedRequest {

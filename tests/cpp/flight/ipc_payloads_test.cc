@@ -18,8 +18,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "flight/canonical_cast.h"
-#include "flight/canonical_schema.h"
+#include "encode/canonical_cast.h"
+#include "encode/canonical_schema.h"
 #include "flight/ipc_payloads.h"
 #include "testing/arrow_builders.h"
 
@@ -315,9 +315,9 @@ TEST(IpcPayloadsTest, CanonicalCastThenMessagesEndToEnd) {
        ArrayFromJson(arrow::utf8(), R"(["a", "b", "c"])"),
        ArrayFromJson(arrow::timestamp(arrow::TimeUnit::NANO, "Europe/Paris"), "[1000, 2000, 3999]"),
        ArrayFromJson(arrow::decimal128(6, 2), R"(["1.00", "2.50", "-3.25"])")});
-  auto schema = MakeCanonicalSchema(batch->schema());
+  auto schema = encode::MakeCanonicalSchema(batch->schema());
   ASSERT_TRUE(schema.ok()) << schema.status();
-  auto cast = CastToCanonical(*schema, *batch);
+  auto cast = encode::CastToCanonical(*schema, *batch);
   ASSERT_TRUE(cast.ok()) << cast.status();
   ASSERT_EQ(cast->failed_count(), 1);
   IpcPayloadOptions options;

@@ -16,6 +16,7 @@
 #include "telemetry/json_writer.h"
 #include "telemetry/otlp_json.h"
 #include "telemetry/telemetry_settings.h"
+#include "wrapper/telemetry_resolution.h"
 #include "telemetry/tracer.h"
 
 namespace arrow_zerobus::telemetry {
@@ -25,8 +26,9 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::arrow_zerobus::internal::ResolveTelemetrySettings;
 
-zerobus::EnvironmentLookup Env(std::map<std::string, std::string> variables) {
+EnvironmentLookup Env(std::map<std::string, std::string> variables) {
   return [variables](const char* name) {
     auto found = variables.find(name);
     return found == variables.end() ? std::string() : found->second;

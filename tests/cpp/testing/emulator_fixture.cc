@@ -12,7 +12,7 @@
 
 #include "auth/headers_provider.h"
 #include "encode/wire_format.h"
-#include "zerobus/endpoint.h"
+#include "common/endpoint.h"
 
 namespace arrow_zerobus::testing {
 
@@ -98,7 +98,7 @@ stream::StreamOptions FastOptions() {
 
 stream::StreamConfig OAuthConfig(const emulator::Emulator& emu, const std::string& table,
                                  const std::string& client_secret) {
-  auto endpoint = zerobus::ParseZerobusEndpoint(emu.endpoint());
+  auto endpoint = ParseZerobusEndpoint(emu.endpoint());
   auth::OAuthTokenProvider::Options oauth;
   oauth.workspace_url = emu.workspace_url();
   oauth.workspace_id = endpoint.ok() ? endpoint->workspace_id : "";

@@ -9,9 +9,9 @@
 #include <grpcpp/channel.h>
 
 #include "arrow_zerobus/status.h"
-#include "zerobus/endpoint.h"
+#include "common/endpoint.h"
 
-namespace arrow_zerobus::zerobus {
+namespace arrow_zerobus::stream {
 
 struct ChannelOptions {
   std::string application_name;  ///< appended to the user agent
@@ -29,4 +29,4 @@ Result<std::string> GrpcProxyUri(const std::string& proxy);
 Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoint& endpoint,
                                                             const ChannelOptions& options);
 
-}  // namespace arrow_zerobus::zerobus
+}  // namespace arrow_zerobus::stream

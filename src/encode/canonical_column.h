@@ -12,7 +12,7 @@
 #include "arrow_zerobus/status.h"
 #include "encode/row_error_collector.h"
 
-namespace arrow_zerobus::flight::internal {
+namespace arrow_zerobus::encode::internal {
 
 /// Converts `column` (already decoded: no dictionary, run-end encoded, extension or list-view
 /// layers) to the type of `target`. Rows with a value that does not fit, invalid UTF-8, or a
@@ -23,4 +23,4 @@ Result<std::shared_ptr<arrow::Array>> ConvertColumn(const std::shared_ptr<arrow:
                                                     const arrow::Field& target,
                                                     encode::internal::RowErrorCollector* errors);
 
-}  // namespace arrow_zerobus::flight::internal
+}  // namespace arrow_zerobus::encode::internal

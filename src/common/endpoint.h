@@ -10,7 +10,7 @@
 
 #include "arrow_zerobus/status.h"
 
-namespace arrow_zerobus::zerobus {
+namespace arrow_zerobus {
 
 struct ZerobusEndpoint {
   bool tls = true;   ///< false only for http:// endpoints (local emulators)
@@ -39,4 +39,4 @@ std::optional<std::string> SelectProxy(std::string_view host, const EnvironmentL
 /// "arrow-zerobus-cpp/<version>", followed by " <application_name>" when one is given.
 std::string UserAgent(std::string_view application_name = {});
 
-}  // namespace arrow_zerobus::zerobus
+}  // namespace arrow_zerobus

@@ -1,4 +1,4 @@
-#include "flight/canonical_values.h"
+#include "encode/canonical_values.h"
 
 #include <arrow/array/data.h>
 #include <arrow/buffer.h>
@@ -8,18 +8,18 @@
 #include <arrow/util/utf8.h>
 
 #include "encode/array_decoding.h"
+#include "encode/canonical_value_checks.h"
 #include "encode/decimal_text.h"
 #include "encode/int_conversion.h"
-#include "flight/value_checks.h"
 
-namespace arrow_zerobus::flight::internal {
+namespace arrow_zerobus::encode::internal {
 
 using ArrayPtr = std::shared_ptr<arrow::Array>;
 
 namespace {
 
 using encode::RowErrorKind;
-using encode::internal::IntConversion;
+using internal::IntConversion;
 
 Status FromArrow(const arrow::Status& status, const std::string& path, const std::string& action) {
   return ConversionError("column '" + path + "': " + action + " failed: " + status.ToString());
@@ -190,4 +190,4 @@ Result<ArrayPtr> ConvertLeaf(const ArrayPtr& values, const std::shared_ptr<arrow
   }
 }
 
-}  // namespace arrow_zerobus::flight::internal
+}  // namespace arrow_zerobus::encode::internal

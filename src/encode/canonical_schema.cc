@@ -1,4 +1,4 @@
-#include "flight/canonical_schema.h"
+#include "encode/canonical_schema.h"
 
 #include <map>
 #include <set>
@@ -6,7 +6,7 @@
 #include "schema/planner_internal.h"
 #include "schema/type_table.h"
 
-namespace arrow_zerobus::flight {
+namespace arrow_zerobus::encode {
 namespace {
 
 using schema::internal::IsListLike;
@@ -175,4 +175,4 @@ Result<CanonicalSchema> MakeCanonicalSchema(const std::shared_ptr<arrow::Schema>
   return out;
 }
 
-}  // namespace arrow_zerobus::flight
+}  // namespace arrow_zerobus::encode

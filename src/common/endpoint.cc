@@ -1,4 +1,4 @@
-#include "zerobus/endpoint.h"
+#include "common/endpoint.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include "arrow_zerobus/version.h"
 #include "common/text.h"
 
-namespace arrow_zerobus::zerobus {
+namespace arrow_zerobus {
 namespace {
 
 Status BadEndpoint(std::string_view endpoint, const std::string& why) {
@@ -138,4 +138,4 @@ std::string UserAgent(std::string_view application_name) {
   return agent;
 }
 
-}  // namespace arrow_zerobus::zerobus
+}  // namespace arrow_zerobus

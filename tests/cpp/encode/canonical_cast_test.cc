@@ -18,13 +18,13 @@
 #include <gtest/gtest.h>
 
 #include "encode/batch_encoder.h"
-#include "flight/canonical_cast.h"
-#include "flight/canonical_schema.h"
+#include "encode/canonical_cast.h"
+#include "encode/canonical_schema.h"
 #include "testing/arrow_builders.h"
 #include "testing/proto_oracle.h"
 #include "testing/test_extension_type.h"
 
-namespace arrow_zerobus::flight {
+namespace arrow_zerobus::encode {
 namespace {
 
 using arrow_zerobus::testing::ArrayFromJson;
@@ -733,4 +733,4 @@ TEST(CanonicalCastTest, MalformedArraysAreABatchError) {
 }
 
 }  // namespace
-}  // namespace arrow_zerobus::flight
+}  // namespace arrow_zerobus::encode

@@ -9,11 +9,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "flight/canonical_schema.h"
+#include "encode/canonical_schema.h"
 #include "schema/schema_plan.h"
 #include "testing/test_extension_type.h"
 
-namespace arrow_zerobus::flight {
+namespace arrow_zerobus::encode {
 namespace {
 
 using ::testing::HasSubstr;
@@ -304,4 +304,4 @@ TEST(CanonicalSchemaTest, ColumnOrderWithADuplicateIsRejected) {
 }
 
 }  // namespace
-}  // namespace arrow_zerobus::flight
+}  // namespace arrow_zerobus::encode

@@ -37,7 +37,7 @@
 
 #include "arrow_zerobus/status.h"
 
-namespace arrow_zerobus::flight {
+namespace arrow_zerobus::encode {
 
 /// Field names the canonical nested types use (Arrow C++'s defaults). The SDK notes disagree on
 /// the map's ("entries" vs "key_value"); change them here only.
@@ -77,4 +77,4 @@ Result<std::shared_ptr<arrow::Field>> CanonicalField(const arrow::Field& field,
 Result<CanonicalSchema> MakeCanonicalSchema(const std::shared_ptr<arrow::Schema>& schema,
                                             const CanonicalSchemaOptions& options = {});
 
-}  // namespace arrow_zerobus::flight
+}  // namespace arrow_zerobus::encode

@@ -1,4 +1,4 @@
-#include "flight/canonical_column.h"
+#include "encode/canonical_column.h"
 
 #include <algorithm>
 #include <limits>
@@ -8,10 +8,10 @@
 #include <arrow/buffer.h>
 #include <arrow/util/utf8.h>
 
-#include "flight/canonical_values.h"
-#include "flight/value_checks.h"
+#include "encode/canonical_value_checks.h"
+#include "encode/canonical_values.h"
 
-namespace arrow_zerobus::flight::internal {
+namespace arrow_zerobus::encode::internal {
 namespace {
 
 using ArrayPtr = std::shared_ptr<arrow::Array>;
@@ -382,4 +382,4 @@ Result<std::shared_ptr<arrow::Array>> ConvertColumn(const std::shared_ptr<arrow:
   return converter.Singular(column, target, target.name(), rows, RequiredUnless(target.nullable()));
 }
 
-}  // namespace arrow_zerobus::flight::internal
+}  // namespace arrow_zerobus::encode::internal

@@ -1,4 +1,4 @@
-#include "flight/canonical_cast.h"
+#include "encode/canonical_cast.h"
 
 #include <algorithm>
 
@@ -7,10 +7,10 @@
 #include <arrow/compute/api.h>
 
 #include "encode/array_decoding.h"
+#include "encode/canonical_column.h"
 #include "encode/row_error_collector.h"
-#include "flight/canonical_column.h"
 
-namespace arrow_zerobus::flight {
+namespace arrow_zerobus::encode {
 namespace {
 
 std::string Describe(const arrow::Field& field) {
@@ -109,4 +109,4 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
   return out;
 }
 
-}  // namespace arrow_zerobus::flight
+}  // namespace arrow_zerobus::encode

@@ -11,10 +11,10 @@
 #include <arrow/record_batch.h>
 
 #include "arrow_zerobus/status.h"
+#include "encode/canonical_schema.h"
 #include "encode/row_error.h"
-#include "flight/canonical_schema.h"
 
-namespace arrow_zerobus::flight {
+namespace arrow_zerobus::encode {
 
 struct CastOptions {
   /// Run Arrow's full validation (offsets, indices, run ends; not UTF-8) before reading buffers.
@@ -49,4 +49,4 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
                                        const arrow::RecordBatch& batch,
                                        const CastOptions& options = {});
 
-}  // namespace arrow_zerobus::flight
+}  // namespace arrow_zerobus::encode

@@ -1,5 +1,5 @@
-#include "zerobus/endpoint.h"
-#include "zerobus/channel.h"
+#include "common/endpoint.h"
+#include "stream/channel.h"
 
 #include <map>
 
@@ -8,7 +8,7 @@
 
 #include "arrow_zerobus/version.h"
 
-namespace arrow_zerobus::zerobus {
+namespace arrow_zerobus {
 namespace {
 
 using ::testing::HasSubstr;
@@ -109,10 +109,10 @@ TEST(SelectProxyTest, NoProxyListBypassesExactAndSuffixMatches) {
 }
 
 TEST(GrpcProxyUriTest, AssumesHttpAndRefusesOtherSchemes) {
-  EXPECT_EQ(*GrpcProxyUri("127.0.0.1:3128"), "http://127.0.0.1:3128");
-  EXPECT_EQ(*GrpcProxyUri("http://user:pw@proxy:8080"), "http://user:pw@proxy:8080");
-  EXPECT_EQ(*GrpcProxyUri("HTTP://proxy:8080"), "HTTP://proxy:8080");
-  auto https = GrpcProxyUri("https://user:secret@proxy:8443");
+  EXPECT_EQ(*stream::GrpcProxyUri("127.0.0.1:3128"), "http://127.0.0.1:3128");
+  EXPECT_EQ(*stream::GrpcProxyUri("http://user:pw@proxy:8080"), "http://user:pw@proxy:8080");
+  EXPECT_EQ(*stream::GrpcProxyUri("HTTP://proxy:8080"), "HTTP://proxy:8080");
+  auto https = stream::GrpcProxyUri("https://user:secret@proxy:8443");
   ASSERT_FALSE(https.ok());
   EXPECT_EQ(https.status().kind(), ErrorKind::kConfiguration);
   EXPECT_THAT(https.status().message(), HasSubstr("https scheme"));
@@ -126,4 +126,4 @@ TEST(UserAgentTest, NamesTheLibraryVersionAndTheApplication) {
 }
 
 }  // namespace
-}  // namespace arrow_zerobus::zerobus
+}  // namespace arrow_zerobus

@@ -1,4 +1,4 @@
-#include "zerobus/channel.h"
+#include "stream/channel.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
-namespace arrow_zerobus::zerobus {
+namespace arrow_zerobus::stream {
 namespace {
 
 constexpr char kSystemRoots[] = "/etc/ssl/certs/ca-certificates.crt";
@@ -69,4 +69,4 @@ Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoin
   return channel;
 }
 
-}  // namespace arrow_zerobus::zerobus
+}  // namespace arrow_zerobus::stream

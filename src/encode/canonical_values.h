@@ -13,7 +13,7 @@
 
 #include "arrow_zerobus/status.h"
 
-namespace arrow_zerobus::flight::internal {
+namespace arrow_zerobus::encode::internal {
 
 /// The validity bitmap of `data` for an array that starts at offset 0 (null if no nulls).
 Result<std::shared_ptr<arrow::Buffer>> ValidityFromZero(const arrow::ArrayData& data,
@@ -36,4 +36,4 @@ Result<std::shared_ptr<arrow::Array>> ConvertLeaf(const std::shared_ptr<arrow::A
                                                   const std::shared_ptr<arrow::DataType>& target,
                                                   const std::string& path);
 
-}  // namespace arrow_zerobus::flight::internal
+}  // namespace arrow_zerobus::encode::internal

@@ -15,7 +15,7 @@
 #include "encode/row_error_collector.h"
 #include "schema/type_table.h"
 
-namespace arrow_zerobus::flight::internal {
+namespace arrow_zerobus::encode::internal {
 
 /// A check is called as check(j, fail) for each non-null value j that is part of a row;
 /// `fail(kind, describe)` reports the value. needed() is false when no value can fail.
@@ -27,11 +27,11 @@ struct NoCheck {
 
 /// Conversion of integer-like values exactly as the protobuf encoder converts them for the
 /// field the type table gives them, so range errors and unit scaling agree.
-inline encode::internal::IntConversion ConversionOf(const arrow::DataType& type) {
+inline internal::IntConversion ConversionOf(const arrow::DataType& type) {
   auto mapping = schema::MapValueType(type, "");
-  return encode::internal::IntConversionFor(
-      type, mapping.ok() ? mapping->default_proto_type
-                         : google::protobuf::FieldDescriptorProto::TYPE_INT64);
+  return internal::IntConversionFor(type, mapping.ok()
+                                              ? mapping->default_proto_type
+                                              : google::protobuf::FieldDescriptorProto::TYPE_INT64);
 }
 
 template <typename SrcT>
@@ -51,7 +51,7 @@ class IntCheck {
 
  private:
   const SrcT* values_;
-  encode::internal::IntConversion conversion_;
+  internal::IntConversion conversion_;
   bool needed_ = false;
 };
 
@@ -100,4 +100,4 @@ void WithCheck(const arrow::Array& values, Visit&& visit) {
   }
 }
 
-}  // namespace arrow_zerobus::flight::internal
+}  // namespace arrow_zerobus::encode::internal
