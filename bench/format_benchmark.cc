@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     if (wire_format == "arrow") arrow_compression[format] = compression;
     WrapperConfiguration config =
         target->ConfigFor("main.bench.format_" + std::to_string(formats.size()));
-    config.with_wire_format(wire_format);
+    config.with_wire_format(*arrow_zerobus::ParseWireFormat(wire_format));
     config.arrow_ipc_compression = compression;
     auto wrapper = ZerobusWrapper::Create(config);
     if (!wrapper.ok()) {

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     for (int64_t streams : settings.streams) {
       WrapperConfiguration config =
           target->ConfigFor("main.bench.lanes_" + std::to_string(++table));
-      config.with_wire_format(format);
+      config.with_wire_format(*arrow_zerobus::ParseWireFormat(format));
       config.with_stream_count(static_cast<int>(streams));
       auto wrapper = ZerobusWrapper::Create(config);
       if (!wrapper.ok()) {

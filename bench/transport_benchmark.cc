@@ -28,11 +28,11 @@
 
 #include "auth/headers_provider.h"
 #include "auth/oauth_request.h"
+#include "common/endpoint.h"
 #include "emulator.h"
 #include "encode/wire_format.h"
 #include "stream/bidi_connection.h"
 #include "stream/stream_engine.h"
-#include "common/endpoint.h"
 #include "zerobus/ephemeral_protocol.h"
 #include "zerobus/request_packer.h"
 #include "zerobus/stream_messages.h"
@@ -106,8 +106,7 @@ std::unique_ptr<stream::StreamEngine> OpenStream(const Settings& settings,
 
 int64_t RecordsPerRequest(int64_t size) {
   const int64_t wire = static_cast<int64_t>(zerobus::BatchRecordWireSize(size));
-  return std::max<int64_t>(
-      1, (stream::kDefaultMaxRequestBytes - kRequestFramingBytes) / wire);
+  return std::max<int64_t>(1, (stream::kDefaultMaxRequestBytes - kRequestFramingBytes) / wire);
 }
 
 struct Throughput {

@@ -32,6 +32,19 @@ class SecretString {
 };
 std::ostream& operator<<(std::ostream& os, const SecretString& secret);
 
+/// How rows travel to the service (docs/api.md, "Wire formats").
+enum class WireFormat {
+  /// Rows become Protobuf records on the Zerobus gRPC stream (the default).
+  kProtobuf,
+  /// Batches go as Arrow IPC over Arrow Flight DoPut, cast to the canonical Arrow types, without
+  /// any row conversion.
+  kArrow,
+};
+/// "protobuf" or "arrow": the setting's text form.
+std::string_view WireFormatName(WireFormat format);
+/// The format a text names ("protobuf" or "arrow", any case); a ConfigurationError otherwise.
+Result<WireFormat> ParseWireFormat(std::string_view text);
+
 struct WrapperConfiguration {
   WrapperConfiguration() = default;
   WrapperConfiguration(std::string endpoint, std::string table)
@@ -51,10 +64,7 @@ struct WrapperConfiguration {
   std::optional<std::string> descriptor_proto;
 
   // --- Wire format (docs/api.md, "Wire formats") ------------------------------------------------
-  /// "protobuf": rows become Protobuf records on the Zerobus gRPC stream (the default).
-  /// "arrow": batches go as Arrow IPC over Arrow Flight DoPut, cast to the canonical Arrow
-  /// types, without any row conversion.
-  std::string wire_format = "protobuf";
+  WireFormat wire_format = WireFormat::kProtobuf;
   /// Arrow format: IPC buffer compression, "none", "lz4_frame" or "zstd".
   std::string arrow_ipc_compression = "none";
 
@@ -149,8 +159,7 @@ struct WrapperConfiguration {
   /// Streams per table (1 to 64; see stream_count).
   WrapperConfiguration& with_stream_count(int streams);
   WrapperConfiguration& with_descriptor_proto(std::string serialized_descriptor);
-  /// "protobuf" or "arrow" (see wire_format).
-  WrapperConfiguration& with_wire_format(std::string format);
+  WrapperConfiguration& with_wire_format(WireFormat format);
   /// Turns observability on, exporting over OTLP/HTTP to `endpoint` ("": OTEL_* or default).
   WrapperConfiguration& with_observability(std::string endpoint = "");
 

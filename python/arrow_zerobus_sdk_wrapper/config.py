@@ -228,7 +228,8 @@ class WrapperConfiguration:
         "Streams per table (1-64), each on its own connection; order holds per stream only.",
     )
     max_inflight_requests = _setting(
-        "max_inflight_requests", "Requests in flight (unacknowledged) at most, all streams together."
+        "max_inflight_requests",
+        "Requests in flight (unacknowledged) at most, all streams together.",
     )
     max_inflight_bytes = _setting("max_inflight_bytes", "Bytes in flight at most.")
     max_request_bytes = _setting("max_request_bytes", "Records per request, in bytes.")

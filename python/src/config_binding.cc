@@ -38,6 +38,8 @@ const char* KindName(config::SettingKind kind) {
       return "optional_int";
     case config::SettingKind::kOptionalString:
       return "bytes";
+    case config::SettingKind::kWireFormat:
+      return "str";
   }
   return "str";
 }

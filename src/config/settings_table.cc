@@ -41,6 +41,9 @@ constexpr Setting MakeSetting(std::string_view key, std::optional<int64_t> Confi
 constexpr Setting MakeSetting(std::string_view key, std::optional<std::string> Config::*field) {
   return {key, SettingKind::kOptionalString, field};
 }
+constexpr Setting MakeSetting(std::string_view key, WireFormat Config::*field) {
+  return {key, SettingKind::kWireFormat, field};
+}
 
 // The key is the field's name by construction, and the kind follows from the field's type.
 #define ARROW_ZEROBUS_SETTING(field) MakeSetting(#field, &WrapperConfiguration::field)
@@ -226,6 +229,8 @@ Status SetFromText(const Setting& setting, std::string_view text, WrapperConfigu
           ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ParseBool(setting, text));
         } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>) {
           ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ParseInteger<T>(setting, text));
+        } else if constexpr (std::is_same_v<T, WireFormat>) {
+          ARROW_ZEROBUS_ASSIGN_OR_RETURN(slot, ParseWireFormat(text));
         } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
           if (MeansUnset(text)) {
             slot.reset();
@@ -261,6 +266,8 @@ std::string FormatValue(const Setting& setting, const WrapperConfiguration& conf
           return value ? "true" : "false";
         } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, int64_t>) {
           return std::to_string(value);
+        } else if constexpr (std::is_same_v<T, WireFormat>) {
+          return std::string(WireFormatName(value));
         } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
           return value.has_value() ? std::to_string(*value) : "none";
         } else {

@@ -26,6 +26,7 @@ enum class SettingKind {
   /// descriptor_proto: the text form is the path of a file holding a serialized DescriptorProto;
   /// the value is that file's bytes ("" for unset), shown as "<N bytes>".
   kOptionalString,
+  kWireFormat,  ///< "protobuf" or "arrow", any case
 };
 
 using FieldPointer =
@@ -33,7 +34,8 @@ using FieldPointer =
                  std::filesystem::path WrapperConfiguration::*, bool WrapperConfiguration::*,
                  int WrapperConfiguration::*, int64_t WrapperConfiguration::*,
                  std::optional<int64_t> WrapperConfiguration::*,
-                 std::optional<std::string> WrapperConfiguration::*>;
+                 std::optional<std::string> WrapperConfiguration::*,
+                 WireFormat WrapperConfiguration::*>;
 
 struct Setting {
   std::string_view key;

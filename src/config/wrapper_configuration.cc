@@ -10,6 +10,7 @@
 #include "auth/oauth_request.h"
 #include "common/endpoint.h"
 #include "common/service_limits.h"
+#include "common/text.h"
 #include "config/settings_table.h"
 #include "telemetry/telemetry_settings.h"
 
@@ -98,6 +99,18 @@ class ProblemList {
 
 }  // namespace
 
+std::string_view WireFormatName(WireFormat format) {
+  return format == WireFormat::kArrow ? "arrow" : "protobuf";
+}
+
+Result<WireFormat> ParseWireFormat(std::string_view text) {
+  const std::string word = AsciiLower(TrimWhitespace(text));
+  if (word == "protobuf") return WireFormat::kProtobuf;
+  if (word == "arrow") return WireFormat::kArrow;
+  return ConfigurationError("wire_format: '" + std::string(text) +
+                            "' is not a wire format (protobuf or arrow)");
+}
+
 std::ostream& operator<<(std::ostream& os, const SecretString&) { return os << "***"; }
 
 // --- Builders --------------------------------------------------------------------------------
@@ -181,8 +194,8 @@ WrapperConfiguration& WrapperConfiguration::with_descriptor_proto(
   return *this;
 }
 
-WrapperConfiguration& WrapperConfiguration::with_wire_format(std::string format) {
-  wire_format = std::move(format);
+WrapperConfiguration& WrapperConfiguration::with_wire_format(WireFormat format) {
+  wire_format = format;
   return *this;
 }
 
@@ -239,9 +252,7 @@ std::vector<std::string> WrapperConfiguration::problems() const {
     }
   }
 
-  if (wire_format != "protobuf" && wire_format != "arrow") {
-    out.Add("wire_format '" + wire_format + "' must be protobuf or arrow");
-  } else if (wire_format == "arrow" && descriptor_proto.has_value()) {
+  if (wire_format == WireFormat::kArrow && descriptor_proto.has_value()) {
     out.Add(
         "descriptor_proto is set but wire_format is arrow: a descriptor applies to Protobuf "
         "records only (leave it unset, or use wire_format protobuf)");

@@ -217,6 +217,8 @@ Status StreamEngine::Connect(std::unique_lock<std::mutex>& lock, const std::stri
     const auto wake = std::min(Clock::now() + delay, AckDeadlineLocked());
     changed_.wait_until(lock, wake, [&] { return shutting_down_; });
   }
+  // Close began while the attempt waited: the stream is Close's now, it ends this connection.
+  if (phase_ == Phase::kClosing) return Status::OK();
 
   phase_ = Phase::kOpen;
   last_progress_ = Clock::now();

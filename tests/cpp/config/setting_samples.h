@@ -96,6 +96,10 @@ inline std::vector<SettingSample> SampleSettings(const std::filesystem::path& di
       case SettingKind::kOptionalInt:
         sample.text = sample.shown = fallback == "4242" ? "4343" : "4242";
         break;
+      case SettingKind::kWireFormat:
+        sample.text = "Arrow";
+        sample.shown = "arrow";
+        break;
       case SettingKind::kOptionalString: {
         const std::string bytes = SampleDescriptorBytes();
         const auto path = dir / (key + ".bin");

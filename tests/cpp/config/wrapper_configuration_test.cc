@@ -199,6 +199,20 @@ TEST(SetTest, IntegersMustParseFully) {
   EXPECT_EQ(config.flush_timeout_ms, -44);
 }
 
+TEST(SetTest, WireFormatIsAnEnumReadFromItsName) {
+  WrapperConfiguration config;
+  EXPECT_EQ(config.wire_format, WireFormat::kProtobuf);
+  ASSERT_TRUE(config.Set("wire_format", " ARROW ").ok());
+  EXPECT_EQ(config.wire_format, WireFormat::kArrow);
+  EXPECT_EQ(ShownValues(config).at("wire_format"), "arrow");
+  const Status status = config.Set("wire_format", "parquet");
+  EXPECT_EQ(status.kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(status.message(), AllOf(HasSubstr("wire_format"), HasSubstr("'parquet'"),
+                                      HasSubstr("protobuf or arrow")));
+  EXPECT_EQ(config.wire_format, WireFormat::kArrow) << "a refused value changes nothing";
+  EXPECT_EQ(WireFormatName(WireFormat::kProtobuf), "protobuf");
+}
+
 TEST(SetTest, IntegerOverflowIsAnError) {
   WrapperConfiguration config;
   Status status = config.Set("max_inflight_bytes", "99999999999999999999");

@@ -16,17 +16,17 @@
 #include "telemetry/json_writer.h"
 #include "telemetry/otlp_json.h"
 #include "telemetry/telemetry_settings.h"
-#include "wrapper/telemetry_resolution.h"
 #include "telemetry/tracer.h"
+#include "wrapper/telemetry_resolution.h"
 
 namespace arrow_zerobus::telemetry {
 namespace {
 
+using ::arrow_zerobus::internal::ResolveTelemetrySettings;
 using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::arrow_zerobus::internal::ResolveTelemetrySettings;
 
 EnvironmentLookup Env(std::map<std::string, std::string> variables) {
   return [variables](const char* name) {

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "auth/headers_provider.h"
-#include "encode/wire_format.h"
 #include "common/endpoint.h"
+#include "encode/wire_format.h"
 
 namespace arrow_zerobus::testing {
 

@@ -20,7 +20,7 @@ WrapperConfiguration WrapperConfigFor(const emulator::Emulator& emu, const std::
 
 WrapperConfiguration WireFormatTest::Config(const emulator::Emulator& emu,
                                             const std::string& table) const {
-  return WrapperConfigFor(emu, table).with_wire_format(GetParam());
+  return WrapperConfigFor(emu, table).with_wire_format(*ParseWireFormat(GetParam()));
 }
 
 std::shared_ptr<arrow::RecordBatch> EventsBatch(int64_t first_id, int64_t count,

@@ -90,7 +90,7 @@ TEST_P(WrapperDebugTest, WriterDisabledConvertsAndWritesFilesWithoutAnySocket) {
   const fs::path dir = FreshDir("disabled");
   Tripwire tripwire;
   WrapperConfiguration config(tripwire.endpoint(), "main.default.dry_run");
-  config.wire_format = GetParam();
+  config.wire_format = *ParseWireFormat(GetParam());
   config.with_debug_output(dir).with_zerobus_writer_disabled(true);  // no credentials at all
   const int sockets_before = OpenSockets();
 
@@ -130,7 +130,7 @@ TEST_P(WrapperDebugTest, WriterDisabledConvertsAndWritesFilesWithoutAnySocket) {
 
 TEST_P(WrapperDebugTest, WriterDisabledRequiresDebugOutput) {
   WrapperConfiguration config("https://1.zerobus.example.com", "main.default.dry_run");
-  config.wire_format = GetParam();
+  config.wire_format = *ParseWireFormat(GetParam());
   config.with_zerobus_writer_disabled(true);
   auto wrapper = ZerobusWrapper::Create(config);
   ASSERT_FALSE(wrapper.ok());
@@ -168,7 +168,7 @@ TEST_P(WrapperDebugTest, ProtobufDebugRecordsAreWhatLanded) {
 TEST_P(WrapperDebugTest, ArrowFilesRotateAndAreCompleteAfterShutdown) {
   const fs::path dir = FreshDir("rotate");
   WrapperConfiguration config("http://127.0.0.1:1", "main.default.rotating");
-  config.wire_format = GetParam();
+  config.wire_format = *ParseWireFormat(GetParam());
   config.with_debug_output(dir)
       .with_zerobus_writer_disabled(true)
       .with_debug_max_file_rows(10)

@@ -21,7 +21,7 @@ using ::testing::HasSubstr;
 
 // Small requests so that one batch spans many: 1000 rows of about 17 bytes, 60 per request.
 WrapperConfiguration ManyRequestsConfig(const emulator::Emulator& emu, const std::string& format) {
-  WrapperConfiguration config = WrapperConfigFor(emu).with_wire_format(format);
+  WrapperConfiguration config = WrapperConfigFor(emu).with_wire_format(*ParseWireFormat(format));
   config.max_request_bytes = 1024;
   config.max_record_bytes = 512;
   config.max_inflight_requests = 4;

@@ -87,7 +87,9 @@ TEST_P(WrapperLanesTest, FourStreamsCarryTheRowsAndEveryRowLandsExactlyOnce) {
     lane_ids.insert(lane.stream_id);
   }
   EXPECT_EQ(records, kRows);
-  if (!arrow()) EXPECT_EQ(lane_ids, stream_ids) << "results name the lanes' streams";
+  if (!arrow()) {
+    EXPECT_EQ(lane_ids, stream_ids) << "results name the lanes' streams";
+  }
   EXPECT_EQ(stats.rows_succeeded, kRows);
   EXPECT_EQ(emu->Counters(kTestTable).streams_created, 4);
 

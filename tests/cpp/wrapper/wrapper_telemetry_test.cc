@@ -171,7 +171,7 @@ TEST(WrapperTelemetryTest, EachBatchHasACompleteSpanTree) {
 TEST(WrapperTelemetryTest, ArrowFormatHasTheSameSpansMetricsAndTraceparent) {
   auto emu = StartEmulator();
   WrapperConfiguration config = PullConfig(*emu);
-  config.wire_format = "arrow";
+  config.wire_format = WireFormat::kArrow;
   auto wrapper = ZerobusWrapper::Create(config);
   ASSERT_TRUE(wrapper.ok()) << wrapper.status();
   TransmissionResult result = (*wrapper)->send_batch(EventsBatch(0, 20, {7}));
