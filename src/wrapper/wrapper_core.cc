@@ -47,8 +47,9 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
   format.encode_options.frame_records = true;  // requests go out straight from the arena
   format.encode_options.arena_pool = encode::ArenaPool::Make();
   format.timed = core->telemetry_ != nullptr;
-  core->format_ = settings.wire_format == WireFormat::kArrow ? MakeArrowFormat(std::move(format))
-                                                  : MakeProtobufFormat(std::move(format));
+  core->format_ = settings.wire_format == WireFormat::kArrow
+                      ? MakeArrowFormat(std::move(format))
+                      : MakeProtobufFormat(std::move(format));
 
   if (!settings.zerobus_writer_disabled) {
     stream::StreamConfig& stream = core->stream_template_;
