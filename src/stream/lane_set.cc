@@ -51,7 +51,26 @@ LaneSet::~LaneSet() = default;
 
 Result<LaneOffset> LaneSet::Send(StreamRequest request) {
   ARROW_ZEROBUS_RETURN_NOT_OK(status());
+  const size_t chosen = Choose(request.bytes);
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(int64_t offset, lanes_[chosen]->Send(std::move(request)));
+  return LaneOffset{static_cast<int>(chosen), offset};
+}
+
+size_t LaneSet::Choose(int64_t bytes) {
+  // The first lane, in order, that is idle or would have this request acknowledged within
+  // kDrainTarget at the rate it has been acknowledged: a server that keeps up with one stream
+  // gets one (more connections would only cost), one that paces streams gets them all.
   const size_t count = lanes_.size();
+  for (size_t lane = 0; lane < count; ++lane) {
+    const int64_t outstanding = lanes_[lane]->outstanding_bytes();
+    if (outstanding == 0) return lane;
+    const double rate = lanes_[lane]->ack_bytes_per_second();
+    const double drain_seconds = static_cast<double>(outstanding + bytes) / rate;
+    if (rate > 0 && drain_seconds < std::chrono::duration<double>(kDrainTarget).count()) {
+      return lane;
+    }
+  }
+  // Every lane is busy: the least loaded, searched from a rotating start so that ties spread.
   const size_t start = next_start_.fetch_add(1, std::memory_order_relaxed) % count;
   size_t chosen = start;
   int64_t least = lanes_[start]->outstanding_bytes();
@@ -63,8 +82,7 @@ Result<LaneOffset> LaneSet::Send(StreamRequest request) {
       chosen = lane;
     }
   }
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(int64_t offset, lanes_[chosen]->Send(std::move(request)));
-  return LaneOffset{static_cast<int>(chosen), offset};
+  return chosen;
 }
 
 std::chrono::steady_clock::time_point LaneSet::DeadlineOr(

@@ -1,9 +1,10 @@
 // LaneSet: several streams (lanes) for one table, each its own StreamEngine on its own
-// connection, so that one wrapper goes past the service's per-stream quota. Requests are dealt to
-// the lane with the fewest outstanding bytes; each lane keeps its own window, offsets and
-// recovery, so rows keep their order within a lane only. A lane that fails for good poisons the
-// set: later sends fail with its error (the other lanes finish what they hold), and the owner
-// opens a new set.
+// connection, so that one wrapper goes past the service's per-stream quota. A request goes to the
+// first lane that would acknowledge it soon (so a fast server is not spread over connections it
+// does not need), else to the lane with the fewest outstanding bytes; each lane keeps its own
+// window, offsets and recovery, so rows keep their order within a lane only. A lane that fails for
+// good poisons the set: later sends fail with its error (the other lanes finish what they hold),
+// and the owner opens a new set.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,10 @@ namespace arrow_zerobus::stream {
 /// The service's multiplexing limit, as the official SDK states it.
 constexpr int kMaxLanes = 64;
 
+/// A lane that would acknowledge a new request within this long (at its recent ack rate) takes
+/// it before any later lane does.
+constexpr std::chrono::milliseconds kDrainTarget{5};
+
 struct LaneOffset {
   int lane = 0;
   int64_t offset = 0;
@@ -36,7 +41,9 @@ class LaneSet {
                                                int lanes);
   ~LaneSet();
 
-  /// Sends on the lane with the least outstanding work (blocking while its window is full).
+  /// Sends on the first lane that is idle or would acknowledge the request within kDrainTarget;
+  /// when every lane is busy, on the one with the least outstanding bytes (blocking while its
+  /// window is full).
   Result<LaneOffset> Send(StreamRequest request);
   /// Waits for every lane's requests, all by one deadline (default: flush_timeout from now).
   Status Flush(std::optional<std::chrono::steady_clock::time_point> deadline = {});
@@ -58,6 +65,7 @@ class LaneSet {
   LaneSet(std::shared_ptr<const StreamProtocol> protocol,
           std::vector<std::unique_ptr<StreamEngine>> lanes, std::chrono::milliseconds flush_timeout)
       : protocol_(std::move(protocol)), lanes_(std::move(lanes)), flush_timeout_(flush_timeout) {}
+  size_t Choose(int64_t bytes);
   std::chrono::steady_clock::time_point DeadlineOr(
       std::optional<std::chrono::steady_clock::time_point> deadline) const;
 

@@ -314,11 +314,14 @@ void StreamEngine::AckLocked(std::unique_lock<std::mutex>& lock, int64_t positio
   }
   if (position == acked_position_) return;
   acked_position_ = position;
-  last_progress_ = Clock::now();
+  const auto now = Clock::now();
+  last_progress_ = now;
   episode_.reset();
   std::vector<Entry> acked;
+  int64_t acked_bytes = 0;
   while (sent_ > 0 && entries_.front().end_position <= position) {
     Entry& entry = entries_.front();
+    acked_bytes += entry.request.bytes;
     window_bytes_ -= entry.request.bytes;
     ++stats_.requests_acked;
     stats_.records_acked += entry.request.records;
@@ -328,9 +331,27 @@ void StreamEngine::AckLocked(std::unique_lock<std::mutex>& lock, int64_t positio
     --sent_;
   }
   if (acked.empty()) return;
+  NoteAckRateLocked(acked_bytes, now);
   UpdateOutstandingLocked();
   changed_.notify_all();
   Deliver(lock, std::move(acked), Status::OK());
+}
+
+void StreamEngine::NoteAckRateLocked(int64_t bytes, Clock::time_point now) {
+  // Bytes acknowledged over periods of at least kRateWindow of busy time (requests outstanding),
+  // smoothed: acks that come in bursts after a delay count at the rate the delay allows.
+  constexpr auto kRateWindow = std::chrono::milliseconds(10);
+  rate_window_bytes_ += bytes;
+  const bool idle = entries_.empty();
+  const auto busy = now - rate_window_start_;
+  if (busy < kRateWindow && !idle) return;
+  const double seconds = std::max(std::chrono::duration<double>(busy).count(), 1e-6);
+  const double sample = static_cast<double>(rate_window_bytes_) / seconds;
+  const double previous = ack_bytes_per_second_.load(std::memory_order_relaxed);
+  ack_bytes_per_second_.store(previous == 0 ? sample : previous + 0.25 * (sample - previous),
+                              std::memory_order_relaxed);
+  rate_window_bytes_ = 0;
+  rate_window_start_ = now;  // an idle stream restarts it with its next request (Send)
 }
 
 void StreamEngine::CloseSignalLocked(std::chrono::milliseconds duration) {
@@ -549,6 +570,7 @@ Result<int64_t> StreamEngine::Send(StreamRequest request) {
   if (config_.instruments) config_.instruments->RequestQueued(request.bytes);
   entry.request = std::move(request);
   const bool was_empty = entries_.empty();
+  if (was_empty) rate_window_start_ = entry.queued;  // busy again: the rate window starts
   entries_.push_back(std::move(entry));
   UpdateOutstandingLocked();
   SendPendingLocked();

@@ -124,6 +124,11 @@ class StreamEngine final : private ConnectionListener {
   StreamStats stats() const;
   /// Bytes queued or unacknowledged: what LaneSet deals by. Lock-free.
   int64_t outstanding_bytes() const { return outstanding_bytes_.load(std::memory_order_relaxed); }
+  /// How fast the server has been acknowledging bytes on this stream (a moving average; 0 before
+  /// the first ack). Lock-free.
+  double ack_bytes_per_second() const {
+    return ack_bytes_per_second_.load(std::memory_order_relaxed);
+  }
   const StreamProtocol& protocol() const { return *protocol_; }
 
  private:
@@ -179,6 +184,7 @@ class StreamEngine final : private ConnectionListener {
   void FoldConnectionLocked();
   void SendPendingLocked();
   void AckLocked(std::unique_lock<std::mutex>& lock, int64_t position);
+  void NoteAckRateLocked(int64_t bytes, Clock::time_point now);
   void CloseSignalLocked(std::chrono::milliseconds duration);
   /// Half-closes the current connection and lets its last acks arrive (bounded).
   void DrainLocked(std::unique_lock<std::mutex>& lock);
@@ -218,6 +224,9 @@ class StreamEngine final : private ConnectionListener {
   int64_t delivered_offset_ = -1;  ///< acked and told to the observer: what waits wait for
   int64_t window_bytes_ = 0;
   std::atomic<int64_t> outstanding_bytes_{0};
+  std::atomic<double> ack_bytes_per_second_{0};
+  Clock::time_point rate_window_start_{};  ///< of the busy time the next rate sample covers
+  int64_t rate_window_bytes_ = 0;
   // The current connection's numbering.
   int64_t next_message_id_ = 0;
   int64_t positions_written_ = 0;

@@ -51,6 +51,11 @@ std::map<uint64_t, int> TagCounts(const std::vector<stream::ResolvedRequest>& re
 
 TEST_P(LaneSetTest, EveryRequestIsResolvedOnceEveryRowLandsOnceAndOrderHoldsWithinEachLane) {
   auto emu = StartEmulator();
+  // Acks that take a while keep every lane busy, so requests spread over all of them (a server
+  // that keeps up would get them on the first lane: AFastServerKeepsEveryRequestOnTheFirstLane).
+  emulator::FaultScript slow;
+  slow.ack_delay = std::chrono::milliseconds(20);
+  emu->SetFaultScript(kTestTable, slow);
   auto observer = std::make_shared<Resolutions>();
   auto config = OAuthConfig(*emu, kTestTable);
   config.observer = observer;
@@ -122,6 +127,26 @@ TEST_P(LaneSetTest, EveryRequestIsResolvedOnceEveryRowLandsOnceAndOrderHoldsWith
   EXPECT_TRUE(lanes->Close().ok());
 }
 
+TEST_P(LaneSetTest, AFastServerKeepsEveryRequestOnTheFirstLane) {
+  auto emu = StartEmulator();
+  auto observer = std::make_shared<Resolutions>();
+  auto config = OAuthConfig(*emu, kTestTable);
+  config.observer = observer;
+  auto lanes = OpenLanes(config);
+  ASSERT_NE(lanes, nullptr);
+  // Each request is acknowledged before the next: the first lane is idle every time, so more
+  // connections would only cost.
+  for (int i = 0; i < 20; ++i) {
+    auto sent = SendRows(*lanes, i * 2, 2, i);
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    EXPECT_EQ(sent->lane, 0) << "request " << i;
+    ASSERT_TRUE(lanes->lane(0).Flush().ok());
+  }
+  EXPECT_GT(lanes->lane(0).ack_bytes_per_second(), 0.0);
+  for (int lane = 1; lane < kLanes; ++lane) EXPECT_EQ(lanes->lane(lane).stats().requests_sent, 0);
+  ASSERT_TRUE(lanes->Close().ok());
+}
+
 TEST_P(LaneSetTest, RequestsGoToTheLeastLoadedLane) {
   auto emu = StartEmulator();
   // Lane traffic stalls for a while on each connection's first request: while requests are
@@ -178,6 +203,7 @@ TEST_P(LaneSetTest, UnderRepeatedKillsEveryRowLandsAndDuplicatesAreBoundedByRepl
   auto emu = StartEmulator();
   emulator::FaultScript script;
   script.kill_every_requests = 7;
+  script.ack_delay = std::chrono::milliseconds(20);  // busy lanes: every lane takes requests
   emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<Resolutions>();
   auto config = OAuthConfig(*emu, kTestTable);
@@ -210,15 +236,19 @@ TEST_P(LaneSetTest, UnderRepeatedKillsEveryRowLandsAndDuplicatesAreBoundedByRepl
   // Every lane took far more than 7 requests, so every lane was cut at least once.
   EXPECT_GE(counters.connections_killed, kLanes);
   EXPECT_EQ(counters.connections_killed, reconnects);
-  for (const auto& lane : lanes->stats()) EXPECT_GE(lane.reconnects, 1) << "lane " << lane.lane;
+  for (const auto& lane : lanes->stats()) {
+    EXPECT_GE(lane.reconnects, 1) << "lane " << lane.lane << " sent " << lane.requests_sent;
+  }
   EXPECT_TRUE(lanes->Close().ok());
 }
 
 TEST_P(LaneSetTest, ALaneFailingForGoodPoisonsLaterSendsWhileTheOtherLanesFinish) {
   auto emu = StartEmulator();
   // The first lane to receive its third request is refused for good.
-  emu->SetFaultScript(kTestTable,
-                      Script({ErrorEvent(3, StatusCode::kPermissionDenied, "no write grant")}));
+  emulator::FaultScript script =
+      Script({ErrorEvent(3, StatusCode::kPermissionDenied, "no write grant")});
+  script.ack_delay = std::chrono::milliseconds(20);  // busy lanes: every lane takes requests
+  emu->SetFaultScript(kTestTable, script);
   auto observer = std::make_shared<Resolutions>();
   auto config = OAuthConfig(*emu, kTestTable);
   config.observer = observer;

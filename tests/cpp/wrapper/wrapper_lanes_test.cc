@@ -58,6 +58,11 @@ TEST_P(WrapperLanesTest, FourStreamsCarryTheRowsAndEveryRowLandsExactlyOnce) {
   constexpr int64_t kRowsPerBatch = 250;
   constexpr int64_t kRows = kBatches * kRowsPerBatch;
   auto emu = StartEmulator();
+  // Acks that take a while keep every stream busy, so the requests spread over all four (a
+  // server that keeps up would get them on the first stream).
+  emulator::FaultScript slow;
+  slow.ack_delay = std::chrono::milliseconds(20);
+  emu->SetFaultScript(kTestTable, slow);
   auto wrapper = MakeWrapper(Config(*emu).with_stream_count(4));
   ASSERT_NE(wrapper, nullptr);
 
@@ -104,9 +109,15 @@ TEST_P(WrapperLanesTest, CutConnectionsLandEveryRowAtLeastOnceWithDuplicatesCoun
   constexpr int64_t kRows = kBatches * kRowsPerBatch;
   auto emu = StartEmulator();
   emulator::FaultScript script;
-  script.kill_every_requests = 4;  // on every connection of every lane
+  script.kill_every_requests = 4;                    // on every connection of every lane
+  script.ack_delay = std::chrono::milliseconds(20);  // busy streams: all four take requests
   emu->SetFaultScript(kTestTable, script);
-  auto wrapper = MakeWrapper(Config(*emu).with_stream_count(4));
+  // Three requests in flight per stream: each connection sees acks before its fourth request is
+  // cut, so every connection makes progress (connections cut before any ack would spend the
+  // retry budget, as they should).
+  WrapperConfiguration config = Config(*emu).with_stream_count(4);
+  config.max_inflight_requests = 12;
+  auto wrapper = MakeWrapper(config);
   ASSERT_NE(wrapper, nullptr);
 
   int64_t rows_replayed = 0;
