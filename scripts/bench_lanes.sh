@@ -16,7 +16,7 @@ BUILD_DIR="${BUILD_DIR:-build}"
 QUOTA=20000
 SECONDS_PER_RUN=3
 STREAMS=1,2,4,8,16,32
-ROWS=2000000
+ROWS=10000000
 RUNS=3
 while [ $# -gt 0 ]; do
   case "$1" in
