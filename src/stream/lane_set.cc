@@ -91,21 +91,20 @@ std::chrono::steady_clock::time_point LaneSet::DeadlineOr(
 }
 
 Status LaneSet::Flush(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  const auto until = DeadlineOr(deadline);
-  Status first;
-  for (auto& lane : lanes_) {
-    Status flushed = lane->Flush(until);
-    if (first.ok()) first = flushed;
-  }
-  return first;
+  return OnEveryLane(&StreamEngine::Flush, DeadlineOr(deadline));
 }
 
 Status LaneSet::Close(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  const auto until = DeadlineOr(deadline);
+  return OnEveryLane(&StreamEngine::Close, DeadlineOr(deadline));
+}
+
+Status LaneSet::OnEveryLane(
+    Status (StreamEngine::*wait)(std::optional<std::chrono::steady_clock::time_point>),
+    std::chrono::steady_clock::time_point deadline) {
   Status first;
   for (auto& lane : lanes_) {
-    Status closed = lane->Close(until);
-    if (first.ok()) first = closed;
+    Status status = ((*lane).*wait)(deadline);
+    if (first.ok()) first = status;
   }
   return first;
 }

@@ -66,6 +66,10 @@ class LaneSet {
           std::vector<std::unique_ptr<StreamEngine>> lanes, std::chrono::milliseconds flush_timeout)
       : protocol_(std::move(protocol)), lanes_(std::move(lanes)), flush_timeout_(flush_timeout) {}
   size_t Choose(int64_t bytes);
+  /// Runs Flush or Close on every lane, all by `deadline`; the first failure.
+  Status OnEveryLane(
+      Status (StreamEngine::*wait)(std::optional<std::chrono::steady_clock::time_point>),
+      std::chrono::steady_clock::time_point deadline);
   std::chrono::steady_clock::time_point DeadlineOr(
       std::optional<std::chrono::steady_clock::time_point> deadline) const;
 

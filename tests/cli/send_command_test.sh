@@ -13,47 +13,7 @@ CLI=$1
 EMULATOR=$2
 PYTHON=$3
 
-# Only what this test sets may configure the command.
-while read -r variable; do unset "$variable"; done < <(compgen -e | grep '^ZEROBUS_' || true)
-
-WORK=$(mktemp -d)
-EMULATOR_PID=""
-cleanup() {
-  if [[ -n $EMULATOR_PID ]]; then
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.out "$WORK"/*.err "$WORK"/emulator.log; do
-    [[ -f $log ]] && { echo "--- $log" >&2; cat "$log" >&2; }
-  done
-  exit 1
-}
-
-# Runs the CLI with the given output prefix; sets RC to its exit code.
-run_cli() {
-  local name=$1
-  shift
-  set +e
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
-  RC=$?
-  set -e
-}
-
-expect_rc() {
-  local name=$1 expected=$2
-  [[ $RC -eq $expected ]] || fail "$name exited with $RC, expected $expected"
-}
-
-expect_in() {
-  local file=$1 pattern=$2
-  grep -Eq -- "$pattern" "$WORK/$file" || fail "$file lacks /$pattern/"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 
 # ---- inputs: 6 Parquet rows of which rows 1 and 4 hold a uint64 beyond INT64_MAX (a per-row
 # conversion error), then 3 NDJSON rows (input rows 6 to 8).
