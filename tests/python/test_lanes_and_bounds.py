@@ -68,6 +68,9 @@ def test_stream_count_out_of_range_is_a_configuration_error(streams):
 def test_four_streams_carry_a_table(settings, emulator, table):
     rows, chunk = 20_000, 1_000
     data = pa.Table.from_batches([people(chunk, start=i) for i in range(0, rows, chunk)])
+    # Acks that take a while keep every stream busy, so the rows spread over all four (a server
+    # that keeps up gets them on the first stream).
+    emulator.set_fault_script(table, {"ack_delay_ms": 20})
     with ZerobusWrapper(**settings, stream_count=4) as wrapper:
         assert wrapper.config.stream_count == 4
         result = wrapper.send_batch_sync(data)
