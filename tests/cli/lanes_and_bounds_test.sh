@@ -20,7 +20,8 @@ ROWS=20000
 SILENT_TABLE=main.default.cli_silent
 
 # ---- inputs: $ROWS rows (id, name) in one Parquet file; a fault script under which every
-# connection to $SILENT_TABLE falls silent at its first request (one event per connection).
+# connection to $SILENT_TABLE falls silent at its first request (one event per connection), and
+# the lanes tables acknowledge after 20 ms.
 "$PYTHON" - "$WORK" "$ROWS" "$SILENT_TABLE" <<'PY'
 import json
 import sys
@@ -34,8 +35,18 @@ pq.write_table(
     f"{work}/rows.parquet",
 )
 silence = {"after_requests": 1, "kind": "silence", "duration_ms": 0}
+# Acks that take a while keep every lane busy, so that --streams 4 uses all four (a server that
+# keeps up would get the rows on the first stream).
+slow = {"ack_delay_ms": 20}
 with open(f"{work}/faults.json", "w") as out:
-    json.dump({silent_table: {"events": [silence] * 300}}, out)
+    json.dump(
+        {
+            silent_table: {"events": [silence] * 300},
+            "main.default.cli_lanes_protobuf": slow,
+            "main.default.cli_lanes_arrow": slow,
+        },
+        out,
+    )
 PY
 
 # ---- the emulator, on ports the OS picks.
