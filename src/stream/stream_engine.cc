@@ -338,20 +338,25 @@ void StreamEngine::AckLocked(std::unique_lock<std::mutex>& lock, int64_t positio
 }
 
 void StreamEngine::NoteAckRateLocked(int64_t bytes, Clock::time_point now) {
-  // Bytes acknowledged over periods of at least kRateWindow of busy time (requests outstanding),
-  // smoothed: acks that come in bursts after a delay count at the rate the delay allows.
+  // Bytes acknowledged over at least kRateWindow of busy time (requests outstanding; idle gaps
+  // do not count), smoothed: acks that come in bursts after a delay count at the rate the delay
+  // allows, and a short busy spell never yields a sample on its own.
   constexpr auto kRateWindow = std::chrono::milliseconds(10);
   rate_window_bytes_ += bytes;
-  const bool idle = entries_.empty();
-  const auto busy = now - rate_window_start_;
-  if (busy < kRateWindow && !idle) return;
-  const double seconds = std::max(std::chrono::duration<double>(busy).count(), 1e-6);
-  const double sample = static_cast<double>(rate_window_bytes_) / seconds;
+  const auto busy = rate_window_busy_ + (now - rate_window_start_);
+  if (busy < kRateWindow) {
+    // Idle now: keep the busy time so far; the next request restarts the clock (Send).
+    if (entries_.empty()) rate_window_busy_ = busy;
+    return;
+  }
+  const double sample =
+      static_cast<double>(rate_window_bytes_) / std::chrono::duration<double>(busy).count();
   const double previous = ack_bytes_per_second_.load(std::memory_order_relaxed);
   ack_bytes_per_second_.store(previous == 0 ? sample : previous + 0.25 * (sample - previous),
                               std::memory_order_relaxed);
   rate_window_bytes_ = 0;
-  rate_window_start_ = now;  // an idle stream restarts it with its next request (Send)
+  rate_window_busy_ = Clock::duration::zero();
+  rate_window_start_ = now;
 }
 
 void StreamEngine::CloseSignalLocked(std::chrono::milliseconds duration) {

@@ -225,7 +225,10 @@ class StreamEngine final : private ConnectionListener {
   int64_t window_bytes_ = 0;
   std::atomic<int64_t> outstanding_bytes_{0};
   std::atomic<double> ack_bytes_per_second_{0};
-  Clock::time_point rate_window_start_{};  ///< of the busy time the next rate sample covers
+  // The busy time and bytes the next ack-rate sample covers: earlier busy spells, then the
+  // current one since rate_window_start_.
+  Clock::time_point rate_window_start_{};
+  Clock::duration rate_window_busy_{};
   int64_t rate_window_bytes_ = 0;
   // The current connection's numbering.
   int64_t next_message_id_ = 0;

@@ -142,7 +142,6 @@ TEST_P(LaneSetTest, AFastServerKeepsEveryRequestOnTheFirstLane) {
     EXPECT_EQ(sent->lane, 0) << "request " << i;
     ASSERT_TRUE(lanes->lane(0).Flush().ok());
   }
-  EXPECT_GT(lanes->lane(0).ack_bytes_per_second(), 0.0);
   for (int lane = 1; lane < kLanes; ++lane) EXPECT_EQ(lanes->lane(lane).stats().requests_sent, 0);
   ASSERT_TRUE(lanes->Close().ok());
 }
@@ -176,10 +175,10 @@ TEST_P(LaneSetTest, RequestsGoToTheLeastLoadedLane) {
 
 TEST_P(LaneSetTest, TheInFlightWindowIsSharedOutAmongTheLanes) {
   auto emu = StartEmulator();
-  std::vector<emulator::StreamEvent> events;
-  for (int i = 0; i < kLanes; ++i)
-    events.push_back(FaultEvent(Kind::kSilence, 1, milliseconds(400)));
-  emu->SetFaultScript(kTestTable, Script(events));
+  // Every ack comes 400 ms after its request: nothing frees a window slot before then.
+  emulator::FaultScript slow;
+  slow.ack_delay = milliseconds(400);
+  emu->SetFaultScript(kTestTable, slow);
   auto config = OAuthConfig(*emu, kTestTable);
   config.options.max_inflight_requests = 2 * kLanes;  // two a lane
   auto lanes = OpenLanes(config);
