@@ -19,6 +19,14 @@ inline double Percentile(std::vector<double> values, double p) {
   return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
 }
 
+/// "a,b" -> {"a", "b"}.
+inline std::vector<std::string> ParseNames(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) names.push_back(item);
+  return names;
+}
+
 /// "1000,10000" -> {1000, 10000}.
 inline std::vector<int64_t> ParseList(const std::string& text) {
   std::vector<int64_t> values;

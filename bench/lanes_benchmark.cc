@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,6 +31,7 @@ using arrow_zerobus::BatchFuture;
 using arrow_zerobus::WrapperConfiguration;
 using arrow_zerobus::ZerobusWrapper;
 using arrow_zerobus::bench::ParseList;
+using arrow_zerobus::bench::ParseNames;
 using arrow_zerobus::bench::ProcessCpuSeconds;
 using Clock = std::chrono::steady_clock;
 
@@ -75,13 +75,6 @@ Run SendAll(ZerobusWrapper& wrapper, const std::shared_ptr<arrow::RecordBatch>& 
   return run;
 }
 
-std::vector<std::string> SplitNames(const std::string& text) {
-  std::vector<std::string> names;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) names.push_back(item);
-  return names;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,7 +89,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--streams") {
       settings.streams = ParseList(value);
     } else if (flag == "--formats") {
-      settings.formats = SplitNames(value);
+      settings.formats = ParseNames(value);
     } else if (flag == "--quota") {
       settings.quota = std::stoll(value);
     } else if (flag == "--seconds") {

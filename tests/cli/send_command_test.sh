@@ -54,22 +54,7 @@ expect_rc "send without a table" 2
 expect_in no_table.err "table_name"
 
 # ---- the emulator, on ports the OS picks.
-mkdir -p "$WORK/landed"
-"$EMULATOR" --port 0 --http-port 0 --ready-file "$WORK/ready.json" --data-dir "$WORK/landed" \
-  >"$WORK/emulator.log" 2>&1 &
-EMULATOR_PID=$!
-for _ in $(seq 600); do
-  [[ -s $WORK/ready.json ]] && break
-  kill -0 "$EMULATOR_PID" 2>/dev/null || fail "the emulator exited before it was ready"
-  sleep 0.05
-done
-[[ -s $WORK/ready.json ]] || fail "the emulator wrote no ready file within 30 s"
-read_ready() {
-  "$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
-    "$WORK/ready.json" "$1"
-}
-ENDPOINT=$(read_ready endpoint)
-WORKSPACE_URL=$(read_ready workspace_url)
+start_emulator
 
 # ---- send both files: 7 rows land, 2 fail conversion -> exit 1.
 run_cli send env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
