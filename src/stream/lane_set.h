@@ -59,7 +59,6 @@ class LaneSet {
   int size() const { return static_cast<int>(lanes_.size()); }
   StreamEngine& lane(int index) { return *lanes_[index]; }
   const StreamProtocol& protocol() const { return *protocol_; }
-  const std::shared_ptr<const StreamProtocol>& shared_protocol() const { return protocol_; }
 
  private:
   LaneSet(std::shared_ptr<const StreamProtocol> protocol,
