@@ -11,55 +11,12 @@ namespace {
 
 using Kind = UcType::Kind;
 
-std::shared_ptr<arrow::DataType> CanonicalType(const UcType& type);
-
 arrow::FieldVector CanonicalFields(const std::vector<UcType::Field>& fields) {
   arrow::FieldVector out;
   for (const auto& field : fields) {
-    out.push_back(arrow::field(field.name, CanonicalType(field.type), field.nullable));
+    out.push_back(arrow::field(field.name, CanonicalArrowType(field.type), field.nullable));
   }
   return out;
-}
-
-/// The Arrow type the SDKs send for a column of `type`; named in refusals.
-std::shared_ptr<arrow::DataType> CanonicalType(const UcType& type) {
-  switch (type.kind) {
-    case Kind::kByte:
-      return arrow::int8();
-    case Kind::kShort:
-      return arrow::int16();
-    case Kind::kInt:
-      return arrow::int32();
-    case Kind::kLong:
-      return arrow::int64();
-    case Kind::kFloat:
-      return arrow::float32();
-    case Kind::kDouble:
-      return arrow::float64();
-    case Kind::kBoolean:
-      return arrow::boolean();
-    case Kind::kString:
-    case Kind::kDecimal:  // decimals travel as exact text
-      return arrow::large_utf8();
-    case Kind::kBinary:
-      return arrow::large_binary();
-    case Kind::kDate:
-      return arrow::date32();
-    case Kind::kTimestamp:
-      return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
-    case Kind::kTimestampNtz:
-      return arrow::timestamp(arrow::TimeUnit::MICRO);
-    case Kind::kVariant:
-      return arrow::struct_({arrow::field("metadata", arrow::large_binary(), false),
-                             arrow::field("value", arrow::large_binary(), false)});
-    case Kind::kArray:
-      return arrow::list(CanonicalType(type.elements[0]));
-    case Kind::kMap:
-      return arrow::map(CanonicalType(type.elements[0]), CanonicalType(type.elements[1]));
-    case Kind::kStruct:
-      return arrow::struct_(CanonicalFields(type.fields));
-  }
-  return arrow::null();
 }
 
 bool IsUtc(const std::string& timezone) { return timezone == "UTC" || timezone == "+00:00"; }
@@ -152,13 +109,13 @@ class FitChecker {
         if (type.id() != arrow::Type::STRUCT) break;
         return CheckFields(type.fields(), column.fields, path + ".");
       default:
-        fits = type.id() == CanonicalType(column)->id();
+        fits = type.id() == CanonicalArrowType(column)->id();
         break;
     }
     if (!fits) {
       Add("TYPE_INCOMPATIBLE", "field '" + path + "' is " + type.ToString() + " but column type " +
                                    column.ToString() + " travels as " +
-                                   CanonicalType(column)->ToString());
+                                   CanonicalArrowType(column)->ToString());
     }
   }
 
@@ -178,13 +135,49 @@ class FitChecker {
 
 }  // namespace
 
+std::shared_ptr<arrow::DataType> CanonicalArrowType(const UcType& type) {
+  switch (type.kind) {
+    case Kind::kByte:
+      return arrow::int8();
+    case Kind::kShort:
+      return arrow::int16();
+    case Kind::kInt:
+      return arrow::int32();
+    case Kind::kLong:
+      return arrow::int64();
+    case Kind::kFloat:
+      return arrow::float32();
+    case Kind::kDouble:
+      return arrow::float64();
+    case Kind::kBoolean:
+      return arrow::boolean();
+    case Kind::kString:
+    case Kind::kDecimal:  // decimals travel as exact text
+      return arrow::large_utf8();
+    case Kind::kBinary:
+      return arrow::large_binary();
+    case Kind::kDate:
+      return arrow::date32();
+    case Kind::kTimestamp:
+      return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
+    case Kind::kTimestampNtz:
+      return arrow::timestamp(arrow::TimeUnit::MICRO);
+    case Kind::kVariant:
+      return arrow::struct_({arrow::field("metadata", arrow::large_binary(), false),
+                             arrow::field("value", arrow::large_binary(), false)});
+    case Kind::kArray:
+      return arrow::list(CanonicalArrowType(type.elements[0]));
+    case Kind::kMap:
+      return arrow::map(CanonicalArrowType(type.elements[0]), CanonicalArrowType(type.elements[1]));
+    case Kind::kStruct:
+      return arrow::struct_(CanonicalFields(type.fields));
+  }
+  return arrow::null();
+}
+
 Result<std::vector<SchemaMismatch>> CheckArrowSchemaFitsTable(
     const arrow::Schema& schema, const std::vector<TableColumn>& columns) {
-  std::vector<UcType::Field> fields;
-  for (const auto& column : columns) {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcType type, ParseUcType(column.type_text));
-    fields.push_back({column.name, std::move(type), column.nullable});
-  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::vector<UcType::Field> fields, ParseColumns(columns));
   FitChecker checker;
   checker.CheckFields(schema.fields(), fields, "");
   return checker.Take();

@@ -21,6 +21,10 @@ struct SchemaMismatch {
   std::string detail;
 };
 
+/// The Arrow type the SDKs send for a column of `type` (DECIMAL as exact large_utf8 text,
+/// VARIANT as its binary struct); named in refusals.
+std::shared_ptr<arrow::DataType> CanonicalArrowType(const UcType& type);
+
 /// Every mismatch between `schema` and the table's `columns` (empty: the schema fits). Names are
 /// matched case-insensitively; nullable columns may be left out; field nullability is not
 /// checked. Fails only when a column's type text does not parse.

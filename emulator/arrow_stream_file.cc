@@ -16,7 +16,14 @@ Status FromArrow(const arrow::Status& status, const std::string& what) {
 
 Result<std::unique_ptr<ArrowStreamFile>> ArrowStreamFile::Open(
     const std::filesystem::path& path, const std::shared_ptr<arrow::Schema>& schema) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  if (error) {
+    return IoError("Cannot create the landing directory " + path.parent_path().string() + ": " +
+                   error.message());
+  }
   std::unique_ptr<ArrowStreamFile> out(new ArrowStreamFile());
+  out->path_ = path.string();
   auto file = arrow::io::FileOutputStream::Open(path.string());
   if (!file.ok()) return FromArrow(file.status(), "Cannot create " + path.string());
   out->file_ = std::move(file).ValueUnsafe();
@@ -29,15 +36,15 @@ Result<std::unique_ptr<ArrowStreamFile>> ArrowStreamFile::Open(
 ArrowStreamFile::~ArrowStreamFile() { (void)Close(); }
 
 Status ArrowStreamFile::Write(const arrow::RecordBatch& batch) {
-  if (writer_ == nullptr) return IoError("Landing file already closed");
-  return FromArrow(writer_->WriteRecordBatch(batch), "Cannot write a landed batch");
+  if (writer_ == nullptr) return IoError("Landing file " + path_ + " is already closed");
+  return FromArrow(writer_->WriteRecordBatch(batch), "Cannot write to " + path_);
 }
 
 Status ArrowStreamFile::Close() {
   if (writer_ == nullptr) return Status::OK();
-  Status closed = FromArrow(writer_->Close(), "Cannot finish a landing file");
+  Status closed = FromArrow(writer_->Close(), "Cannot finish " + path_);
   writer_.reset();
-  Status file_closed = FromArrow(file_->Close(), "Cannot close a landing file");
+  Status file_closed = FromArrow(file_->Close(), "Cannot close " + path_);
   return closed.ok() ? file_closed : closed;
 }
 

@@ -1,9 +1,11 @@
-// A landing file for Arrow Flight streams: the batches of one stream, as they arrived, in an Arrow
-// IPC stream file (<data_dir>/<table>/<stream id>.arrows) that pyarrow.ipc.open_stream reads.
+// A landing file: the rows of one stream, in an Arrow IPC stream file
+// (<data_dir>/<table>/<stream id>.arrows) that pyarrow.ipc.open_stream reads. Flight streams land
+// their batches as they arrived; PROTO streams their records as rows of the table's types.
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include <arrow/io/type_fwd.h>
 #include <arrow/ipc/type_fwd.h>
@@ -15,7 +17,8 @@ namespace arrow_zerobus::emulator {
 
 class ArrowStreamFile {
  public:
-  /// Creates (truncates) `path` and writes the stream's schema.
+  /// Creates (truncates) `path`, and its directory when missing, and writes the stream's schema.
+  /// Errors name the path.
   static Result<std::unique_ptr<ArrowStreamFile>> Open(
       const std::filesystem::path& path, const std::shared_ptr<arrow::Schema>& schema);
   /// Closes the file if Close was not called.
@@ -29,6 +32,7 @@ class ArrowStreamFile {
  private:
   ArrowStreamFile() = default;
 
+  std::string path_;
   std::shared_ptr<arrow::io::FileOutputStream> file_;
   std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
 };

@@ -216,9 +216,16 @@ void BidiStreamReactor::SetUpLocked(grpc::ByteBuffer* message) {
   ack_delay_ = state_->AckDelay(table_);
   kill_every_ = state_->KillEveryRequests(table_);
   AfterSetupDelayLocked(state_->CreateDelay(table_), [this] {
+    grpc::ByteBuffer reply;
+    grpc::Status opened = OpenStreamLocked(&reply);
+    if (!opened.ok()) {
+      state_->Count(table_, &TableCounters::streams_refused);
+      EndLocked(std::move(opened), true);
+      return;
+    }
     opened_ = true;
     state_->Count(table_, &TableCounters::streams_created);
-    queued_.push_back({OpenStreamLocked(), std::nullopt});
+    queued_.push_back({std::move(reply), std::nullopt});
   });
 }
 
@@ -242,7 +249,10 @@ void BidiStreamReactor::HandleRequestLocked(grpc::ByteBuffer* message) {
     EndLocked(Refusal(grpc::StatusCode::UNAVAILABLE, StreamTimeoutMessage(stream_id_)), false);
     return;
   }
-  LandRequestLocked(size);
+  if (grpc::Status landed = LandRequestLocked(size); !landed.ok()) {
+    EndLocked(std::move(landed), false);
+    return;
+  }
   landed_ = {landed_.offset + 1, landed_.records + size.records};
   recent_.push_back(landed_);
   if (recent_.size() > 3) recent_.pop_front();

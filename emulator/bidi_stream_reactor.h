@@ -58,12 +58,14 @@ class BidiStreamReactor : public grpc::ServerGenericBidiReactor {
   /// Checks the first message: the caller (AdmitCallerLocked) and the stream it asks for. When it
   /// passes, the stream opens unless a scripted create fault refuses it.
   virtual grpc::Status CheckSetupLocked(grpc::ByteBuffer* message) = 0;
-  /// The stream opens (after the script's create delay): returns the reply that says so.
-  virtual grpc::ByteBuffer OpenStreamLocked() = 0;
+  /// The stream opens (after the script's create delay): sets the reply that says so, or returns
+  /// why it cannot open (e.g. its landing file cannot be created), which ends the RPC.
+  virtual grpc::Status OpenStreamLocked(grpc::ByteBuffer* reply) = 0;
   /// Checks a later message completely and keeps what LandRequestLocked needs; nothing lands yet.
   virtual grpc::Status CheckRequestLocked(grpc::ByteBuffer* message, RequestSize* size) = 0;
-  /// Lands the request CheckRequestLocked accepted last, and counts it.
-  virtual void LandRequestLocked(const RequestSize& size) = 0;
+  /// Lands the request CheckRequestLocked accepted last, and counts it. An error (a landing file
+  /// that cannot be written) ends the RPC, and the request is never acknowledged.
+  virtual grpc::Status LandRequestLocked(const RequestSize& size) = 0;
   virtual grpc::ByteBuffer AckMessage(const AckPosition& ack) const = 0;
   /// A close signal asking the client to be gone within `duration`; `acked` is the latest ack.
   virtual grpc::ByteBuffer CloseSignalMessage(std::chrono::milliseconds duration,

@@ -1,12 +1,13 @@
 #include "flight_put_service.h"
 
-#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <arrow/record_batch.h>
 
 #include "arrow_stream_file.h"
+#include "arrow_value_checks.h"
 #include "bidi_stream_reactor.h"
 #include "call_checks.h"
 #include "flight_ipc.h"
@@ -17,6 +18,10 @@ namespace {
 
 grpc::Status Invalid(std::string message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
+}
+
+grpc::Status LandingFailed(const Status& status) {
+  return ToGrpc(InternalError("Cannot land the request: " + status.message()));
 }
 
 // One DoPut RPC: the IPC schema opens it (answered by READY), record batches tagged with
@@ -57,22 +62,21 @@ class FlightPutReactor final : public BidiStreamReactor {
     if (!columns) return grpc::Status::OK;  // an undeclared (accepted) table takes any schema
     auto mismatches = CheckArrowSchemaFitsTable(*schema_, *columns);
     if (!mismatches.ok()) return ToGrpc(mismatches.status());
-    if (mismatches->empty()) return grpc::Status::OK;
-    return SchemaValidationFailed(*mismatches);
+    if (!mismatches->empty()) return SchemaValidationFailed(*mismatches);
+    auto parsed = ParseColumns(*columns);
+    if (!parsed.ok()) return ToGrpc(parsed.status());
+    columns_ = std::move(parsed).value();
+    return grpc::Status::OK;
   }
 
-  grpc::ByteBuffer OpenStreamLocked() override {
-    OpenLandingFileLocked();
-    return PutResultMessage(-1, 0);  // READY
-  }
-
-  void OpenLandingFileLocked() {
-    const auto& dir = state().options().data_dir;
-    if (dir.empty() || state().options().light) return;
-    std::error_code error;
-    std::filesystem::create_directories(dir / table(), error);
-    auto file = ArrowStreamFile::Open(dir / table() / (stream_id() + ".arrows"), schema_);
-    if (file.ok()) landing_ = std::move(file).value();
+  grpc::Status OpenStreamLocked(grpc::ByteBuffer* reply) override {
+    if (auto path = state().LandingPath(table(), stream_id(), ".arrows")) {
+      auto file = ArrowStreamFile::Open(*path, schema_);
+      if (!file.ok()) return LandingFailed(file.status());
+      landing_ = std::move(file).value();
+    }
+    *reply = PutResultMessage(-1, 0);  // READY
+    return grpc::Status::OK;
   }
 
   void OnRpcDoneLocked() override {
@@ -110,15 +114,22 @@ class FlightPutReactor final : public BidiStreamReactor {
     if (!state().options().light) {
       const arrow::Status valid = (*batch)->ValidateFull();
       if (!valid.ok()) return Invalid(at + " carries invalid Arrow data: " + valid.message());
+      if (Status values = CheckBatchValues(**batch, columns_); !values.ok()) {
+        return Invalid(at + ": " + values.message());
+      }
     }
     pending_batch_ = std::move(batch).value();
     *size = {pending_batch_->num_rows(), message->body_bytes};
     return grpc::Status::OK;
   }
 
-  void LandRequestLocked(const RequestSize& size) override {
-    if (landing_) (void)landing_->Write(*pending_batch_);
+  grpc::Status LandRequestLocked(const RequestSize& size) override {
+    if (landing_ != nullptr) {
+      Status written = landing_->Write(*pending_batch_);
+      if (!written.ok()) return LandingFailed(written);
+    }
     state().LandBatch(table(), std::move(pending_batch_), size.bytes);
+    return grpc::Status::OK;
   }
 
   // ---- what the server sends ----
@@ -134,6 +145,7 @@ class FlightPutReactor final : public BidiStreamReactor {
   }
 
   std::shared_ptr<arrow::Schema> schema_;
+  std::vector<UcType::Field> columns_;  ///< the declared table's; empty for undeclared tables
   std::shared_ptr<arrow::RecordBatch> pending_batch_;
   std::unique_ptr<ArrowStreamFile> landing_;
 };

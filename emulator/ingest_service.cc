@@ -1,25 +1,28 @@
 #include "ingest_service.h"
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include <arrow/record_batch.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <nlohmann/json.hpp>
 
+#include "arrow_stream_file.h"
 #include "bidi_stream_reactor.h"
 #include "call_checks.h"
 #include "flight_put_service.h"
+#include "ephemeral_request.h"
 #include "record_decoder.h"
-#include "zerobus/stream_messages.h"
+#include "record_rows.h"
 #include "zerobus_service.pb.h"
 
 namespace arrow_zerobus::emulator {
 namespace {
 
 namespace zb = ::databricks::zerobus;
-using zerobus::ParsedRequest;
 
 constexpr char kMethod[] = "/databricks.zerobus.Zerobus/EphemeralStream";
 
@@ -35,26 +38,26 @@ grpc::ByteBuffer Serialize(const zb::EphemeralStreamResponse& response) {
 
 std::string_view RecordTypeName(zb::RecordType type) { return type == zb::JSON ? "JSON" : "PROTO"; }
 
+grpc::Status LandingFailed(const Status& status) {
+  return ToGrpc(InternalError("Cannot land the request: " + status.message()));
+}
+
 // One EphemeralStream RPC: create_stream opens it, ingest requests carry records with offsets,
 // acks are durability_ack_up_to_offset.
 class EphemeralStreamReactor final : public BidiStreamReactor {
  public:
   EphemeralStreamReactor(EmulatorState* state, grpc::GenericCallbackServerContext* ctx)
-      : BidiStreamReactor(state, ctx) {}
+      : BidiStreamReactor(state, ctx), reader_(state->options().light) {}
 
  private:
   // ---- create_stream ----
 
   grpc::Status CheckSetupLocked(grpc::ByteBuffer* message) override {
-    if (grpc::Status parsed = ParseLocked(message); !parsed.ok()) return parsed;
-    if (request_.kind != ParsedRequest::Kind::kCreateStream) {
+    if (grpc::Status parsed = ReadLocked(message); !parsed.ok()) return parsed;
+    if (request_.kind != EphemeralRequest::Kind::kCreateStream) {
       return Invalid("The first message of a stream must be create_stream");
     }
-    zb::CreateIngestStreamRequest create;
-    if (!create.ParseFromArray(request_.create_stream.data(),
-                               static_cast<int>(request_.create_stream.size()))) {
-      return Invalid("create_stream does not parse");
-    }
+    const zb::CreateIngestStreamRequest& create = request_.create;
     std::string header;
     if (grpc::Status read = ReadTableHeader(&header); !read.ok()) return read;
     if (!create.has_table_name() || create.table_name() != header) {
@@ -69,38 +72,59 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
       return Invalid("record_type must be PROTO or JSON, not " +
                      std::to_string(static_cast<int>(record_type_)));
     }
-    if (record_type_ == zb::PROTO) {
-      auto decoder = RecordDecoder::FromDescriptorProto(create.descriptor_proto());
-      if (!decoder.ok()) return ToGrpc(decoder.status());
-      decoder_ = std::move(decoder).value();
-      if (auto columns = state().DeclaredColumns(table())) {
-        Status fits = CheckDescriptorFitsTable(decoder_->descriptor(), *columns);
-        if (!fits.ok()) return ToGrpc(fits);
-      }
-    }
+    if (record_type_ == zb::PROTO) return SetUpProtoLocked(create.descriptor_proto());
     return grpc::Status::OK;
   }
 
-  grpc::ByteBuffer OpenStreamLocked() override {
-    OpenLandingFileLocked();
-    zb::EphemeralStreamResponse created;
-    created.mutable_create_stream_response()->set_stream_id(stream_id());
-    return Serialize(created);
+  grpc::Status SetUpProtoLocked(const std::string& descriptor_proto) {
+    auto decoder = RecordDecoder::FromDescriptorProto(descriptor_proto);
+    if (!decoder.ok()) return ToGrpc(decoder.status());
+    decoder_ = std::move(decoder).value();
+    const auto columns = state().DeclaredColumns(table());
+    if (columns) {
+      Status fits = CheckDescriptorFitsTable(decoder_->descriptor(), *columns);
+      if (!fits.ok()) return ToGrpc(fits);
+    }
+    if (state().options().light) return grpc::Status::OK;
+    auto rows = RecordRows::Make(decoder_->descriptor(), columns ? &*columns : nullptr);
+    if (!rows.ok()) return ToGrpc(rows.status());
+    rows_ = std::move(rows).value();
+    return grpc::Status::OK;
   }
 
-  void OpenLandingFileLocked() {
-    const auto& dir = state().options().data_dir;
-    if (dir.empty() || state().options().light) return;
-    std::error_code error;
-    std::filesystem::create_directories(dir / table(), error);
-    landing_.open(dir / table() / (stream_id() + ".jsonl"), std::ios::out | std::ios::trunc);
+  grpc::Status OpenStreamLocked(grpc::ByteBuffer* reply) override {
+    const bool json = record_type_ == zb::JSON;
+    if (auto path = state().LandingPath(table(), stream_id(), json ? ".jsonl" : ".arrows")) {
+      if (json) {
+        std::error_code error;
+        std::filesystem::create_directories(path->parent_path(), error);
+        json_landing_.open(*path, std::ios::out | std::ios::trunc);
+        if (!json_landing_) {
+          return LandingFailed(IoError("cannot create " + path->string() +
+                                       (error ? ": " + error.message() : "")));
+        }
+        json_landing_path_ = path->string();
+      } else {
+        auto file = ArrowStreamFile::Open(*path, rows_->schema());
+        if (!file.ok()) return LandingFailed(file.status());
+        landing_ = std::move(file).value();
+      }
+    }
+    zb::EphemeralStreamResponse created;
+    created.mutable_create_stream_response()->set_stream_id(stream_id());
+    *reply = Serialize(created);
+    return grpc::Status::OK;
+  }
+
+  void OnRpcDoneLocked() override {
+    landing_.reset();  // writes the end-of-stream marker
   }
 
   // ---- ingest requests ----
 
   grpc::Status CheckRequestLocked(grpc::ByteBuffer* message, RequestSize* size) override {
-    if (grpc::Status parsed = ParseLocked(message); !parsed.ok()) return parsed;
-    if (request_.kind == ParsedRequest::Kind::kCreateStream) {
+    if (grpc::Status parsed = ReadLocked(message); !parsed.ok()) return parsed;
+    if (request_.kind == EphemeralRequest::Kind::kCreateStream) {
       return Invalid("create_stream may be sent only once, as the first message");
     }
     if (grpc::Status checked = CheckIngestLocked(); !checked.ok()) return checked;
@@ -108,13 +132,22 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
     return grpc::Status::OK;
   }
 
-  void LandRequestLocked(const RequestSize& size) override {
+  grpc::Status LandRequestLocked(const RequestSize& size) override {
+    if (landing_ != nullptr) {
+      Status written = landing_->Write(*pending_rows_);
+      if (!written.ok()) return LandingFailed(written);
+    }
+    if (json_landing_.is_open()) {
+      json_landing_.write(pending_lines_.data(), static_cast<std::streamsize>(pending_lines_.size()))
+          .flush();
+      if (!json_landing_) return LandingFailed(IoError("cannot write " + json_landing_path_));
+    }
     state().Land(table(), request_.records, size.bytes);
-    if (landing_.is_open()) landing_.write(pending_lines_.data(), pending_lines_.size()).flush();
+    return grpc::Status::OK;
   }
 
-  // Reads the message into request_, whose views point into request_slice_.
-  grpc::Status ParseLocked(grpc::ByteBuffer* message) {
+  // Reads the message into request_, whose record views stay valid until the next read.
+  grpc::Status ReadLocked(grpc::ByteBuffer* message) {
     request_size_ = message->Length();
     if (!message->TrySingleSlice(&request_slice_).ok() &&
         !message->DumpToSingleSlice(&request_slice_).ok()) {
@@ -122,10 +155,8 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
     }
     const std::string_view bytes(reinterpret_cast<const char*>(request_slice_.begin()),
                                  request_slice_.size());
-    if (Status parsed = zerobus::ParseStreamRequest(bytes, &request_); !parsed.ok()) {
-      return ToGrpc(parsed);
-    }
-    if (request_.kind == ParsedRequest::Kind::kNone) {
+    if (Status parsed = reader_.Read(bytes, &request_); !parsed.ok()) return ToGrpc(parsed);
+    if (request_.kind == EphemeralRequest::Kind::kNone) {
       return Invalid("Request carries no create_stream, ingest_record or ingest_record_batch");
     }
     return grpc::Status::OK;
@@ -136,10 +167,10 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
     if (!opened()) return Invalid("The first message of a stream must be create_stream");
     if (!request_.has_offset) return Invalid("Ingest request without offset_id");
     if (grpc::Status next = CheckNextOffsetLocked(request_.offset_id); !next.ok()) return next;
-    if (request_.payload == ParsedRequest::Payload::kNone) {
+    if (request_.payload == EphemeralRequest::Payload::kNone) {
       return Invalid("The " + at + " carries no records");
     }
-    const bool json = request_.payload == ParsedRequest::Payload::kJson;
+    const bool json = request_.payload == EphemeralRequest::Payload::kJson;
     if (json != (record_type_ == zb::JSON)) {
       return Invalid("Record type mismatch: the stream was created for " +
                      std::string(RecordTypeName(record_type_)) + " records but the " + at +
@@ -167,12 +198,19 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
       if (json) {
         auto value = nlohmann::json::parse(record, nullptr, /*allow_exceptions=*/false);
         if (!value.is_object()) return Invalid(which() + " is not a JSON object");
-        if (landing_.is_open()) pending_lines_.append(value.dump()).push_back('\n');
+        if (json_landing_.is_open()) pending_lines_.append(value.dump()).push_back('\n');
         continue;
       }
-      Status decoded = decoder_->Decode(record, landing_.is_open() ? &json_line_ : nullptr);
-      if (!decoded.ok()) return Invalid(which() + ": " + decoded.message());
-      if (landing_.is_open()) pending_lines_.append(json_line_).push_back('\n');
+      auto decoded = decoder_->Decode(record);
+      if (!decoded.ok()) return Invalid(which() + ": " + decoded.status().message());
+      if (Status row = rows_->Append(**decoded); !row.ok()) {
+        return Invalid(which() + ": " + row.message());
+      }
+    }
+    if (rows_ != nullptr && !options.light) {
+      auto rows = rows_->TakeRows();
+      if (!rows.ok()) return ToGrpc(rows.status());
+      pending_rows_ = std::move(rows).value();
     }
     return grpc::Status::OK;
   }
@@ -194,14 +232,18 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
     return Serialize(signal);
   }
 
+  EphemeralRequestReader reader_;
   grpc::Slice request_slice_;
   size_t request_size_ = 0;
-  ParsedRequest request_;
+  EphemeralRequest request_;
   zb::RecordType record_type_ = zb::PROTO;
   std::unique_ptr<RecordDecoder> decoder_;
-  std::ofstream landing_;
-  std::string json_line_;
-  std::string pending_lines_;  ///< the decoded records of the request being checked
+  std::unique_ptr<RecordRows> rows_;                  ///< PROTO streams, unless light
+  std::shared_ptr<arrow::RecordBatch> pending_rows_;  ///< the rows of the request being checked
+  std::unique_ptr<ArrowStreamFile> landing_;          ///< PROTO streams' landing file
+  std::ofstream json_landing_;                        ///< JSON streams' landing file
+  std::string json_landing_path_;
+  std::string pending_lines_;  ///< the JSON records of the request being checked
   int64_t record_bytes_ = 0;
 };
 

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include <google/protobuf/descriptor.pb.h>
-#include <google/protobuf/util/json_util.h>
 
 #include "schema/descriptor_errors.h"
 
@@ -81,7 +80,7 @@ Result<std::unique_ptr<RecordDecoder>> RecordDecoder::FromDescriptorProto(std::s
   return decoder;
 }
 
-Status RecordDecoder::Decode(std::string_view record, std::string* json) {
+Result<const google::protobuf::Message*> RecordDecoder::Decode(std::string_view record) {
   message_->Clear();
   if (!message_->ParsePartialFromArray(record.data(), static_cast<int>(record.size()))) {
     return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
@@ -91,17 +90,7 @@ Status RecordDecoder::Decode(std::string_view record, std::string* json) {
     return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
                   "record misses required field(s): " + message_->InitializationErrorString());
   }
-  if (json != nullptr) {
-    json->clear();
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    auto status = google::protobuf::util::MessageToJsonString(*message_, json, options);
-    if (!status.ok()) {
-      return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
-                    "record cannot be shown as JSON: " + status.ToString());
-    }
-  }
-  return Status::OK();
+  return message_.get();
 }
 
 }  // namespace arrow_zerobus::emulator

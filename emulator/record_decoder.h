@@ -23,9 +23,9 @@ class RecordDecoder {
 
   const google::protobuf::Descriptor& descriptor() const { return *descriptor_; }
 
-  /// Parses `record`; on success, when `json` is not null, writes it there as one JSON object
-  /// (proto field names). Not thread-safe: one decoder per stream.
-  Status Decode(std::string_view record, std::string* json);
+  /// Parses `record`; the message stays valid until the next call. Not thread-safe: one decoder
+  /// per stream.
+  Result<const google::protobuf::Message*> Decode(std::string_view record);
 
  private:
   RecordDecoder() = default;

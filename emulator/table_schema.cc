@@ -154,15 +154,6 @@ class TypeParser {
   size_t pos_ = 0;
 };
 
-bool IsInt32Family(FieldDescriptor::Type t) {
-  return t == FieldDescriptor::TYPE_INT32 || t == FieldDescriptor::TYPE_SINT32 ||
-         t == FieldDescriptor::TYPE_SFIXED32;
-}
-bool IsInt64Family(FieldDescriptor::Type t) {
-  return IsInt32Family(t) || t == FieldDescriptor::TYPE_INT64 ||
-         t == FieldDescriptor::TYPE_SINT64 || t == FieldDescriptor::TYPE_SFIXED64;
-}
-
 /// Collects every cause, so one refusal tells the whole story.
 class FitChecker {
  public:
@@ -219,7 +210,9 @@ class FitChecker {
     CheckValue(field, type, path);
   }
 
-  /// The value type of `field` (its element type when repeated) against a non-ARRAY type.
+  /// The value type of `field` (its element type when repeated) against a non-ARRAY type: exactly
+  /// the protobuf type the official generators emit for the column (our strict reading: no
+  /// sint32/sfixed32 variants, no FLOAT field for a DOUBLE column, no int32 for a TIMESTAMP).
   void CheckValue(const FieldDescriptor& field, const UcType& type, const std::string& path) {
     const FieldDescriptor::Type t = field.type();
     bool fits = false;
@@ -228,18 +221,18 @@ class FitChecker {
       case Kind::kShort:
       case Kind::kInt:
       case Kind::kDate:
-        fits = IsInt32Family(t);
+        fits = t == FieldDescriptor::TYPE_INT32;
         break;
       case Kind::kLong:
       case Kind::kTimestamp:
       case Kind::kTimestampNtz:
-        fits = IsInt64Family(t);
+        fits = t == FieldDescriptor::TYPE_INT64;
         break;
       case Kind::kFloat:
         fits = t == FieldDescriptor::TYPE_FLOAT;
         break;
       case Kind::kDouble:
-        fits = t == FieldDescriptor::TYPE_DOUBLE || t == FieldDescriptor::TYPE_FLOAT;
+        fits = t == FieldDescriptor::TYPE_DOUBLE;
         break;
       case Kind::kString:
       case Kind::kVariant:
@@ -341,13 +334,21 @@ std::string_view SchemaCauseName(SchemaCause cause) {
   return "UNKNOWN";
 }
 
-Status CheckDescriptorFitsTable(const google::protobuf::Descriptor& record,
-                                const std::vector<TableColumn>& columns) {
+Result<std::vector<UcType::Field>> ParseColumns(const std::vector<TableColumn>& columns) {
   std::vector<UcType::Field> fields;
   for (const auto& column : columns) {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcType type, ParseUcType(column.type_text));
-    fields.push_back({column.name, std::move(type), column.nullable});
+    auto type = ParseUcType(column.type_text);
+    if (!type.ok()) {
+      return ConfigurationError("column '" + column.name + "': " + type.status().message());
+    }
+    fields.push_back({column.name, std::move(type).value(), column.nullable});
   }
+  return fields;
+}
+
+Status CheckDescriptorFitsTable(const google::protobuf::Descriptor& record,
+                                const std::vector<TableColumn>& columns) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::vector<UcType::Field> fields, ParseColumns(columns));
   FitChecker checker;
   checker.CheckMessage(record, fields, "");
   return checker.Result();

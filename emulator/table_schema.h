@@ -62,6 +62,9 @@ struct TableColumn {
   bool nullable = true;
 };
 
+/// The columns' types parsed, as the members of a row (errors name the column).
+Result<std::vector<UcType::Field>> ParseColumns(const std::vector<TableColumn>& columns);
+
 /// Why a descriptor does not fit a table, as the service names it.
 enum class SchemaCause { kFieldNotInTable, kMissingRequiredColumn, kTypeIncompatible };
 std::string_view SchemaCauseName(SchemaCause cause);

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "raw_ephemeral_stream.h"
+#include "testing/arrow_builders.h"
 #include "testing/emulator_fixture.h"
 #include "zerobus_service.grpc.pb.h"
 
@@ -486,10 +487,14 @@ TEST(EmulatorProtocolTest, NestedTypeWithPackageQualifiedNameDecodes) {
   ExpectRefused(&stream, ProtoBatch(1, {bad_inner}), grpc::StatusCode::INVALID_ARGUMENT,
                 {"Record 0 of the request with offset_id 1", "does not parse", "pkg.Event"});
 
-  const auto lines = ReadLines(dir / kTestTable / (stream.stream_id() + ".jsonl"));
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(nlohmann::json::parse(lines[0]),
-            nlohmann::json({{"id", "5"}, {"inner", {{"city", "NYC"}}}}));
+  const auto rows = ReadArrowsRows(dir / kTestTable / (stream.stream_id() + ".arrows"));
+  ASSERT_NE(rows, nullptr);
+  const auto inner = arrow::struct_({arrow::field("city", arrow::large_utf8())});
+  const arrow::FieldVector fields = {arrow::field("id", arrow::int64()),
+                                     arrow::field("inner", inner)};
+  const auto expected = MakeBatch(fields, {ArrayFromJson(arrow::int64(), "[5]"),
+                                           ArrayFromJson(inner, R"([{"city": "NYC"}])")});
+  EXPECT_TRUE(rows->Equals(*expected)) << rows->ToString();
   std::filesystem::remove_all(dir);
 }
 
@@ -510,7 +515,7 @@ TEST(EmulatorProtocolTest, TypeNameOutsideTheMessageIsRefused) {
 
 // ---- landing, light mode, counters ----
 
-TEST(EmulatorProtocolTest, RecordsLandAsJsonLinesPerStream) {
+TEST(EmulatorProtocolTest, RecordsLandAsArrowRowsPerStream) {
   emulator::EmulatorOptions options;
   const auto dir = FreshDir("landing");
   options.data_dir = dir;
@@ -529,11 +534,13 @@ TEST(EmulatorProtocolTest, RecordsLandAsJsonLinesPerStream) {
   ExpectRefused(&json, JsonBatch(1, {R"({"k": 3})", "7"}), grpc::StatusCode::INVALID_ARGUMENT,
                 {"is not a JSON object"});
 
-  const auto lines = ReadLines(dir / kTestTable / (first->stream_id() + ".jsonl"));
-  ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(nlohmann::json::parse(lines[0]), nlohmann::json({{"id", "1"}, {"name", "a"}}));
-  EXPECT_EQ(nlohmann::json::parse(lines[1]), nlohmann::json({{"id", "2"}, {"name", "b"}}));
-  EXPECT_EQ(nlohmann::json::parse(lines[2]), nlohmann::json({{"id", "3"}, {"name", "ü"}}));
+  const auto rows = ReadArrowsRows(dir / kTestTable / (first->stream_id() + ".arrows"));
+  ASSERT_NE(rows, nullptr);
+  const arrow::FieldVector fields = {arrow::field("id", arrow::int64()),
+                                     arrow::field("name", arrow::large_utf8())};
+  const auto expected = MakeBatch(fields, {ArrayFromJson(arrow::int64(), "[1, 2, 3]"),
+                                           ArrayFromJson(arrow::large_utf8(), R"(["a", "b", "ü"])")});
+  EXPECT_TRUE(rows->Equals(*expected)) << rows->ToString();
   const auto json_lines = ReadLines(dir / kOtherTable / (json.stream_id() + ".jsonl"));
   ASSERT_EQ(json_lines.size(), 1u);
   EXPECT_EQ(nlohmann::json::parse(json_lines[0]), nlohmann::json({{"k", {1, 2}}}));
@@ -542,8 +549,8 @@ TEST(EmulatorProtocolTest, RecordsLandAsJsonLinesPerStream) {
   auto second = OpenCreated(*emu);
   ASSERT_TRUE(second->Write(ProtoBatch(0, {EventRecord(9, "z")})));
   EXPECT_TRUE(second->Close().ok());
-  EXPECT_EQ(ReadLines(dir / kTestTable / (second->stream_id() + ".jsonl")).size(), 1u);
-  EXPECT_EQ(ReadLines(dir / kTestTable / (first->stream_id() + ".jsonl")).size(), 3u);
+  EXPECT_EQ(ReadArrowsRows(dir / kTestTable / (second->stream_id() + ".arrows"))->num_rows(), 1);
+  EXPECT_EQ(ReadArrowsRows(dir / kTestTable / (first->stream_id() + ".arrows"))->num_rows(), 3);
   std::filesystem::remove_all(dir);
 }
 

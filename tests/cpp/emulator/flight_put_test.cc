@@ -71,19 +71,6 @@ std::filesystem::path FreshDir(const std::string& name) {
   return dir;
 }
 
-std::vector<std::shared_ptr<arrow::RecordBatch>> ReadArrowsFile(const std::filesystem::path& path) {
-  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
-  auto file = arrow::io::ReadableFile::Open(path.string());
-  EXPECT_TRUE(file.ok()) << file.status().ToString();
-  if (!file.ok()) return batches;
-  auto reader = arrow::ipc::RecordBatchStreamReader::Open(*file);
-  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-  if (!reader.ok()) return batches;
-  auto all = (*reader)->ToRecordBatches();
-  EXPECT_TRUE(all.ok()) << all.status().ToString();
-  return all.ok() ? *all : batches;
-}
-
 // ---- the protocol ----
 
 TEST(FlightPutTest, ReadyAfterSchemaThenAcksByCumulativeRows) {
@@ -227,7 +214,7 @@ TEST(FlightPutTest, EveryColumnTypeFitsAsItsCanonicalArrowType) {
        ArrayFromJson(fields[10]->type(), "[1700000000000000, 0]"),
        ArrayFromJson(fields[11]->type(), "[1700000000000000, 1]"),
        ArrayFromJson(fields[12]->type(), R"(["12.34", "-0.50"])"),
-       ArrayFromJson(variant, R"([{"metadata": "m", "value": "v"}, null])"),
+       ArrayFromJson(variant, R"([{"metadata": "\u0001\u0000\u0000", "value": "\u000c\u0001"}, null])"),
        ArrayFromJson(fields[14]->type(), R"([["a", "b"], []])"),
        ArrayFromJson(fields[15]->type(), R"([[["k", 1]], null])"),
        ArrayFromJson(address, R"([{"street": "Main", "zip": 1}, null])")});

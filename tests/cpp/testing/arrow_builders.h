@@ -1,6 +1,7 @@
 // Small helpers for building Arrow test data and plans; failures abort the test with a message.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,13 @@ std::shared_ptr<arrow::Array> ArrayFromJson(const std::shared_ptr<arrow::DataTyp
 std::shared_ptr<arrow::RecordBatch> MakeBatch(
     const std::vector<std::shared_ptr<arrow::Field>>& fields,
     const std::vector<std::shared_ptr<arrow::Array>>& arrays);
+
+/// The batches of an Arrow IPC stream file (the emulator's landing files), failing the test
+/// when it does not read.
+std::vector<std::shared_ptr<arrow::RecordBatch>> ReadArrowsFile(const std::filesystem::path& path);
+
+/// The same file's rows as one batch (nullptr, failing the test, when it does not read).
+std::shared_ptr<arrow::RecordBatch> ReadArrowsRows(const std::filesystem::path& path);
 
 /// PlanSchema, failing the test when planning fails.
 std::shared_ptr<const schema::SchemaPlan> PlanOrFail(const arrow::Schema& schema,
