@@ -26,7 +26,9 @@ class OAuthEndpoint;
 
 class Emulator {
  public:
-  /// Starts both servers; returns when they accept connections.
+  /// Starts both servers; returns when they accept connections. Fails, naming the cause, when a
+  /// port is in use (never shared with another listener), both ports are the same non-zero one,
+  /// or the data directory cannot be created or written to.
   static Result<std::unique_ptr<Emulator>> Start(EmulatorOptions options = {});
   /// Stops both servers: open streams end CANCELLED.
   ~Emulator();

@@ -35,6 +35,9 @@ Quotas, modelled by pacing acks (0, the default: no limit):
   --service-quotas                the service's quotas for those not given: 100,000 records/s
                                   and 100,000,000 bytes/s per stream, 10,000,000,000 bytes/s
                                   per table
+Exit status: 0 once stopped by SIGINT or SIGTERM; 1 when it cannot start serving (a port in use,
+a data directory it cannot write); 2 for a wrong flag, or a file a flag names that cannot be
+read or is not valid.
 )";
 
 Status FlagError(const std::string& flag, const std::string& what) {
@@ -47,6 +50,11 @@ Result<int64_t> ParseInteger(const std::string& flag, const std::string& text, i
   int64_t value = 0;
   const char* end = text.data() + text.size();
   auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error == std::errc::result_out_of_range && stop == end) {
+    return FlagError(flag, text.front() == '-'
+                               ? "must be at least " + std::to_string(minimum) + ", not " + text
+                               : "must be at most " + std::to_string(maximum) + ", not " + text);
+  }
   if (error != std::errc() || stop != end) {
     return FlagError(flag, "needs a whole number, not '" + text + "'");
   }
@@ -82,6 +90,7 @@ Result<EmulatorFlags> ParseEmulatorFlags(int argc, const char* const* argv) {
     auto rate = [&](int64_t* out) { return number(out, 0, std::numeric_limits<int64_t>::max()); };
     auto string = [&](std::string* out) -> Status {
       ARROW_ZEROBUS_RETURN_NOT_OK(value());
+      if (text.empty()) return FlagError(flag, "needs a value, not an empty string");
       *out = text;
       return Status::OK();
     };
@@ -112,7 +121,7 @@ Result<EmulatorFlags> ParseEmulatorFlags(int argc, const char* const* argv) {
       parsed = string(&client_secret);
     } else if (flag == "--token-lifetime") {
       int64_t seconds = 0;
-      parsed = number(&seconds, 0, std::numeric_limits<int32_t>::max());
+      parsed = number(&seconds, 1, std::numeric_limits<int32_t>::max());
       options.token_lifetime = std::chrono::seconds(seconds);
     } else if (flag == "--workspace-id") {
       parsed = string(&options.workspace_id);
@@ -140,6 +149,10 @@ Result<EmulatorFlags> ParseEmulatorFlags(int argc, const char* const* argv) {
   options.clients = {{client_id, client_secret}};
   if (flags.tls_cert_path.empty() != flags.tls_key_path.empty()) {
     return ConfigurationError("--tls-cert and --tls-key go together");
+  }
+  if (options.grpc_port != 0 && options.grpc_port == options.http_port) {
+    return ConfigurationError("--port and --http-port must differ, not both " +
+                              std::to_string(options.grpc_port));
   }
   return flags;
 }

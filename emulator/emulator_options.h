@@ -19,6 +19,7 @@ struct EmulatorOptions {
   int http_port = 0;  ///< OAuth endpoint; 0: the OS picks
   /// When set, every stream's decoded rows land in <data_dir>/<table>/<stream id>.jsonl (Protobuf
   /// streams) or <stream id>.arrows (Arrow Flight streams, as an Arrow IPC stream file).
+  /// Emulator::Start creates it and refuses it when it cannot create a file in it.
   std::filesystem::path data_dir;
   /// Light validation: offsets, record type and sizes are checked but records are not decoded
   /// (and so land in no file). For throughput benchmarks.

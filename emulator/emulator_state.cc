@@ -1,9 +1,13 @@
 #include "emulator_state.h"
 
+#include <cctype>
 #include <cstdio>
 #include <random>
 
 #include <arrow/record_batch.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/oauth_request.h"
 
 namespace arrow_zerobus::emulator {
 
@@ -177,6 +181,120 @@ std::string EmulatorState::NewStreamId() {
                 static_cast<unsigned long long>(0x8000 | ((low >> 48) & 0x3fff)),
                 static_cast<unsigned long long>(low & 0xffffffffffffull));
   return text;
+}
+
+namespace {
+
+using nlohmann::json;
+
+/// A JSON value as it was written, shortened for an error message.
+std::string Shown(const json& value) {
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// `column 2 ("name")`: 1-based, with the name once known.
+std::string ColumnLabel(size_t index, const std::string& name) {
+  return "column " + std::to_string(index + 1) + (name.empty() ? "" : " (\"" + name + "\")");
+}
+
+/// Where a column is: `table "t", column 2 ("name")`.
+std::string ColumnPlace(const std::string& table, size_t index, const std::string& name) {
+  return "table \"" + table + "\", " + ColumnLabel(index, name);
+}
+
+/// `"key" must be <expected>, not <its value>`, or `"key" is missing (<expected>)`.
+Status BadValue(const std::string& place, const json& column, const std::string& key,
+                const std::string& expected) {
+  auto value = column.find(key);
+  return ConfigurationError(place + ": \"" + key + "\" " +
+                            (value == column.end()
+                                 ? "is missing (" + expected + ")"
+                                 : "must be " + expected + ", not " + Shown(*value)));
+}
+
+Result<TableColumn> ParseColumn(const json& column, const std::string& table, size_t index) {
+  if (!column.is_object()) {
+    return ConfigurationError(ColumnPlace(table, index, "") +
+                              ": must be an object {\"name\", \"type\", \"nullable\"}, not " +
+                              Shown(column));
+  }
+  auto name = column.find("name");
+  const bool named = name != column.end() && name->is_string() && !name->get<std::string>().empty();
+  const std::string place = ColumnPlace(table, index, named ? name->get<std::string>() : "");
+  for (const auto& [key, value] : column.items()) {
+    if (key != "name" && key != "type" && key != "nullable") {
+      return ConfigurationError(place + ": unknown key \"" + key +
+                                "\" (known: name, type, nullable)");
+    }
+  }
+  if (!named) return BadValue(place, column, "name", "a non-empty string");
+  TableColumn parsed{name->get<std::string>(), "", true};
+  auto type = column.find("type");
+  if (type == column.end() || !type->is_string()) {
+    return BadValue(place, column, "type", "a string such as \"BIGINT\"");
+  }
+  parsed.type_text = type->get<std::string>();
+  if (auto uc_type = ParseUcType(parsed.type_text); !uc_type.ok()) {
+    return ConfigurationError(place + ": \"type\": " + uc_type.status().message());
+  }
+  if (auto nullable = column.find("nullable"); nullable != column.end()) {
+    if (!nullable->is_boolean()) return BadValue(place, column, "nullable", "true or false");
+    parsed.nullable = nullable->get<bool>();
+  }
+  return parsed;
+}
+
+Result<std::vector<TableColumn>> ParseColumns(const json& columns, const std::string& table) {
+  const std::string place = "table \"" + table + "\"";
+  if (auto name = auth::ParseTableName(table); !name.ok()) {
+    return ConfigurationError(place + ": " + name.status().message());
+  }
+  if (!columns.is_array() || columns.empty()) {
+    return ConfigurationError(place +
+                              ": the columns must be a non-empty array of {\"name\", \"type\", "
+                              "\"nullable\"}, not " +
+                              Shown(columns));
+  }
+  std::vector<TableColumn> parsed;
+  std::map<std::string, size_t> seen;  // lower-case name -> index
+  for (size_t i = 0; i < columns.size(); ++i) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(TableColumn column, ParseColumn(columns[i], table, i));
+    auto [earlier, inserted] = seen.emplace(Lower(column.name), i);
+    if (!inserted) {
+      return ConfigurationError(ColumnPlace(table, i, column.name) + ": duplicate of " +
+                                ColumnLabel(earlier->second, parsed[earlier->second].name) +
+                                " (column names are case-insensitive)");
+    }
+    parsed.push_back(std::move(column));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Result<TableDeclarations> ParseTableDeclarations(std::string_view text, std::string_view source) {
+  const std::string prefix(source);
+  const json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return ConfigurationError(prefix + ": not valid JSON: " + JsonSyntaxError(text));
+  }
+  if (!document.is_object()) {
+    return ConfigurationError(prefix + ": must be a JSON object keyed by table name " +
+                              "(catalog.schema.table), not " + Shown(document));
+  }
+  TableDeclarations tables;
+  for (const auto& [table, columns] : document.items()) {
+    auto parsed = ParseColumns(columns, table);
+    if (!parsed.ok()) return parsed.status().WithContext(prefix);
+    tables[table] = std::move(parsed).value();
+  }
+  return tables;
 }
 
 }  // namespace arrow_zerobus::emulator

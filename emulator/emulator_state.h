@@ -8,8 +8,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "arrow_zerobus/status.h"
 #include "emulator_options.h"
 #include "fault_script.h"
 #include "scheduler.h"
@@ -22,6 +24,16 @@ class RecordBatch;
 }
 
 namespace arrow_zerobus::emulator {
+
+/// Declared tables by name, each with its columns in order.
+using TableDeclarations = std::map<std::string, std::vector<TableColumn>>;
+
+/// Reads table declarations (the --tables file): {"<catalog.schema.table>": [{"name": "id",
+/// "type": "BIGINT", "nullable": false}, ...]}, "nullable" optional (default true) and no other
+/// key. Every table needs a three-part name and at least one column; every column a non-empty
+/// name, unique in its table ignoring case, and a type ParseUcType reads. Errors start with
+/// `source` (the file) and name the table, the column and the key; nothing throws.
+Result<TableDeclarations> ParseTableDeclarations(std::string_view json, std::string_view source);
 
 /// What a stream's caller said about itself in its call metadata.
 struct CallerMetadata {

@@ -64,12 +64,19 @@ struct FaultScript {
   int64_t kill_every_requests = 0;
 };
 
-/// Reads scripts from JSON: {"<table>" or "*": {"create_delay_ms", "ack_delay_ms",
-/// "kill_every_requests", "create_errors": [{"code", "message", "delay_ms"}], "events":
-/// [{"after_requests", "kind", "code", "message", "duration_ms"}]}}. Codes are gRPC names
-/// ("UNAVAILABLE"); kinds are error, unavailable_6002, close_signal, kill, silence,
+/// The longest delay or duration a script may give, in milliseconds (about 24.8 days).
+inline constexpr int64_t kMaxScriptMillis = 2147483647;
+
+/// Reads scripts from JSON: {"<catalog.schema.table>" or "*": {"create_delay_ms",
+/// "ack_delay_ms", "kill_every_requests", "create_errors": [{"code", "message", "delay_ms"}],
+/// "events": [{"after_requests", "kind", "code", "message", "duration_ms"}]}}. Codes are gRPC
+/// names ("UNAVAILABLE"); kinds are error, unavailable_6002, close_signal, kill, silence,
 /// expire_tokens, ack_beyond, ack_backwards (after_requests >= 2, so that its ack is lower than
-/// an earlier one). Errors name the table, the entry and the key.
+/// an earlier one); delays and durations are at most kMaxScriptMillis. Any other key is refused.
+/// Errors name the table, the entry and the key; nothing throws.
 Result<std::map<std::string, FaultScript>> ParseFaultScripts(std::string_view json);
+
+/// Why `text` is not valid JSON: the parser's reason with its line and column.
+std::string JsonSyntaxError(std::string_view text);
 
 }  // namespace arrow_zerobus::emulator

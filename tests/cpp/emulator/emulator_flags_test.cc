@@ -72,6 +72,55 @@ TEST(EmulatorFlagsTest, MistakesNameTheirFlag) {
   }
 }
 
+// Every flag that takes a value refuses a missing one, an empty one or one out of its range,
+// naming itself; none throws.
+TEST(EmulatorFlagsTest, EveryValueFlagRefusesBadValuesByName) {
+  const std::pair<std::vector<const char*>, std::vector<std::string>> cases[] = {
+      {{"--host"}, {"--host needs a value"}},
+      {{"--host", ""}, {"--host needs a value, not an empty string"}},
+      {{"--port"}, {"--port needs a value"}},
+      {{"--port", "abc"}, {"--port needs a whole number, not 'abc'"}},
+      {{"--port", "-1"}, {"--port must not be negative"}},
+      {{"--port", "1.5"}, {"--port needs a whole number"}},
+      {{"--port", "99999999999999999999"}, {"--port must be at most 65535"}},
+      {{"--http-port", "65536"}, {"--http-port must be at most 65535"}},
+      {{"--http-port", "x"}, {"--http-port needs a whole number"}},
+      {{"--port", "5000", "--http-port", "5000"}, {"--port and --http-port must differ"}},
+      {{"--data-dir"}, {"--data-dir needs a value"}},
+      {{"--data-dir", ""}, {"--data-dir needs a value, not an empty string"}},
+      {{"--fault-script", ""}, {"--fault-script needs a value, not an empty string"}},
+      {{"--tables"}, {"--tables needs a value"}},
+      {{"--client-id", ""}, {"--client-id needs a value, not an empty string"}},
+      {{"--client-secret"}, {"--client-secret needs a value"}},
+      {{"--token-lifetime", "0"}, {"--token-lifetime must be at least 1"}},
+      {{"--token-lifetime", "-5"}, {"--token-lifetime must be at least 1"}},
+      {{"--token-lifetime", "2147483648"}, {"--token-lifetime must be at most 2147483647"}},
+      {{"--token-lifetime", "-99999999999999999999"}, {"--token-lifetime must be at least 1"}},
+      {{"--workspace-id", ""}, {"--workspace-id needs a value, not an empty string"}},
+      {{"--ready-file"}, {"--ready-file needs a value"}},
+      {{"--tls-cert", ""}, {"--tls-cert needs a value, not an empty string"}},
+      {{"--tls-key"}, {"--tls-key needs a value"}},
+      {{"--table-bytes-per-second", "99999999999999999999"},
+       {"--table-bytes-per-second must be at most"}},
+      {{"port"}, {"unknown option port"}},
+      {{"-p", "5"}, {"unknown option -p"}},
+  };
+  for (const auto& [args, parts] : cases) {
+    SCOPED_TRACE(args.front());
+    Result<EmulatorFlags> flags = ConfigurationError("not parsed");
+    ASSERT_NO_THROW(flags = Parse(args));
+    ASSERT_FALSE(flags.ok());
+    EXPECT_EQ(flags.status().kind(), ErrorKind::kConfiguration);
+    for (const std::string& part : parts) EXPECT_THAT(flags.status().message(), HasSubstr(part));
+  }
+}
+
+TEST(EmulatorFlagsTest, UsageDocumentsTheExitStatuses) {
+  EXPECT_THAT(std::string(EmulatorUsage()), HasSubstr("Exit status: 0"));
+  EXPECT_THAT(std::string(EmulatorUsage()), HasSubstr("1 when it cannot start serving"));
+  EXPECT_THAT(std::string(EmulatorUsage()), HasSubstr("2 for a wrong flag"));
+}
+
 TEST(EmulatorFlagsTest, UsageListsTheQuotaFlags) {
   for (const char* flag : {"--stream-records-per-second", "--stream-bytes-per-second",
                            "--table-bytes-per-second", "--service-quotas"}) {

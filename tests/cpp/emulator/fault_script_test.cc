@@ -11,6 +11,7 @@ namespace {
 using std::chrono::milliseconds;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(FaultScriptTest, FullScriptRoundTrips) {
   auto scripts = ParseFaultScripts(R"({
@@ -90,19 +91,21 @@ TEST(FaultScriptTest, EveryKindNameParsesToItsKind) {
                     StreamEvent::Kind::kSilence, StreamEvent::Kind::kExpireTokens,
                     StreamEvent::Kind::kAckBeyond, StreamEvent::Kind::kAckBackwards}) {
     const std::string name(StreamEventKindName(kind));
-    auto scripts = ParseFaultScripts(R"({"t": {"events": [{"after_requests": 2, "kind": ")" + name +
-                                     R"("}]}})");
+    auto scripts = ParseFaultScripts(
+        R"({"main.default.t": {"events": [{"after_requests": 2, "kind": ")" + name + R"("}]}})");
     ASSERT_TRUE(scripts.ok()) << name << ": " << scripts.status();
-    EXPECT_EQ(scripts->at("t").events.at(0).kind, kind) << name;
+    EXPECT_EQ(scripts->at("main.default.t").events.at(0).kind, kind) << name;
   }
 }
 
 TEST(FaultScriptTest, EveryGrpcCodeNameParses) {
   for (int code = 0; code <= 16; ++code) {
     const std::string name(StatusCodeName(static_cast<StatusCode>(code)));
-    auto scripts = ParseFaultScripts(R"({"t": {"create_errors": [{"code": ")" + name + R"("}]}})");
+    auto scripts = ParseFaultScripts(R"({"main.default.t": {"create_errors": [{"code": ")" + name +
+                                     R"("}]}})");
     ASSERT_TRUE(scripts.ok()) << name << ": " << scripts.status();
-    EXPECT_EQ(scripts->at("t").create_faults.at(0).code, static_cast<StatusCode>(code)) << name;
+    EXPECT_EQ(scripts->at("main.default.t").create_faults.at(0).code, static_cast<StatusCode>(code))
+        << name;
   }
 }
 
@@ -119,48 +122,55 @@ struct BadScript {
 
 TEST(FaultScriptTest, ErrorsNameTheTableEntryAndKey) {
   const BadScript cases[] = {
-      {R"({"t": {"events": [}})", {"not valid JSON"}},
+      {R"({"main.default.t": {"events": [}})", {"not valid JSON"}},
       {"", {"not valid JSON"}},
       {R"([1, 2])", {"JSON object keyed by table name"}},
       {R"({"main.a.b": 5})", {"for table 'main.a.b'", "must be an object"}},
       {R"({"main.a.b": {"ack_delay": 5}})", {"for table 'main.a.b'", "unknown key \"ack_delay\""}},
-      {R"({"t": {"events": [{"kind": "explode"}]}})",
-       {"for table 't', events[0]", "\"kind\" must be one of", "close_signal", "ack_beyond",
-        "ack_backwards"}},
-      {R"({"t": {"events": [{"kind": "kill"}, {"after_requests": 2}]}})",
-       {"for table 't', events[1]", "\"kind\" must be one of"}},
-      {R"({"t": {"events": [{"kind": 3}]}})", {"for table 't', events[0]", "\"kind\""}},
-      {R"({"t": {"create_errors": [{}, {"code": "NOPE"}]}})",
-       {"for table 't', create_errors[1]", "unknown gRPC code \"NOPE\""}},
-      {R"({"t": {"events": [{"kind": "error", "code": "unavailable"}]}})",
-       {"for table 't', events[0]", "unknown gRPC code \"unavailable\""}},
-      {R"({"t": {"events": [{"kind": "error", "code": 14}]}})",
-       {"for table 't', events[0]", "\"code\" must be a gRPC code name"}},
-      {R"({"t": {"create_errors": [{"delay_ms": -5}]}})",
-       {"for table 't', create_errors[0]", "\"delay_ms\" must be a non-negative integer"}},
-      {R"({"t": {"events": [{"kind": "silence", "duration_ms": -1}]}})",
-       {"for table 't', events[0]", "\"duration_ms\" must be a non-negative integer"}},
-      {R"({"t": {"events": [{"kind": "silence", "duration_ms": 1.5}]}})",
-       {"for table 't', events[0]", "\"duration_ms\" must be a non-negative integer"}},
-      {R"({"t": {"ack_delay_ms": -1}})",
-       {"for table 't'", "\"ack_delay_ms\" must be a non-negative integer"}},
-      {R"({"t": {"create_delay_ms": "soon"}})",
-       {"for table 't'", "\"create_delay_ms\" must be a non-negative integer"}},
-      {R"({"t": {"kill_every_requests": -3}})",
-       {"for table 't'", "\"kill_every_requests\" must be a non-negative integer"}},
-      {R"({"t": {"events": [{"kind": "kill", "after_requests": 0}]}})",
-       {"for table 't', events[0]", "\"after_requests\" must be at least 1"}},
-      {R"({"t": {"events": [{"kind": "ack_backwards"}]}})",
-       {"for table 't', events[0]", "\"after_requests\" of ack_backwards must be at least 2"}},
-      {R"({"t": {"events": [{"kind": "ack_backwards", "after_requests": 1}]}})",
-       {"for table 't', events[0]", "\"after_requests\" of ack_backwards must be at least 2"}},
-      {R"({"t": {"events": [{"kind": "kill", "after_requests": -2}]}})",
-       {"for table 't', events[0]", "\"after_requests\""}},
-      {R"({"t": {"events": {"kind": "kill"}}})", {"for table 't'", "\"events\" must be an array"}},
-      {R"({"t": {"create_errors": 1}})", {"for table 't'", "\"create_errors\" must be an array"}},
-      {R"({"t": {"events": [5]}})", {"for table 't', events[0]", "must be an object"}},
-      {R"({"t": {"create_errors": ["x"]}})",
-       {"for table 't', create_errors[0]", "must be an object"}},
+      {R"({"main.default.t": {"events": [{"kind": "explode"}]}})",
+       {"for table 'main.default.t', events[0]", "\"kind\" must be one of", "close_signal",
+        "ack_beyond", "ack_backwards"}},
+      {R"({"main.default.t": {"events": [{"kind": "kill"}, {"after_requests": 2}]}})",
+       {"for table 'main.default.t', events[1]", "\"kind\" must be one of"}},
+      {R"({"main.default.t": {"events": [{"kind": 3}]}})",
+       {"for table 'main.default.t', events[0]", "\"kind\""}},
+      {R"({"main.default.t": {"create_errors": [{}, {"code": "NOPE"}]}})",
+       {"for table 'main.default.t', create_errors[1]", "unknown gRPC code \"NOPE\""}},
+      {R"({"main.default.t": {"events": [{"kind": "error", "code": "unavailable"}]}})",
+       {"for table 'main.default.t', events[0]", "unknown gRPC code \"unavailable\""}},
+      {R"({"main.default.t": {"events": [{"kind": "error", "code": 14}]}})",
+       {"for table 'main.default.t', events[0]", "\"code\" must be a gRPC code name"}},
+      {R"({"main.default.t": {"create_errors": [{"delay_ms": -5}]}})",
+       {"for table 'main.default.t', create_errors[0]",
+        "\"delay_ms\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"events": [{"kind": "silence", "duration_ms": -1}]}})",
+       {"for table 'main.default.t', events[0]", "\"duration_ms\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"events": [{"kind": "silence", "duration_ms": 1.5}]}})",
+       {"for table 'main.default.t', events[0]", "\"duration_ms\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"ack_delay_ms": -1}})",
+       {"for table 'main.default.t'", "\"ack_delay_ms\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"create_delay_ms": "soon"}})",
+       {"for table 'main.default.t'", "\"create_delay_ms\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"kill_every_requests": -3}})",
+       {"for table 'main.default.t'", "\"kill_every_requests\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"events": [{"kind": "kill", "after_requests": 0}]}})",
+       {"for table 'main.default.t', events[0]", "\"after_requests\" must be at least 1"}},
+      {R"({"main.default.t": {"events": [{"kind": "ack_backwards"}]}})",
+       {"for table 'main.default.t', events[0]",
+        "\"after_requests\" of ack_backwards must be at least 2"}},
+      {R"({"main.default.t": {"events": [{"kind": "ack_backwards", "after_requests": 1}]}})",
+       {"for table 'main.default.t', events[0]",
+        "\"after_requests\" of ack_backwards must be at least 2"}},
+      {R"({"main.default.t": {"events": [{"kind": "kill", "after_requests": -2}]}})",
+       {"for table 'main.default.t', events[0]", "\"after_requests\""}},
+      {R"({"main.default.t": {"events": {"kind": "kill"}}})",
+       {"for table 'main.default.t'", "\"events\" must be an array"}},
+      {R"({"main.default.t": {"create_errors": 1}})",
+       {"for table 'main.default.t'", "\"create_errors\" must be an array"}},
+      {R"({"main.default.t": {"events": [5]}})",
+       {"for table 'main.default.t', events[0]", "must be an object"}},
+      {R"({"main.default.t": {"create_errors": ["x"]}})",
+       {"for table 'main.default.t', create_errors[0]", "must be an object"}},
   };
   for (const BadScript& bad : cases) {
     SCOPED_TRACE(bad.json);
@@ -177,15 +187,59 @@ TEST(FaultScriptTest, ErrorsNameTheTableEntryAndKey) {
 // A message that is not a string is a mistake in the script like any other: refused with its
 // place, not thrown.
 TEST(FaultScriptTest, NonStringMessageIsRefusedWithItsPlace) {
-  for (const char* json : {R"({"t": {"events": [{"kind": "error", "message": 5}]}})",
-                           R"({"t": {"create_errors": [{"message": ["x"]}]}})"}) {
+  for (const char* json : {R"({"main.default.t": {"events": [{"kind": "error", "message": 5}]}})",
+                           R"({"main.default.t": {"create_errors": [{"message": ["x"]}]}})"}) {
     SCOPED_TRACE(json);
     Result<std::map<std::string, FaultScript>> scripts = ConfigurationError("not parsed");
     ASSERT_NO_THROW(scripts = ParseFaultScripts(json));
     ASSERT_FALSE(scripts.ok());
     EXPECT_THAT(scripts.status().message(),
-                AllOf(HasSubstr("for table 't'"), HasSubstr("\"message\"")));
+                AllOf(HasSubstr("for table 'main.default.t'"), HasSubstr("\"message\"")));
   }
+}
+
+// Strict: a key the parser does not know, a table that cannot exist, a delay past the longest
+// one and JSON that does not parse are refused at once, each naming its place.
+TEST(FaultScriptTest, StrictMistakesAreRefusedWithTheirPlace) {
+  const BadScript cases[] = {
+      {R"({"main.default.t": {"events": [{"kind": "kill", "after": 2}]}})",
+       {"for table 'main.default.t', events[0]", "unknown key \"after\"", "after_requests"}},
+      {R"({"main.default.t": {"create_errors": [{"code": "OK", "delay": 5}]}})",
+       {"for table 'main.default.t', create_errors[0]", "unknown key \"delay\"", "delay_ms"}},
+      {R"({"t": {"ack_delay_ms": 5}})", {"for table 't'", "exactly 3 parts", "\"*\""}},
+      {R"({"": {}})", {"for table ''", "exactly 3 parts"}},
+      {R"({"main..t": {}})", {"for table 'main..t'", "empty schema name"}},
+      {R"({"main.default.t": {"ack_delay_ms": 2147483648}})",
+       {"for table 'main.default.t'", "\"ack_delay_ms\" must be at most 2147483647"}},
+      {R"({"main.default.t": {"events": [{"kind": "silence", "duration_ms": 1e20}]}})",
+       {"events[0]", "\"duration_ms\" must be a non-negative integer"}},
+      {R"({"main.default.t": {"kill_every_requests": 18446744073709551615}})",
+       {"\"kill_every_requests\" must be a non-negative integer"}},
+      {"{\"main.default.t\": {\"ack_delay_ms\": 5,}}",
+       {"not valid JSON", "line 1, column 39", "unexpected '}'"}},
+  };
+  for (const BadScript& bad : cases) {
+    SCOPED_TRACE(bad.json);
+    Result<std::map<std::string, FaultScript>> scripts = ConfigurationError("not parsed");
+    ASSERT_NO_THROW(scripts = ParseFaultScripts(bad.json));
+    ASSERT_FALSE(scripts.ok());
+    EXPECT_EQ(scripts.status().kind(), ErrorKind::kConfiguration);
+    for (const std::string& part : bad.expected) {
+      EXPECT_THAT(scripts.status().message(), HasSubstr(part));
+    }
+  }
+}
+
+TEST(FaultScriptTest, LongestDelayIsAccepted) {
+  auto scripts = ParseFaultScripts(R"({"*": {"ack_delay_ms": 2147483647}})");
+  ASSERT_TRUE(scripts.ok()) << scripts.status();
+  EXPECT_EQ(scripts->at("*").ack_delay, milliseconds(kMaxScriptMillis));
+}
+
+TEST(FaultScriptTest, JsonSyntaxErrorNamesLineAndColumn) {
+  EXPECT_THAT(JsonSyntaxError("{\n  \"a\": [1, 2\n}"),
+              AllOf(HasSubstr("line 3, column 1"), Not(HasSubstr("json.exception"))));
+  EXPECT_THAT(JsonSyntaxError(""), HasSubstr("unexpected end of input"));
 }
 
 }  // namespace
