@@ -13,6 +13,7 @@
 #include <arrow/json/reader.h>
 #include <arrow/table.h>
 
+#include "arrow_json.h"
 #include "arrow_zerobus/wrapper.h"
 #include "debug/debug_reader.h"
 #include "emulator.h"
@@ -98,15 +99,17 @@ void ShowOutcomes(const arrow::RecordBatch& batch, const TransmissionResult& res
   out.unsetf(std::ios::floatfield);
 }
 
-void ShowLanded(const std::filesystem::path& data_dir, int rows_to_show, std::ostream& out) {
+// The emulator lands rows in Arrow IPC stream files with the table's column types.
+Status ShowLanded(const std::filesystem::path& data_dir, int rows_to_show, std::ostream& out) {
   for (const auto& entry : std::filesystem::directory_iterator(data_dir / kDemoTable)) {
     out << "\nRows as the emulator landed them (" << entry.path().string() << "):\n";
-    std::ifstream landed(entry.path());
-    std::string line;
-    for (int shown = 0; shown < rows_to_show && std::getline(landed, line); ++shown) {
-      out << "  " << line << "\n";
-    }
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto landed, debug::ReadArrowDebugFile(entry.path()));
+    std::ostringstream lines;
+    ARROW_ZEROBUS_RETURN_NOT_OK(WriteTableAsJsonLines(*landed->Slice(0, rows_to_show), lines));
+    std::istringstream shown(lines.str());
+    for (std::string line; std::getline(shown, line);) out << "  " << line << "\n";
   }
+  return Status::OK();
 }
 
 void ShowDebugFiles(const std::filesystem::path& debug_dir, int rows_to_show, std::ostream& out) {
@@ -172,7 +175,7 @@ Status RunDemo(const DemoArgs& args, std::ostream& out) {
       << " that landed.\n";
 
   ARROW_ZEROBUS_RETURN_NOT_OK(wrapper->shutdown());
-  ShowLanded(options.data_dir, args.rows_to_show, out);
+  ARROW_ZEROBUS_RETURN_NOT_OK(ShowLanded(options.data_dir, args.rows_to_show, out));
   ShowDebugFiles(work_dir / "debug", args.rows_to_show, out);
 
   const int64_t landed_records = emu->Counters(kDemoTable).records;

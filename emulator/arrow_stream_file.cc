@@ -1,6 +1,9 @@
 #include "arrow_stream_file.h"
 
+#include <cstdint>
+
 #include <arrow/io/file.h>
+#include <arrow/ipc/dictionary.h>
 #include <arrow/ipc/writer.h>
 #include <arrow/record_batch.h>
 
@@ -14,6 +17,9 @@ Status FromArrow(const arrow::Status& status, const std::string& what) {
 
 }  // namespace
 
+// The messages are written one by one (rather than through arrow::ipc's stream writer, which
+// writes the schema only with the first batch) so that a stream with no rows yet, or cut by a
+// killed emulator, still leaves a file readers open.
 Result<std::unique_ptr<ArrowStreamFile>> ArrowStreamFile::Open(
     const std::filesystem::path& path, const std::shared_ptr<arrow::Schema>& schema) {
   std::error_code error;
@@ -27,24 +33,45 @@ Result<std::unique_ptr<ArrowStreamFile>> ArrowStreamFile::Open(
   auto file = arrow::io::FileOutputStream::Open(path.string());
   if (!file.ok()) return FromArrow(file.status(), "Cannot create " + path.string());
   out->file_ = std::move(file).ValueUnsafe();
-  auto writer = arrow::ipc::MakeStreamWriter(out->file_, schema);
-  if (!writer.ok()) return FromArrow(writer.status(), "Cannot write " + path.string());
-  out->writer_ = std::move(writer).ValueUnsafe();
+  const arrow::ipc::DictionaryFieldMapper mapper(*schema);
+  if (mapper.num_fields() > 0) {
+    return IoError("Cannot land dictionary-encoded columns in " + path.string());
+  }
+  arrow::ipc::IpcPayload payload;
+  arrow::Status written = arrow::ipc::GetSchemaPayload(
+      *schema, arrow::ipc::IpcWriteOptions::Defaults(), mapper, &payload);
+  int32_t metadata_length = 0;
+  if (written.ok()) {
+    written = arrow::ipc::WriteIpcPayload(payload, arrow::ipc::IpcWriteOptions::Defaults(),
+                                          out->file_.get(), &metadata_length);
+  }
+  ARROW_ZEROBUS_RETURN_NOT_OK(FromArrow(written, "Cannot write to " + path.string()));
   return out;
 }
 
 ArrowStreamFile::~ArrowStreamFile() { (void)Close(); }
 
 Status ArrowStreamFile::Write(const arrow::RecordBatch& batch) {
-  if (writer_ == nullptr) return IoError("Landing file " + path_ + " is already closed");
-  return FromArrow(writer_->WriteRecordBatch(batch), "Cannot write to " + path_);
+  if (file_ == nullptr) return IoError("Landing file " + path_ + " is already closed");
+  arrow::ipc::IpcPayload payload;
+  arrow::Status written =
+      arrow::ipc::GetRecordBatchPayload(batch, arrow::ipc::IpcWriteOptions::Defaults(), &payload);
+  int32_t metadata_length = 0;
+  if (written.ok()) {
+    written = arrow::ipc::WriteIpcPayload(payload, arrow::ipc::IpcWriteOptions::Defaults(),
+                                          file_.get(), &metadata_length);
+  }
+  return FromArrow(written, "Cannot write to " + path_);
 }
 
 Status ArrowStreamFile::Close() {
-  if (writer_ == nullptr) return Status::OK();
-  Status closed = FromArrow(writer_->Close(), "Cannot finish " + path_);
-  writer_.reset();
+  if (file_ == nullptr) return Status::OK();
+  // The end-of-stream marker: a continuation token and a zero metadata length.
+  constexpr uint8_t kEndOfStream[8] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+  Status closed =
+      FromArrow(file_->Write(kEndOfStream, sizeof kEndOfStream), "Cannot finish " + path_);
   Status file_closed = FromArrow(file_->Close(), "Cannot close " + path_);
+  file_.reset();
   return closed.ok() ? file_closed : closed;
 }
 

@@ -17,7 +17,8 @@ namespace arrow_zerobus::emulator {
 
 class ArrowStreamFile {
  public:
-  /// Creates (truncates) `path`, and its directory when missing, and writes the stream's schema.
+  /// Creates (truncates) `path`, and its directory when missing, and writes the stream's schema
+  /// at once (a file with no rows yet reads as an empty table).
   /// Errors name the path.
   static Result<std::unique_ptr<ArrowStreamFile>> Open(
       const std::filesystem::path& path, const std::shared_ptr<arrow::Schema>& schema);
@@ -34,7 +35,6 @@ class ArrowStreamFile {
 
   std::string path_;
   std::shared_ptr<arrow::io::FileOutputStream> file_;
-  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
 };
 
 }  // namespace arrow_zerobus::emulator

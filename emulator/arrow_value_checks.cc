@@ -28,7 +28,8 @@ class ValueChecker {
   Status Check(const arrow::Array& array, const UcType& type, bool nullable,
                const std::string& path, const RowOf& row_of) {
     for (int64_t i = 0; !nullable && array.null_count() > 0 && i < array.length(); ++i) {
-      if (row_of[i] >= 0 && array.IsNull(i)) return Refuse(row_of[i], path, type, nullable, "is null");
+      if (row_of[i] >= 0 && array.IsNull(i))
+        return Refuse(row_of[i], path, type, nullable, "is null");
     }
     switch (type.kind) {
       case Kind::kDate:
@@ -131,8 +132,7 @@ class ValueChecker {
       const std::string_view header = metadata.GetView(i);
       if (header.empty() || (static_cast<unsigned char>(header[0]) & 0x0f) != 1) {
         return Refuse(rows[i], path, type, nullable,
-                      "has metadata " + QuoteValue(header) +
-                          " without a version 1 variant header");
+                      "has metadata " + QuoteValue(header) + " without a version 1 variant header");
       }
       if (value.GetView(i).empty()) return Refuse(rows[i], path, type, nullable, "is empty");
     }

@@ -8,8 +8,8 @@ namespace {
 
 using Kind = UcType::Kind;
 
-constexpr int64_t kMinDateDays = -719162;   // 0001-01-01
-constexpr int64_t kMaxDateDays = 2932896;   // 9999-12-31
+constexpr int64_t kMinDateDays = -719162;                    // 0001-01-01
+constexpr int64_t kMaxDateDays = 2932896;                    // 9999-12-31
 constexpr int64_t kMinTimestampMicros = -62135596800000000;  // 0001-01-01T00:00:00
 constexpr int64_t kMaxTimestampMicros = 253402300799999999;  // 9999-12-31T23:59:59.999999
 
@@ -42,8 +42,7 @@ ValueRefusal CheckDateDays(int64_t days) {
 }
 
 ValueRefusal CheckTimestampMicros(int64_t micros) {
-  return OutsideRange(micros,
-                      "TIMESTAMP's (microseconds since 1970-01-01, 0001-01-01..9999-12-31)",
+  return OutsideRange(micros, "TIMESTAMP's (microseconds since 1970-01-01, 0001-01-01..9999-12-31)",
                       kMinTimestampMicros, kMaxTimestampMicros);
 }
 
@@ -72,8 +71,7 @@ ValueRefusal CheckDecimalText(std::string_view text, int precision, int scale) {
     return QuoteValue(text) + " has " + std::to_string(integer_digits) +
            " digits before the point; " + type + " holds " + std::to_string(precision - scale);
   }
-  for (size_t i = fraction_start + static_cast<size_t>(std::max(scale, 0)); i < fraction_end;
-       ++i) {
+  for (size_t i = fraction_start + static_cast<size_t>(std::max(scale, 0)); i < fraction_end; ++i) {
     if (text[i] != '0') {
       return QuoteValue(text) + " has more than " + std::to_string(scale) +
              " digits after the point; " + type + " would round it";

@@ -97,6 +97,13 @@ bool EmulatorState::ConsumeEvent(const std::string& table, size_t index) {
   return true;
 }
 
+std::optional<std::filesystem::path> EmulatorState::LandingPath(const std::string& table,
+                                                                const std::string& stream_id,
+                                                                const char* extension) const {
+  if (options_.data_dir.empty() || options_.light) return std::nullopt;
+  return options_.data_dir / table / (stream_id + extension);
+}
+
 void EmulatorState::Land(const std::string& table, const std::vector<std::string_view>& records,
                          int64_t bytes) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,11 @@ class EmulatorState {
   explicit EmulatorState(EmulatorOptions options);
 
   const EmulatorOptions& options() const { return options_; }
+  /// Where a stream lands its rows: <data_dir>/<table>/<stream id><extension>; nothing without a
+  /// data directory or in light mode.
+  std::optional<std::filesystem::path> LandingPath(const std::string& table,
+                                                   const std::string& stream_id,
+                                                   const char* extension) const;
   /// The quotas the options set (service_quotas resolved).
   const ServiceQuotas& quotas() const { return quotas_; }
   TokenRegistry& tokens() { return *tokens_; }

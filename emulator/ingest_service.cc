@@ -13,8 +13,8 @@
 #include "arrow_stream_file.h"
 #include "bidi_stream_reactor.h"
 #include "call_checks.h"
-#include "flight_put_service.h"
 #include "ephemeral_request.h"
+#include "flight_put_service.h"
 #include "record_decoder.h"
 #include "record_rows.h"
 #include "zerobus_service.pb.h"
@@ -100,8 +100,8 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
         std::filesystem::create_directories(path->parent_path(), error);
         json_landing_.open(*path, std::ios::out | std::ios::trunc);
         if (!json_landing_) {
-          return LandingFailed(IoError("cannot create " + path->string() +
-                                       (error ? ": " + error.message() : "")));
+          return LandingFailed(
+              IoError("cannot create " + path->string() + (error ? ": " + error.message() : "")));
         }
         json_landing_path_ = path->string();
       } else {
@@ -138,7 +138,8 @@ class EphemeralStreamReactor final : public BidiStreamReactor {
       if (!written.ok()) return LandingFailed(written);
     }
     if (json_landing_.is_open()) {
-      json_landing_.write(pending_lines_.data(), static_cast<std::streamsize>(pending_lines_.size()))
+      json_landing_
+          .write(pending_lines_.data(), static_cast<std::streamsize>(pending_lines_.size()))
           .flush();
       if (!json_landing_) return LandingFailed(IoError("cannot write " + json_landing_path_));
     }

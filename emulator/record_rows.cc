@@ -101,8 +101,8 @@ class RecordRows::Writer {
       const Descriptor& entry = *field.message_type();
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(Column key,
                                      UndeclaredValue(*entry.map_key(), path + ".key", depth));
-      ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-          Column value, UndeclaredValue(*entry.map_value(), path + ".value", depth));
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(Column value,
+                                     UndeclaredValue(*entry.map_value(), path + ".value", depth));
       column.arrow_type = arrow::map(key.arrow_type, value.arrow_type);
       column.children = {std::move(key), std::move(value)};
     } else if (field.is_repeated()) {
@@ -206,10 +206,9 @@ class RecordRows::Writer {
         for (int i = 0; i < message.field_count(); ++i) {
           const FieldDescriptor& member = *message.field(i);
           ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-              Column child,
-              Undeclared(member, path + "." + std::string(member.name()), depth + 1));
-          fields.push_back(arrow::field(std::string(member.name()), child.arrow_type,
-                                        child.nullable));
+              Column child, Undeclared(member, path + "." + std::string(member.name()), depth + 1));
+          fields.push_back(
+              arrow::field(std::string(member.name()), child.arrow_type, child.nullable));
           column.children.push_back(std::move(child));
         }
         column.arrow_type = arrow::struct_(std::move(fields));
@@ -246,8 +245,7 @@ class RecordRows::Writer {
       for (int i = 0; i < size; ++i) {
         const Message& entry = reflection.GetRepeatedMessage(message, column.field, i);
         ARROW_ZEROBUS_RETURN_NOT_OK(WriteValue(column.children[0], entry, -1, map->key_builder()));
-        ARROW_ZEROBUS_RETURN_NOT_OK(
-            WriteValue(column.children[1], entry, -1, map->item_builder()));
+        ARROW_ZEROBUS_RETURN_NOT_OK(WriteValue(column.children[1], entry, -1, map->item_builder()));
       }
       return Status::OK();
     }
@@ -262,8 +260,8 @@ class RecordRows::Writer {
 
   template <typename BuilderT, typename T>
   static Status AppendAs(arrow::ArrayBuilder* builder, T value) {
-    return ToStatus(static_cast<BuilderT*>(builder)->Append(
-        static_cast<typename BuilderT::value_type>(value)));
+    return ToStatus(
+        static_cast<BuilderT*>(builder)->Append(static_cast<typename BuilderT::value_type>(value)));
   }
 
   static Status AppendInteger(const Column& column, int64_t value, arrow::ArrayBuilder* builder) {
@@ -349,12 +347,13 @@ class RecordRows::Writer {
         return AppendText(column, text, builder);
       }
       case FieldDescriptor::CPPTYPE_MESSAGE: {
-        const Message& member = one ? r.GetMessage(message, f) : r.GetRepeatedMessage(message, f, index);
+        const Message& member =
+            one ? r.GetMessage(message, f) : r.GetRepeatedMessage(message, f, index);
         auto* row = static_cast<arrow::StructBuilder*>(builder);
         ARROW_ZEROBUS_RETURN_NOT_OK(ToStatus(row->Append()));
         for (size_t i = 0; i < column.children.size(); ++i) {
-          ARROW_ZEROBUS_RETURN_NOT_OK(WriteMember(column.children[i], member,
-                                                  row->field_builder(static_cast<int>(i))));
+          ARROW_ZEROBUS_RETURN_NOT_OK(
+              WriteMember(column.children[i], member, row->field_builder(static_cast<int>(i))));
         }
         return Status::OK();
       }
@@ -382,8 +381,7 @@ Result<std::unique_ptr<RecordRows>> RecordRows::Make(const Descriptor& record,
       const FieldDescriptor& field = *record.field(i);
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(Column column,
                                      Writer::Undeclared(field, std::string(field.name()), 0));
-      fields.push_back(
-          arrow::field(std::string(field.name()), column.arrow_type, column.nullable));
+      fields.push_back(arrow::field(std::string(field.name()), column.arrow_type, column.nullable));
       rows->columns_.push_back(std::make_unique<Column>(std::move(column)));
     }
   }
@@ -398,7 +396,8 @@ const std::shared_ptr<arrow::Schema>& RecordRows::schema() const { return schema
 
 Status RecordRows::Append(const Message& record) {
   for (size_t i = 0; i < columns_.size(); ++i) {
-    Status written = Writer::WriteMember(*columns_[i], record, builder_->GetField(static_cast<int>(i)));
+    Status written =
+        Writer::WriteMember(*columns_[i], record, builder_->GetField(static_cast<int>(i)));
     if (!written.ok()) {
       // The builders may hold part of this row: start again from none.
       auto fresh = arrow::RecordBatchBuilder::Make(schema_, arrow::default_memory_pool());

@@ -39,8 +39,10 @@ class Emulator:
         tables: tables to declare, ``{table: [(column, Unity Catalog type, nullable), ...]}``;
             streams whose records do not fit a declared table are refused. Other tables are
             accepted as they come.
-        data_dir: when set, the decoded rows of every stream land in
-            ``<data_dir>/<table>/<stream id>.jsonl`` (JSON lines; see :meth:`landed_rows`).
+        data_dir: when set, the rows of every stream land in
+            ``<data_dir>/<table>/<stream id>.arrows``, an Arrow IPC stream file with the table's
+            column types (``pyarrow.ipc.open_stream``; JSON record streams: ``.jsonl``); see
+            :meth:`landed_rows`.
         keep_records: keep every landed record's bytes in memory (:meth:`landed_records`);
             default: on unless ``light``.
         host: the address to listen on (default 127.0.0.1).
@@ -124,9 +126,10 @@ class Emulator:
         return self._emulator.landed_records(table)
 
     def landed_rows(self, table: str) -> list[dict[str, Any]]:
-        """The decoded rows landed in `table` (needs ``data_dir``), in stream order: from the JSON
-        lines files of Protobuf streams (64-bit integers as strings, as protobuf JSON writes
-        them) and the Arrow IPC files of Arrow Flight streams."""
+        """The rows landed in `table` (needs ``data_dir``), in stream order, as Python values of
+        the landed column types (``pyarrow`` ``to_pylist``: TIMESTAMP as ``datetime``, DECIMAL as
+        its exact text): from the Arrow IPC files of both wire formats, and the JSON lines files
+        of JSON record streams."""
         if self._data_dir is None:
             raise RuntimeError("landed_rows needs an Emulator started with data_dir")
         rows: list[dict[str, Any]] = []

@@ -47,6 +47,9 @@ class WireReader {
     return false;
   }
 
+  // A field tag as protobuf accepts it: field numbers from 1, tags within 32 bits.
+  bool ReadTag(uint64_t* tag) { return ReadVarint(tag) && (*tag >> 3) != 0 && *tag <= UINT32_MAX; }
+
   bool ReadLengthDelimited(std::string_view* value) {
     uint64_t length;
     if (!ReadVarint(&length) || length > data_.size() - pos_) return false;
@@ -83,12 +86,23 @@ class WireReader {
   size_t pos_ = 0;
 };
 
+// Whether `bytes` are a sequence of well-formed fields (a message without nested messages, such
+// as CreateIngestStreamRequest).
+bool IsWellFormedFlatMessage(std::string_view bytes) {
+  WireReader reader(bytes);
+  while (!reader.done()) {
+    uint64_t tag;
+    if (!reader.ReadTag(&tag) || !reader.Skip(tag & 7)) return false;
+  }
+  return true;
+}
+
 // Reads the `records` of a {Proto,Json}RecordBatch.
 Status ParseBatchRecords(std::string_view bytes, std::vector<std::string_view>* records) {
   WireReader reader(bytes);
   while (!reader.done()) {
     uint64_t tag;
-    if (!reader.ReadVarint(&tag)) return Malformed("truncated record batch");
+    if (!reader.ReadTag(&tag)) return Malformed("truncated or invalid field tag in record batch");
     if (tag == Tag(wire::kBatchRecords, WireType::kLengthDelimited)) {
       std::string_view record;
       if (!reader.ReadLengthDelimited(&record)) return Malformed("truncated record in batch");
@@ -104,7 +118,7 @@ Status ParseIngest(std::string_view bytes, bool batch, ParsedRequest* out) {
   WireReader reader(bytes);
   while (!reader.done()) {
     uint64_t tag;
-    if (!reader.ReadVarint(&tag)) return Malformed("truncated ingest request");
+    if (!reader.ReadTag(&tag)) return Malformed("truncated or invalid field tag in ingest request");
     const int field = static_cast<int>(tag >> 3);
     const uint32_t type = tag & 7;
     if (field == wire::kIngestOffsetId && type == 0) {
@@ -176,7 +190,7 @@ Status ParseStreamRequest(std::string_view bytes, ParsedRequest* out) {
   WireReader reader(bytes);
   while (!reader.done()) {
     uint64_t tag;
-    if (!reader.ReadVarint(&tag)) return Malformed("truncated request");
+    if (!reader.ReadTag(&tag)) return Malformed("truncated or invalid field tag");
     const int field = static_cast<int>(tag >> 3);
     const uint32_t type = tag & 7;
     if (type == 2 && field >= wire::kRequestCreateStream &&
@@ -187,19 +201,29 @@ Status ParseStreamRequest(std::string_view bytes, ParsedRequest* out) {
                         : field == wire::kRequestIngestRecord
                             ? ParsedRequest::Kind::kIngestRecord
                             : ParsedRequest::Kind::kIngestRecordBatch;
-      // A oneof keeps the last member seen. The same ingest member seen again is merged into it,
-      // as protobuf merges a message field (a later offset_id wins, batch records add up); a
-      // repeated create_stream keeps only its last occurrence.
+      // A oneof keeps the last member seen. The same member seen again is merged into it, as
+      // protobuf merges a message field: a later offset_id wins, batch records add up, and
+      // create_stream occurrences are concatenated (which is how a message merges). Every
+      // occurrence must be well-formed, replaced or not, as protobuf's parser requires.
       if (kind != out->kind) {
         out->has_offset = false;
         out->offset_id = 0;
         out->payload = ParsedRequest::Payload::kNone;
         out->records.clear();
         out->create_stream = {};
+        out->create_stream_merged.clear();
       }
+      const bool repeated = kind == out->kind;
       out->kind = kind;
       if (kind == ParsedRequest::Kind::kCreateStream) {
-        out->create_stream = value;
+        if (!IsWellFormedFlatMessage(value)) return Malformed("malformed create_stream");
+        if (repeated) {
+          if (out->create_stream_merged.empty()) out->create_stream_merged = out->create_stream;
+          out->create_stream_merged.append(value);
+          out->create_stream = out->create_stream_merged;
+        } else {
+          out->create_stream = value;
+        }
       } else {
         ARROW_ZEROBUS_RETURN_NOT_OK(
             ParseIngest(value, kind == ParsedRequest::Kind::kIngestRecordBatch, out));

@@ -43,7 +43,8 @@ struct ParsedRequest {
   enum class Payload { kNone, kProto, kJson };
 
   Kind kind = Kind::kNone;
-  std::string_view create_stream;  ///< serialized CreateIngestStreamRequest
+  std::string_view create_stream;    ///< serialized CreateIngestStreamRequest
+  std::string create_stream_merged;  ///< holds create_stream when it came in several parts
   bool has_offset = false;
   int64_t offset_id = 0;
   Payload payload = Payload::kNone;

@@ -78,10 +78,10 @@ import pyarrow as pa
 
 work = sys.argv[1]
 landed = []
-for path in glob.glob(f"{work}/landed/main.default.cli_test/*.jsonl"):
-    with open(path) as lines:
-        landed += [json.loads(line) for line in lines if line.strip()]
-ids = sorted(int(row["id"]) for row in landed)
+for path in glob.glob(f"{work}/landed/main.default.cli_test/*.arrows"):
+    with pa.OSFile(path) as source:
+        landed += pa.ipc.open_stream(source).read_all().to_pylist()
+ids = sorted(row["id"] for row in landed)
 assert ids == [0, 2, 3, 5, 6, 7, 8], f"landed ids {ids}"
 
 with pa.OSFile(f"{work}/q.arrows") as source:

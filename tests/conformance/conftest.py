@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.ipc
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,14 +82,19 @@ class Emulator:
         return (self.workdir / "stderr.txt").read_text()
 
     def streams(self, table: str) -> dict[str, list[dict[str, Any]]]:
-        """The rows landed per stream id (DIR/<table>/<stream id>.jsonl), in file order."""
+        """The rows landed per stream id, in file order: DIR/<table>/<stream id>.arrows (Arrow IPC
+        with the table's types, both wire formats) or .jsonl (JSON record streams)."""
         table_dir = self.data_dir / table
         if not table_dir.is_dir():
             return {}
-        return {
-            path.stem: [json.loads(line) for line in path.read_text().splitlines() if line]
-            for path in sorted(table_dir.glob("*.jsonl"))
-        }
+        streams: dict[str, list[dict[str, Any]]] = {}
+        for path in sorted(table_dir.glob("*.jsonl")):
+            lines = path.read_text().splitlines()
+            streams[path.stem] = [json.loads(line) for line in lines if line]
+        for path in sorted(table_dir.glob("*.arrows")):
+            with pyarrow.ipc.open_stream(path) as reader:
+                streams[path.stem] = reader.read_all().to_pylist()
+        return streams
 
 
 @pytest.fixture

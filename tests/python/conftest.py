@@ -16,7 +16,7 @@ _table_numbers = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """The emulator: decodes records into data_dir/<table>/<stream>.jsonl and keeps them."""
+    """The emulator: lands rows in data_dir/<table>/<stream>.arrows and keeps the records."""
     landed = tmp_path_factory.mktemp("landed")
     with Emulator(data_dir=landed) as emu:
         yield emu

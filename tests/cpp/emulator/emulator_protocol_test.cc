@@ -492,8 +492,8 @@ TEST(EmulatorProtocolTest, NestedTypeWithPackageQualifiedNameDecodes) {
   const auto inner = arrow::struct_({arrow::field("city", arrow::large_utf8())});
   const arrow::FieldVector fields = {arrow::field("id", arrow::int64()),
                                      arrow::field("inner", inner)};
-  const auto expected = MakeBatch(fields, {ArrayFromJson(arrow::int64(), "[5]"),
-                                           ArrayFromJson(inner, R"([{"city": "NYC"}])")});
+  const auto expected = MakeBatch(
+      fields, {ArrayFromJson(arrow::int64(), "[5]"), ArrayFromJson(inner, R"([{"city": "NYC"}])")});
   EXPECT_TRUE(rows->Equals(*expected)) << rows->ToString();
   std::filesystem::remove_all(dir);
 }
@@ -538,8 +538,9 @@ TEST(EmulatorProtocolTest, RecordsLandAsArrowRowsPerStream) {
   ASSERT_NE(rows, nullptr);
   const arrow::FieldVector fields = {arrow::field("id", arrow::int64()),
                                      arrow::field("name", arrow::large_utf8())};
-  const auto expected = MakeBatch(fields, {ArrayFromJson(arrow::int64(), "[1, 2, 3]"),
-                                           ArrayFromJson(arrow::large_utf8(), R"(["a", "b", "ü"])")});
+  const auto expected =
+      MakeBatch(fields, {ArrayFromJson(arrow::int64(), "[1, 2, 3]"),
+                         ArrayFromJson(arrow::large_utf8(), R"(["a", "b", "ü"])")});
   EXPECT_TRUE(rows->Equals(*expected)) << rows->ToString();
   const auto json_lines = ReadLines(dir / kOtherTable / (json.stream_id() + ".jsonl"));
   ASSERT_EQ(json_lines.size(), 1u);

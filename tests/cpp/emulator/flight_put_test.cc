@@ -214,7 +214,8 @@ TEST(FlightPutTest, EveryColumnTypeFitsAsItsCanonicalArrowType) {
        ArrayFromJson(fields[10]->type(), "[1700000000000000, 0]"),
        ArrayFromJson(fields[11]->type(), "[1700000000000000, 1]"),
        ArrayFromJson(fields[12]->type(), R"(["12.34", "-0.50"])"),
-       ArrayFromJson(variant, R"([{"metadata": "\u0001\u0000\u0000", "value": "\u000c\u0001"}, null])"),
+       ArrayFromJson(variant,
+                     R"([{"metadata": "\u0001\u0000\u0000", "value": "\u000c\u0001"}, null])"),
        ArrayFromJson(fields[14]->type(), R"([["a", "b"], []])"),
        ArrayFromJson(fields[15]->type(), R"([[["k", 1]], null])"),
        ArrayFromJson(address, R"([{"street": "Main", "zip": 1}, null])")});
