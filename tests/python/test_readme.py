@@ -82,9 +82,9 @@ def test_quick_start(emulator, settings, table, capsys):
     assert capsys.readouterr().out == "Batch sent successfully!\n"
     assert len(emulator.landed_records(table)) == 3  # the records' protobuf bytes
     assert emulator.landed_rows(table) == [
-        {"id": "1", "name": "Alice"},
-        {"id": "2", "name": "Bob"},
-        {"id": "3", "name": "Charlie"},
+        {"id": 1, "name": "Alice"},
+        {"id": 2, "name": "Bob"},
+        {"id": 3, "name": "Charlie"},
     ]
 
 
