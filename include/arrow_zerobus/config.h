@@ -141,6 +141,15 @@ struct WrapperConfiguration {
   /// Finished spans waiting for export; more are dropped (and counted).
   int64_t observability_max_queued_spans = 2048;
 
+  // --- Not a setting ---------------------------------------------------------------------------
+  /// What loading noticed but did not refuse, one message each, for the caller to show (the
+  /// command line prints them on stderr, the Python package issues a UserWarning): every
+  /// ZEROBUS_* variable of the process environment that names no setting, with the closest
+  /// one ("did you mean ZEROBUS_RETRY_MAX_ATTEMPTS?"). Filled by ApplyEnvironment() and
+  /// FromEnvironment() with the process environment. Not an error, because other tools use
+  /// ZEROBUS_* names too. Set(), ToString() and validate() ignore it.
+  std::vector<std::string> warnings;
+
   // --- Builders (the original's names) --------------------------------------------------------
   WrapperConfiguration& with_credentials(std::string id, std::string secret);
   WrapperConfiguration& with_unity_catalog(std::string url);
@@ -186,16 +195,24 @@ struct WrapperConfiguration {
   static std::string EnvironmentVariable(std::string_view key);
 
   /// Reads a YAML file: keys as Set() names them, or grouped in sections whose name prefixes the
-  /// key (`debug: {arrow_enabled: true}` is debug_arrow_enabled). Unknown keys are errors. Does
-  /// not validate: call validate().
+  /// key (`debug: {arrow_enabled: true}` is debug_arrow_enabled). Unknown keys (with the closest
+  /// known one suggested) and bad values are errors: one error lists every one of them, each
+  /// with its file, line, key and value. Does not validate: call validate().
   static Result<WrapperConfiguration> FromYamlFile(const std::filesystem::path& path);
   static Result<WrapperConfiguration> FromYamlString(const std::string& yaml);
   /// Reads ZEROBUS_* variables (names in docs/api.md); `lookup` returns "" when unset (default:
   /// the process environment).
   static Result<WrapperConfiguration> FromEnvironment(
       const std::function<std::string(const char*)>& lookup = nullptr);
-  /// Applies the ZEROBUS_* variables that are set on top of this configuration.
+  /// Applies the ZEROBUS_* variables that are set on top of this configuration; one error lists
+  /// every bad value (and leaves the configuration as it was). With the process environment
+  /// (no `lookup`), unknown ZEROBUS_* variables are added to `warnings`.
   Status ApplyEnvironment(const std::function<std::string(const char*)>& lookup = nullptr);
+  /// The warnings for the ZEROBUS_* names among `variable_names` that name no setting, each
+  /// with the closest known variable when one is within edit distance 2. What ApplyEnvironment()
+  /// adds for the process environment; call it with the names of an environment of your own.
+  static std::vector<std::string> EnvironmentWarnings(
+      const std::vector<std::string>& variable_names);
 };
 
 std::ostream& operator<<(std::ostream& os, const WrapperConfiguration& config);

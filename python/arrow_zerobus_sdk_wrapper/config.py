@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import warnings
 from typing import Any
 
 from . import _core
@@ -120,6 +121,7 @@ class WrapperConfiguration:
         config = cls._wrap(_core.Configuration.from_yaml_file(os.fspath(path)))
         if apply_env:
             config._config.apply_environment()
+            config._warn()
         return config
 
     @classmethod
@@ -130,8 +132,22 @@ class WrapperConfiguration:
     @classmethod
     def from_env(cls) -> WrapperConfiguration:
         """Reads the ZEROBUS_* environment variables (ZEROBUS_ENDPOINT, ZEROBUS_TABLE_NAME,
-        ZEROBUS_CLIENT_SECRET, ...; one per setting). Does not validate."""
-        return cls._wrap(_core.Configuration.from_environment())
+        ZEROBUS_CLIENT_SECRET, ...; one per setting). Does not validate. A ZEROBUS_* variable
+        that names no setting (``ZEROBUS_RETRY_MAX_ATTEMPS``) is not an error, since other tools
+        use such names too: it is reported with ``warnings.warn`` (UserWarning, with the closest
+        variable suggested) and listed by ``warnings()``."""
+        config = cls._wrap(_core.Configuration.from_environment())
+        config._warn()
+        return config
+
+    def warnings(self) -> list[str]:
+        """What loading from the environment noticed but did not refuse, one message each:
+        every ZEROBUS_* variable that names no setting, with the closest one suggested."""
+        return list(self._config.warnings())
+
+    def _warn(self) -> None:
+        for message in self._config.warnings():
+            warnings.warn(message, UserWarning, stacklevel=3)
 
     @classmethod
     def _wrap(cls, core: _core.Configuration) -> WrapperConfiguration:

@@ -110,6 +110,9 @@ void BindConfig(nb::module_& m) {
             if (!status.ok()) ThrowStatus(status);
           },
           "Raises ConfigurationError listing every problem.")
+      .def(
+          "warnings", [](const WrapperConfiguration& self) { return self.warnings; },
+          "What loading noticed but did not refuse (unknown ZEROBUS_* variables).")
       .def("to_string", &WrapperConfiguration::ToString,
            "'key: value' lines of every setting, secrets as '***'.")
       .def(

@@ -173,6 +173,23 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return previous[b.size()];
 }
 
+// The setting name (as `name_of` gives it) nearest to `text` if it is within edit distance 2,
+// else "".
+template <typename NameOf>
+std::string ClosestName(std::string_view text, NameOf name_of) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const Setting& setting : kSettings) {
+    std::string candidate = name_of(setting);
+    const size_t distance = EditDistance(text, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::move(candidate);
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 std::span<const Setting> Settings() { return kSettings; }
@@ -185,27 +202,32 @@ const Setting* FindSetting(std::string_view key) {
 }
 
 std::string ClosestKey(std::string_view key) {
-  const std::string lowered = AsciiLower(key);
-  std::string_view best;
-  size_t best_distance = 3;
-  for (const Setting& setting : kSettings) {
-    const size_t distance = EditDistance(lowered, setting.key);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = setting.key;
-    }
-  }
-  return std::string(best);
+  return ClosestName(AsciiLower(key),
+                     [](const Setting& setting) { return std::string(setting.key); });
+}
+
+std::string ClosestEnvironmentVariable(std::string_view variable) {
+  return ClosestName(AsciiUpper(variable), [](const Setting& setting) {
+    return WrapperConfiguration::EnvironmentVariable(setting.key);
+  });
+}
+
+Status JoinProblems(const std::vector<Status>& problems) {
+  if (problems.empty()) return Status::OK();
+  std::string message = problems[0].message();
+  for (size_t i = 1; i < problems.size(); ++i) message += "; " + problems[i].message();
+  return Status(problems[0].code(), problems[0].kind(), std::move(message));
 }
 
 Status UnknownSettingError(std::string_view key) {
   std::string message = "unknown setting '" + std::string(key) + "'";
   const std::string closest = ClosestKey(key);
   if (!closest.empty()) {
-    message += "; did you mean '" + closest + "'?";
+    message += " (did you mean '" + closest + "'?)";
   } else {
-    message += "; known settings:";
+    message += " (known settings:";
     for (const Setting& setting : kSettings) message += " " + std::string(setting.key);
+    message += ")";
   }
   return ConfigurationError(std::move(message));
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "arrow_zerobus/config.h"
 #include "arrow_zerobus/status.h"
@@ -51,6 +52,13 @@ const Setting* FindSetting(std::string_view key);
 std::string ClosestKey(std::string_view key);
 /// ConfigurationError: `key` is unknown, with the closest known key (or every key) suggested.
 Status UnknownSettingError(std::string_view key);
+
+/// The ZEROBUS_* variable nearest to `variable` if it is within edit distance 2, else "".
+std::string ClosestEnvironmentVariable(std::string_view variable);
+
+/// OK when `problems` is empty, else one error listing every message in order, with the code
+/// and kind of the first (an unreadable descriptor file makes it an I/O error).
+Status JoinProblems(const std::vector<Status>& problems);
 
 bool IsOptional(SettingKind kind);
 

@@ -19,6 +19,8 @@ namespace {
 
 constexpr char kStringSource[] = "<yaml string>";
 
+// Applies every entry it can and collects a problem for each one it cannot, so that one error
+// lists every bad key and value of the file.
 class YamlApplier {
  public:
   YamlApplier(std::string source, WrapperConfiguration& config)
@@ -34,7 +36,8 @@ class YamlApplier {
       return ConfigurationError(Where(documents[0].Mark()) +
                                 ": the top level must be a mapping of settings");
     }
-    return ApplyMapping(documents[0], "");
+    ApplyMapping(documents[0], "");
+    return config::JoinProblems(problems_);
   }
 
  private:
@@ -43,11 +46,11 @@ class YamlApplier {
     return source_ + ":" + std::to_string(mark.line + 1);
   }
 
-  Status ApplyMapping(const YAML::Node& mapping, const std::string& prefix) {
+  void ApplyMapping(const YAML::Node& mapping, const std::string& prefix) {
     for (const auto& entry : mapping) {
-      ARROW_ZEROBUS_RETURN_NOT_OK(ApplyEntry(entry.first, entry.second, prefix));
+      Status status = ApplyEntry(entry.first, entry.second, prefix);
+      if (!status.ok()) problems_.push_back(std::move(status));
     }
-    return Status::OK();
   }
 
   Status ApplyEntry(const YAML::Node& key_node, const YAML::Node& value,
@@ -59,7 +62,10 @@ class YamlApplier {
     const std::string key = prefix.empty() ? key_node.Scalar() : prefix + "_" + key_node.Scalar();
     const config::Setting* setting = config::FindSetting(key);
     if (setting == nullptr) {
-      if (value.IsMap() && value.size() > 0) return ApplyMapping(value, key);
+      if (value.IsMap() && value.size() > 0) {
+        ApplyMapping(value, key);
+        return Status::OK();
+      }
       return config::UnknownSettingError(key).WithContext(where);
     }
     const int line = key_node.Mark().is_null() ? 0 : key_node.Mark().line + 1;
@@ -85,6 +91,7 @@ class YamlApplier {
   std::string source_;
   WrapperConfiguration& config_;
   std::map<std::string, int> first_line_;  // key -> line it was first set on
+  std::vector<Status> problems_;
 };
 
 Result<WrapperConfiguration> Load(const std::string& yaml, const std::string& source) {

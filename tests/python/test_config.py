@@ -185,3 +185,34 @@ def test_from_env(monkeypatch):
         WrapperConfiguration.environment_variable("debug_max_file_rows")
         == "ZEROBUS_DEBUG_MAX_FILE_ROWS"
     )
+
+
+def test_yaml_reports_every_problem_at_once(tmp_path):
+    path = tmp_path / "zerobus.yaml"
+    path.write_text("table_nam: a.b.c\nretry:\n  max_atempts: 3\nstream_count: many\n")
+    with pytest.raises(ConfigurationError) as caught:
+        WrapperConfiguration.from_yaml(path)
+    message = str(caught.value)
+    assert f"{path}:1: unknown setting 'table_nam' (did you mean 'table_name'?)" in message
+    assert f"{path}:3: unknown setting 'retry_max_atempts'" in message
+    assert "did you mean 'retry_max_attempts'?" in message
+    assert f"{path}:4: stream_count: 'many' is not an integer" in message
+
+
+def test_unknown_environment_variable_is_a_warning_with_a_suggestion(monkeypatch, tmp_path):
+    monkeypatch.setenv("ZEROBUS_RETRY_MAX_ATTEMPS", "5")
+    expected = (
+        "environment variable ZEROBUS_RETRY_MAX_ATTEMPS names no setting and is ignored; "
+        "did you mean ZEROBUS_RETRY_MAX_ATTEMPTS?"
+    )
+    with pytest.warns(UserWarning, match=expected) as recorded:
+        config = WrapperConfiguration.from_env()
+    assert recorded[0].filename == __file__
+    assert config.retry_max_attempts == 0
+    assert expected in config.warnings()
+
+    path = tmp_path / "zerobus.yaml"
+    path.write_text(f"table_name: {TABLE}\n")
+    with pytest.warns(UserWarning, match="ZEROBUS_RETRY_MAX_ATTEMPS"):
+        WrapperConfiguration.from_yaml(path, apply_env=True)
+    assert WrapperConfiguration.from_yaml(path).warnings() == []

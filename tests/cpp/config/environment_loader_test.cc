@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@ using config::testing::SampleSettings;
 using config::testing::ScratchDirectory;
 using config::testing::WriteFile;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -151,6 +153,43 @@ TEST(EnvironmentLoaderTest, DefaultLookupReadsTheProcessEnvironment) {
   ::unsetenv("ZEROBUS_APPLICATION_NAME");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->application_name, "from-process-env");
+}
+
+TEST(EnvironmentLoaderTest, UnknownVariablesAreWarningsWithTheClosestName) {
+  const std::vector<std::string> warnings = WrapperConfiguration::EnvironmentWarnings(
+      {"PATH", "ZEROBUS_TABLE_NAME", "ZEROBUS_RETRY_MAX_ATTEMPS", "ZEROBUS_SERVER_ENDPOINT",
+       "zerobus_lowercase", "ZEROBUS_RETRY_MAX_ATTEMPS"});
+  ASSERT_EQ(warnings.size(), 2u) << ::testing::PrintToString(warnings);
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("ZEROBUS_RETRY_MAX_ATTEMPS names no setting"),
+                                 HasSubstr("did you mean ZEROBUS_RETRY_MAX_ATTEMPTS?")));
+  EXPECT_THAT(warnings[1], AllOf(HasSubstr("ZEROBUS_SERVER_ENDPOINT names no setting"),
+                                 Not(HasSubstr("did you mean"))));
+}
+
+TEST(EnvironmentLoaderTest, TheProcessEnvironmentsUnknownVariablesReachTheWarnings) {
+  ASSERT_EQ(::setenv("ZEROBUS_RETRY_MAX_ATTEMPS", "5", 1), 0);
+  auto config = WrapperConfiguration::FromEnvironment();
+  WrapperConfiguration applied;
+  const Status status = applied.ApplyEnvironment();
+  ::unsetenv("ZEROBUS_RETRY_MAX_ATTEMPS");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(config->retry_max_attempts, 0);
+  EXPECT_THAT(config->warnings,
+              Contains(HasSubstr("ZEROBUS_RETRY_MAX_ATTEMPS names no setting and is ignored; "
+                                 "did you mean ZEROBUS_RETRY_MAX_ATTEMPTS?")));
+  EXPECT_EQ(applied.warnings, config->warnings);
+  // Applying again does not repeat a warning.
+  ASSERT_EQ(::setenv("ZEROBUS_RETRY_MAX_ATTEMPS", "5", 1), 0);
+  ASSERT_TRUE(applied.ApplyEnvironment().ok());
+  ::unsetenv("ZEROBUS_RETRY_MAX_ATTEMPS");
+  EXPECT_EQ(applied.warnings, config->warnings);
+}
+
+TEST(EnvironmentLoaderTest, ALookupOfYourOwnAddsNoWarnings) {
+  auto config = WrapperConfiguration::FromEnvironment(Lookup({{"ZEROBUS_RETRY_MAX_ATTEMPS", "5"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->warnings.empty());
 }
 
 }  // namespace

@@ -197,6 +197,33 @@ TEST_F(YamlLoaderTest, UnknownKeyNamesFileLineAndSuggestion) {
   EXPECT_THAT(config.status().message(), HasSubstr("unknown setting 'nothing_here'"));
 }
 
+TEST_F(YamlLoaderTest, OneErrorListsEveryProblem) {
+  auto config = LoadFile(
+      "table_nam: a.b.c\n"
+      "retry:\n"
+      "  max_atempts: 3\n"
+      "  base_delay_ms: soon\n"
+      "stream_count: 2\n"
+      "debug_enabled: maybe\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(config.status().message(),
+              AllOf(HasSubstr(Path() + ":1: unknown setting 'table_nam'"),
+                    HasSubstr("did you mean 'table_name'?"),
+                    HasSubstr(Path() + ":3: unknown setting 'retry_max_atempts'"),
+                    HasSubstr("did you mean 'retry_max_attempts'?"),
+                    HasSubstr(Path() + ":4: retry_base_delay_ms: 'soon'"),
+                    HasSubstr(Path() + ":6: debug_enabled: 'maybe'")));
+  EXPECT_THAT(config.status().message(), Not(HasSubstr("stream_count")));
+}
+
+TEST_F(YamlLoaderTest, AnUnreadableDescriptorAmongOtherProblemsKeepsItsKind) {
+  auto config = LoadFile("descriptor_proto: /no/such/descriptor.bin\ntable_nam: a.b.c\n");
+  EXPECT_EQ(config.status().kind(), ErrorKind::kIo);
+  EXPECT_THAT(config.status().message(),
+              AllOf(HasSubstr("/no/such/descriptor.bin"), HasSubstr("'table_nam'")));
+}
+
 TEST_F(YamlLoaderTest, UnknownKeyInAStringNamesTheString) {
   auto config = WrapperConfiguration::FromYamlString("\n\nretry:\n  max_atempts: 3\n");
   EXPECT_THAT(config.status().message(),
