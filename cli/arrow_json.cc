@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include <arrow/scalar.h>
+#include <arrow/util/float16.h>
 #include <nlohmann/json.hpp>
 
 namespace arrow_zerobus::cli {
@@ -25,6 +26,7 @@ std::string_view BufferText(const arrow::Scalar& scalar) {
 }
 
 Result<Json> ToJson(const arrow::Scalar& scalar);
+Result<Json> EncodedValueToJson(const arrow::DictionaryScalar& scalar);
 
 Result<Json> ArrayToJson(const arrow::Array& array) {
   Json items = Json::array();
@@ -101,9 +103,29 @@ Result<Json> ToJson(const arrow::Scalar& scalar) {
       }
       return object;
     }
+    case arrow::Type::DICTIONARY:
+      return EncodedValueToJson(static_cast<const arrow::DictionaryScalar&>(scalar));
+    case arrow::Type::RUN_END_ENCODED:
+      return ToJson(*static_cast<const arrow::RunEndEncodedScalar&>(scalar).value);
+    case arrow::Type::EXTENSION:
+      return ToJson(*static_cast<const arrow::ExtensionScalar&>(scalar).value);
+    case arrow::Type::SPARSE_UNION:
+    case arrow::Type::DENSE_UNION:
+      return ToJson(*static_cast<const arrow::UnionScalar&>(scalar).child_value());
+    case arrow::Type::HALF_FLOAT:
+      return Json(
+          arrow::util::Float16::FromBits(ValueOf<arrow::HalfFloatScalar>(scalar)).ToFloat());
     default:
+      // Decimals, dates, times, timestamps, durations and intervals: Arrow's text of the value.
       return Json(scalar.ToString());
   }
+}
+
+Result<Json> EncodedValueToJson(const arrow::DictionaryScalar& scalar) {
+  auto value = scalar.GetEncodedValue();
+  if (!value.ok())
+    return InternalError("cannot decode a dictionary value: " + value.status().ToString());
+  return ToJson(**value);
 }
 
 }  // namespace
