@@ -27,7 +27,7 @@ inline std::string NullListElementCause(int64_t position) {
 
 inline std::string InvalidUtf8Cause(size_t bytes) {
   return "value of " + std::to_string(bytes) +
-         " bytes is not valid UTF-8 (a protobuf string field requires UTF-8)";
+         " bytes is not valid UTF-8 (string columns must hold UTF-8; send bytes as binary)";
 }
 
 namespace internal {

@@ -122,3 +122,36 @@ def test_result_built_by_hand():
     batch = people(4)
     assert result.extract_failed_batch(batch).column("id").to_pylist() == [1, 3]
     assert "success=True" in repr(result)
+
+
+def test_invalid_utf8_is_the_same_row_error_in_both_formats(wrapper, emulator, table):
+    # from_buffers does not validate: row 1 holds the bytes ff fe, which are not UTF-8.
+    offsets = pa.array([0, 2, 4, 7], pa.int32()).buffers()[1]
+    names = pa.Array.from_buffers(pa.string(), 3, [None, offsets, pa.py_buffer(b"ok\xff\xfeyes")])
+    batch = pa.record_batch({"id": pa.array([1, 2, 3], pa.int64()), "name": names})
+    result = wrapper.send_batch_sync(batch)
+    assert result.get_failed_row_indices() == [1]
+    (_, error), = result.row_errors
+    assert isinstance(error, ConversionError)
+    assert error.cause == (
+        "row 1, column 'name': value of 2 bytes is not valid UTF-8 (string columns must hold "
+        "UTF-8; send bytes as binary)"
+    )
+    assert landed_ids(emulator, table) == [1, 3]
+
+
+def test_record_size_limit_is_protobuf_only(wrapper, wire_format, emulator, table):
+    # max_record_bytes (4,194,285 by default) bounds a Protobuf record, as the service does; the
+    # Arrow format has no per-row limit (docs/api.md, "Wire formats").
+    big = "x" * (5 * 1024 * 1024)
+    batch = pa.record_batch({"id": pa.array([1, 2], pa.int64()), "name": [big, "small"]})
+    result = wrapper.send_batch_sync(batch)
+    if wire_format == "protobuf":
+        assert result.get_failed_row_indices() == [0]
+        (_, error), = result.row_errors
+        assert isinstance(error, ConversionError)
+        assert "exceeds the limit of 4194285 bytes" in error.cause
+        assert landed_ids(emulator, table) == [2]
+    else:
+        assert result.failed_count == 0 and result.successful_count == 2
+        assert landed_ids(emulator, table) == [1, 2]
