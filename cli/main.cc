@@ -1,5 +1,9 @@
 // zerobus-arrow: the project's command-line tool; dispatches to its commands.
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
 
 #include <iostream>
 #include <string>
@@ -45,6 +49,18 @@ int RunDemoCommand(const std::vector<std::string_view>& args) {
   return 1;
 }
 
+// The width of the terminal on `fd` (0: not a terminal, or unknown).
+int TerminalColumns(int fd) {
+  if (isatty(fd) != 1) return 0;
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  const char* columns = std::getenv("COLUMNS");
+  int value = 0;
+  if (columns != nullptr)
+    std::from_chars(columns, columns + std::string_view(columns).size(), value);
+  return value > 0 ? value : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,7 +69,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 2, argv + argc);
   if (command == "send") {
     arrow_zerobus::cli::SendContext context{std::cout, std::cerr, isatty(STDERR_FILENO) == 1,
-                                            nullptr};
+                                            TerminalColumns(STDERR_FILENO), nullptr};
     return arrow_zerobus::cli::RunSend(args, context);
   }
   if (command == "emulator") return arrow_zerobus::emulator::RunEmulatorCli(argc - 1, argv + 1);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace arrow_zerobus::cli {
 
@@ -48,28 +49,43 @@ ProgressReporter::ProgressReporter(std::ostream& out, Options options, Clock clo
 
 std::string ProgressReporter::Format(const ProgressSnapshot& snapshot,
                                      std::chrono::duration<double> elapsed) const {
-  std::string line;
   std::optional<double> fraction = snapshot.fraction;
   if (fraction.has_value()) fraction = std::clamp(*fraction, 0.0, 1.0);
+  // The parts, most important first; on a narrow terminal the last ones are left out.
+  std::string counts;
   if (fraction.has_value()) {
-    if (options_.terminal) {
-      const int filled = static_cast<int>(std::floor(*fraction * options_.bar_width));
-      line += "[" + std::string(filled, '#') + std::string(options_.bar_width - filled, '-') + "] ";
-    }
-    line += std::to_string(static_cast<int>(std::floor(*fraction * 100))) + "% ";
+    counts += std::to_string(static_cast<int>(std::floor(*fraction * 100))) + "% ";
   }
-  line += FormatCount(snapshot.rows_done) + " rows";
-  if (snapshot.rows_failed > 0) line += " (" + FormatCount(snapshot.rows_failed) + " failed)";
+  counts += FormatCount(snapshot.rows_done) + " rows";
+  if (snapshot.rows_failed > 0) counts += " (" + FormatCount(snapshot.rows_failed) + " failed)";
+  std::vector<std::string> extras;
+  if (snapshot.reconnects > 0) extras.push_back("reconnects " + FormatCount(snapshot.reconnects));
   const double seconds = elapsed.count();
   if (seconds > 0) {
-    line += ", " +
-            FormatFixed(static_cast<double>(snapshot.bytes_acknowledged) / 1e6 / seconds, 1) +
-            " MB/s";
+    extras.push_back(
+        FormatFixed(static_cast<double>(snapshot.bytes_acknowledged) / 1e6 / seconds, 1) + " MB/s");
   }
   if (fraction.has_value() && *fraction > 0 && *fraction < 1) {
     const double remaining = seconds * (1 - *fraction) / *fraction;
-    line += ", ETA " + FormatDuration(std::chrono::duration<double>(remaining));
+    extras.push_back("ETA " + FormatDuration(std::chrono::duration<double>(remaining)));
   }
+  // A terminal line must not wrap: it stays one column short of the width.
+  const size_t room = options_.width > 0 ? static_cast<size_t>(options_.width - 1) : SIZE_MAX;
+  std::string line = counts;
+  for (const std::string& extra : extras) {
+    if (line.size() + 2 + extra.size() > room) break;
+    line += ", " + extra;
+  }
+  if (fraction.has_value() && options_.terminal) {
+    constexpr int kShortestBar = 5;
+    const size_t left = room == SIZE_MAX ? SIZE_MAX : room - std::min(room, line.size() + 3);
+    const int width = static_cast<int>(std::min<size_t>(options_.bar_width, left));
+    if (width >= kShortestBar) {
+      const int filled = static_cast<int>(std::floor(*fraction * width));
+      line = "[" + std::string(filled, '#') + std::string(width - filled, '-') + "] " + line;
+    }
+  }
+  if (line.size() > room) line.resize(room);
   return line;
 }
 

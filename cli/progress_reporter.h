@@ -20,6 +20,7 @@ struct ProgressSnapshot {
   int64_t rows_failed = 0;
   int64_t bytes_acknowledged = 0;  ///< encoded bytes of the rows that succeeded
   std::optional<double> fraction;  ///< of the whole input, 0 to 1, when known
+  int64_t reconnects = 0;          ///< of the streams open now
 };
 
 /// "1,234,567"
@@ -36,6 +37,8 @@ class ProgressReporter {
     std::chrono::milliseconds terminal_interval{100};
     std::chrono::milliseconds plain_interval{2000};
     int bar_width = 24;
+    /// Terminal columns (0: unknown): a line never takes more than width - 1, so it never wraps.
+    int width = 0;
   };
 
   /// Starts the clock. `clock` defaults to std::chrono::steady_clock::now.

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <arrow/builder.h>
+#include <arrow/csv/writer.h>
 #include <arrow/io/file.h>
 #include <arrow/ipc/writer.h>
 #include <parquet/arrow/writer.h>
@@ -35,6 +36,27 @@ class IpcSink : public QuarantineSink {
   arrow::Status Write(const arrow::RecordBatch& batch) override {
     ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
     // Readable while the send goes on (the stream format is complete up to each batch).
+    return file_->Flush();
+  }
+  arrow::Status Close() override {
+    ARROW_RETURN_NOT_OK(writer_->Close());
+    return file_->Close();
+  }
+
+ private:
+  std::shared_ptr<arrow::io::OutputStream> file_;
+  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
+};
+
+// CSV (flat columns only, checked when the file opens): a header, then the rows of each batch,
+// flushed so that the file is readable as the send goes.
+class CsvSink : public QuarantineSink {
+ public:
+  CsvSink(std::shared_ptr<arrow::io::OutputStream> file,
+          std::shared_ptr<arrow::ipc::RecordBatchWriter> writer)
+      : file_(std::move(file)), writer_(std::move(writer)) {}
+  arrow::Status Write(const arrow::RecordBatch& batch) override {
+    ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
     return file_->Flush();
   }
   arrow::Status Close() override {
@@ -86,6 +108,34 @@ fs::path NumberedPath(const fs::path& path, size_t index) {
   return numbered;
 }
 
+std::shared_ptr<arrow::DataType> NullableType(const std::shared_ptr<arrow::DataType>& type);
+
+std::shared_ptr<arrow::Field> NullableField(const std::shared_ptr<arrow::Field>& field) {
+  return field->WithType(NullableType(field->type()))->WithNullable(true);
+}
+
+// `type` with its struct members and list items nullable: a quarantined row may be one whose
+// fault is a null. (Map keys stay non-null: Arrow allows no other.)
+std::shared_ptr<arrow::DataType> NullableType(const std::shared_ptr<arrow::DataType>& type) {
+  switch (type->id()) {
+    case arrow::Type::STRUCT: {
+      arrow::FieldVector fields;
+      for (const auto& child : type->fields()) fields.push_back(NullableField(child));
+      return arrow::struct_(fields);
+    }
+    case arrow::Type::LIST:
+      return arrow::list(NullableField(type->field(0)));
+    case arrow::Type::LARGE_LIST:
+      return arrow::large_list(NullableField(type->field(0)));
+    case arrow::Type::FIXED_SIZE_LIST:
+      return arrow::fixed_size_list(
+          NullableField(type->field(0)),
+          static_cast<const arrow::FixedSizeListType&>(*type).list_size());
+    default:
+      return type;
+  }
+}
+
 Result<std::shared_ptr<arrow::RecordBatch>> WithErrorColumns(
     const arrow::RecordBatch& failed, const TransmissionResult& result, int64_t first_row,
     std::shared_ptr<arrow::Schema> schema) {
@@ -105,6 +155,13 @@ Result<std::shared_ptr<arrow::RecordBatch>> WithErrorColumns(
   if (!status.ok())
     return InternalError("cannot build the quarantine columns: " + status.message());
   std::vector<std::shared_ptr<arrow::Array>> columns = failed.columns();
+  for (int i = 0; i < failed.num_columns(); ++i) {
+    const auto& type = schema->field(i)->type();
+    if (columns[i]->type()->Equals(*type)) continue;
+    auto viewed = columns[i]->View(type);  // the same data under the nullable schema
+    if (!viewed.ok()) return InternalError("quarantine column: " + viewed.status().message());
+    columns[i] = std::move(viewed).ValueUnsafe();
+  }
   columns.push_back(row_array);
   columns.push_back(type_array);
   columns.push_back(message_array);
@@ -118,9 +175,10 @@ Result<QuarantineFormat> QuarantineFormatOf(const fs::path& path) {
   if (extension == ".arrows") return QuarantineFormat::kArrowStream;
   if (extension == ".arrow" || extension == ".feather") return QuarantineFormat::kArrowFile;
   if (extension == ".parquet" || extension == ".pq") return QuarantineFormat::kParquet;
+  if (extension == ".csv") return QuarantineFormat::kCsv;
   return ConfigurationError("--quarantine " + path.string() +
                             ": use .arrows (Arrow IPC stream), .arrow or .feather (Arrow IPC "
-                            "file) or .parquet");
+                            "file), .parquet or .csv");
 }
 
 QuarantineWriter::QuarantineWriter(fs::path path) : path_(std::move(path)) {}
@@ -129,8 +187,24 @@ QuarantineWriter::~QuarantineWriter() {
   if (sink_ != nullptr) (void)sink_->Close();
 }
 
+Status QuarantineWriter::CheckInputSchema(const arrow::Schema& input) const {
+  auto format = QuarantineFormatOf(path_);
+  if (!format.ok() || *format != QuarantineFormat::kCsv) return format.status();
+  for (const auto& field : input.fields()) {
+    const arrow::Type::type id = field->type()->id();
+    if (field->type()->num_fields() > 0 || id == arrow::Type::DICTIONARY ||
+        id == arrow::Type::EXTENSION) {
+      return ConfigurationError("--quarantine " + path_.string() + ": CSV cannot hold column '" +
+                                field->name() + "' of type " + field->type()->ToString() +
+                                "; use .parquet or .arrows");
+    }
+  }
+  return Status::OK();
+}
+
 std::shared_ptr<arrow::Schema> QuarantineWriter::QuarantineSchema(const arrow::Schema& input) {
-  arrow::FieldVector fields = input.fields();
+  arrow::FieldVector fields;
+  for (const auto& field : input.fields()) fields.push_back(NullableField(field));
   fields.push_back(arrow::field("_zerobus_row", arrow::int64(), /*nullable=*/false));
   fields.push_back(arrow::field("_zerobus_error_type", arrow::utf8(), false));
   fields.push_back(arrow::field("_zerobus_error", arrow::utf8(), false));
@@ -153,6 +227,10 @@ Status QuarantineWriter::Open(const std::shared_ptr<arrow::Schema>& schema) {
     } catch (const std::exception& e) {
       return WriteError(path, e.what());
     }
+  } else if (format == QuarantineFormat::kCsv) {
+    auto writer = arrow::csv::MakeCSVWriter(out, schema);
+    if (!writer.ok()) return WriteError(path, writer.status().message());
+    sink_ = std::make_unique<CsvSink>(out, *writer);
   } else {
     auto writer = format == QuarantineFormat::kArrowStream
                       ? arrow::ipc::MakeStreamWriter(out, schema)

@@ -17,9 +17,9 @@ namespace arrow_zerobus::cli {
 
 class QuarantineSink;  // one open output file (quarantine_writer.cc)
 
-enum class QuarantineFormat { kArrowStream, kArrowFile, kParquet };
+enum class QuarantineFormat { kArrowStream, kArrowFile, kParquet, kCsv };
 
-/// By extension: .arrows (IPC stream), .arrow or .feather (IPC file), .parquet or .pq.
+/// By extension: .arrows (IPC stream), .arrow or .feather (IPC file), .parquet or .pq, .csv.
 Result<QuarantineFormat> QuarantineFormatOf(const std::filesystem::path& path);
 
 class QuarantineWriter {
@@ -41,7 +41,12 @@ class QuarantineWriter {
   int64_t rows_written() const { return rows_written_; }
   const std::vector<std::filesystem::path>& files() const { return files_; }
 
-  /// The input schema with _zerobus_row, _zerobus_error_type and _zerobus_error appended.
+  /// Whether rows of `input` can be written in the file's format (CSV holds flat columns only);
+  /// the error names the column. Checked before the send, not at the first failed row.
+  Status CheckInputSchema(const arrow::Schema& input) const;
+
+  /// The input schema, every field nullable (a row may be quarantined for its null), with
+  /// _zerobus_row, _zerobus_error_type and _zerobus_error appended.
   static std::shared_ptr<arrow::Schema> QuarantineSchema(const arrow::Schema& input);
 
  private:

@@ -31,17 +31,32 @@ Input and output:
                            .parquet .pq | .arrow .arrows .feather .ipc | .csv | .tsv |
                            .json .jsonl .ndjson)
   --batch-rows N           rows per batch sent (default 65536)
-  --quarantine OUT         write the rows that failed to OUT (.arrows: Arrow IPC stream, .arrow or
-                           .feather: Arrow IPC file, .parquet) with the columns _zerobus_row (row
-                           number across all inputs, from 0), _zerobus_error_type, _zerobus_error
+  --quarantine OUT         write the rows that failed to OUT as the send goes (.arrows: Arrow IPC
+                           stream, .arrow or .feather: Arrow IPC file, .parquet, .csv) with the
+                           columns _zerobus_row (row number across all inputs, from 0),
+                           _zerobus_error_type, _zerobus_error; complete even when interrupted
+  --stop-timeout SECONDS   after an interrupt (Ctrl-C, SIGTERM), how long to wait for the batches
+                           in flight to be acknowledged (default 10); a second interrupt stops at
+                           once, and rows not acknowledged are then reported failed
   --quiet, -q              no progress display
-Exit status: 0 every row landed, 1 some rows failed or a file could not be read, 2 usage or
-configuration error.
+Exit status: 0 every row landed; 1 some rows failed or a file could not be read; 2 usage or
+configuration error; 3 the credentials were refused; 4 the service could not be reached or
+retries ran out; 130 interrupted (after the summary and the quarantine file are written).
 )";
 
 namespace {
 
 Status UsageError(const std::string& message) { return ConfigurationError(message); }
+
+Result<int64_t> ParseNonNegative(std::string_view flag, std::string_view text) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0 || value > 86400) {
+    return UsageError(std::string(flag) + " takes whole seconds from 0 to 86400, not '" +
+                      std::string(text) + "'");
+  }
+  return value;
+}
 
 Result<int64_t> ParsePositive(std::string_view flag, std::string_view text) {
   int64_t value = 0;
@@ -68,7 +83,7 @@ const char* SettingKeyOf(std::string_view flag) {
 bool TakesValue(std::string_view flag) {
   return SettingKeyOf(flag) != nullptr || flag == "--config" || flag == "--debug-dir" ||
          flag == "--set" || flag == "--input-format" || flag == "--batch-rows" ||
-         flag == "--quarantine";
+         flag == "--quarantine" || flag == "--stop-timeout";
 }
 
 }  // namespace
@@ -131,6 +146,9 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.format, ParseInputFormat(value));
     } else if (flag == "--batch-rows") {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.batch_rows, ParsePositive(flag, value));
+    } else if (flag == "--stop-timeout") {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(const int64_t seconds, ParseNonNegative(flag, value));
+      parsed.stop_timeout = std::chrono::seconds(seconds);
     } else if (flag == "--quarantine") {
       ARROW_ZEROBUS_RETURN_NOT_OK(QuarantineFormatOf(value).status());
       parsed.quarantine = std::filesystem::path(value);

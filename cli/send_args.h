@@ -1,6 +1,7 @@
 // The command line of `zerobus-arrow send` and the wrapper configuration it describes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,6 +29,8 @@ struct SendArgs {
   /// Batches sent but not yet reported at most.
   int window = 8;
   std::optional<std::filesystem::path> quarantine;
+  /// After an interrupt, how long the batches in flight may take to be acknowledged.
+  std::chrono::milliseconds stop_timeout{10000};
   bool quiet = false;
   bool help = false;
 };

@@ -26,26 +26,35 @@ namespace fs = std::filesystem;
 constexpr char kPrefix[] = "zerobus-arrow send: ";
 constexpr std::chrono::milliseconds kPollInterval{100};
 
-std::atomic<bool> g_interrupted{false};
+// Interrupts (SIGINT, SIGTERM) seen while a send runs.
+std::atomic<int> g_interrupts{0};
+static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
 
-extern "C" void OnInterrupt(int) {
-  g_interrupted = true;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+extern "C" void OnInterrupt(int signal) {
+  // The first stops reading, the second stops waiting; should stopping itself hang, a third
+  // ends the process the default way.
+  if (g_interrupts.fetch_add(1) + 1 >= 2) std::signal(signal, SIG_DFL);
 }
 
-// Catches SIGINT while a send runs: reading stops and the batches in flight are reported.
+// Catches SIGINT and SIGTERM while a send runs, so that the summary and the quarantine file are
+// always finished.
 class InterruptGuard {
  public:
   InterruptGuard() {
-    g_interrupted = false;
-    previous_ = std::signal(SIGINT, OnInterrupt);
+    g_interrupts = 0;
+    previous_int_ = std::signal(SIGINT, OnInterrupt);
+    previous_term_ = std::signal(SIGTERM, OnInterrupt);
   }
-  ~InterruptGuard() { std::signal(SIGINT, previous_ == SIG_ERR ? SIG_DFL : previous_); }
+  ~InterruptGuard() {
+    std::signal(SIGINT, previous_int_ == SIG_ERR ? SIG_DFL : previous_int_);
+    std::signal(SIGTERM, previous_term_ == SIG_ERR ? SIG_DFL : previous_term_);
+  }
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
  private:
-  void (*previous_)(int) = SIG_DFL;
+  void (*previous_int_)(int) = SIG_DFL;
+  void (*previous_term_)(int) = SIG_DFL;
 };
 
 // A whole batch refused for a reason that will hit the next batches too.
@@ -87,6 +96,7 @@ class Sender {
     if (!args.quiet) {
       ProgressReporter::Options options;
       options.terminal = context.err_is_terminal;
+      options.width = context.terminal_columns;
       progress_ = std::make_unique<ProgressReporter>(context.err, options);
     }
     if (args.quarantine.has_value()) {
@@ -97,7 +107,7 @@ class Sender {
 
   void SendAll() {
     for (size_t i = 0; i < args_.inputs.size() && !Stopping(); ++i) SendInput(i);
-    if (Stopping()) {
+    if (Stopping() && !tally_.interrupted) {
       for (const InFlight& pending : window_) pending.future.cancel();
     }
     while (!window_.empty()) CompleteOldest();
@@ -111,9 +121,29 @@ class Sender {
   }
 
  private:
+  // Whether reading stops: a stream failure, or an interrupt. On the first interrupt the batches
+  // not yet handed to the stream are given up and the ones in flight get args_.stop_timeout to
+  // be acknowledged; after that, or at a second interrupt, the wrapper stops at once and their
+  // rows are reported failed.
   bool Stopping() {
-    if (g_interrupted && tally_.stopped.ok()) {
+    const int interrupts = g_interrupts.load();
+    if (interrupts > 0 && !tally_.interrupted) {
+      tally_.interrupted = true;
       tally_.stopped = Status(StatusCode::kCancelled, ErrorKind::kTransmission, "interrupted");
+      for (const InFlight& pending : window_) pending.future.cancel();
+      stop_deadline_ = std::chrono::steady_clock::now() + args_.stop_timeout;
+      Message("interrupted: no more rows are read; waiting up to " +
+              FormatFixed(std::chrono::duration<double>(args_.stop_timeout).count(), 0) +
+              " s for " + std::to_string(window_.size()) +
+              " batch(es) in flight to be acknowledged (interrupt again to stop now)");
+    }
+    if (tally_.interrupted && !gave_up_ &&
+        (interrupts >= 2 || std::chrono::steady_clock::now() >= stop_deadline_)) {
+      gave_up_ = true;
+      Message(
+          "stopping now: rows not acknowledged yet are reported failed (they may have "
+          "landed)");
+      (void)wrapper_.shutdown(std::chrono::milliseconds(0));
     }
     return !tally_.stopped.ok();
   }
@@ -149,6 +179,15 @@ class Sender {
     progress.total_rows = source->total_rows;
     progress.bytes_read = source->bytes_read;
     if (first_schema_ == nullptr) first_schema_ = source->reader->schema();
+    if (quarantine_ != nullptr) {
+      // Refused before anything is sent: the failed rows would have nowhere to go.
+      if (Status fits = quarantine_->CheckInputSchema(*source->reader->schema()); !fits.ok()) {
+        Report(fits);
+        tally_.stopped = fits;
+        progress.finished = true;
+        return;
+      }
+    }
     while (!Stopping()) {
       std::shared_ptr<arrow::RecordBatch> batch;
       const arrow::Status read = source->reader->ReadNext(&batch);
@@ -159,6 +198,7 @@ class Sender {
       }
       if (batch == nullptr) break;
       while (static_cast<int>(window_.size()) >= args_.window) CompleteOldest();
+      if (Stopping()) break;  // an interrupt while waiting for room: this batch is not sent
       BatchFuture future = wrapper_.send_batch_async(batch);
       window_.push_back({batch, std::move(future), next_row_, index});
       next_row_ += batch->num_rows();
@@ -173,10 +213,11 @@ class Sender {
     InFlight oldest = std::move(window_.front());
     window_.pop_front();
     while (!oldest.future.wait_for(kPollInterval)) {
-      if (Stopping()) {
+      if (Stopping() && !tally_.interrupted) {
         for (const InFlight& pending : window_) pending.future.cancel();
         oldest.future.cancel();
       }
+      if (tally_.interrupted) oldest.future.cancel();
       UpdateProgress();
     }
     const TransmissionResult& result = oldest.future.get();
@@ -225,6 +266,9 @@ class Sender {
     snapshot.rows_failed = tally_.rows_failed;
     snapshot.bytes_acknowledged = tally_.acknowledged_bytes;
     snapshot.fraction = Fraction();
+    for (const StreamLaneStats& stream : wrapper_.stats().streams) {
+      snapshot.reconnects += stream.reconnects;
+    }
     return snapshot;
   }
 
@@ -242,6 +286,8 @@ class Sender {
   std::shared_ptr<arrow::Schema> first_schema_;
   std::deque<InFlight> window_;
   int64_t next_row_ = 0;
+  std::chrono::steady_clock::time_point stop_deadline_;
+  bool gave_up_ = false;
 };
 
 }  // namespace
@@ -265,20 +311,23 @@ int RunSend(const std::vector<std::string_view>& args, const SendContext& contex
   tally.table = config->table_name;
   tally.endpoint = config->zerobus_endpoint;
   tally.writer_disabled = config->zerobus_writer_disabled;
+  // Create opens no connection: what fails here is the configuration (debug directory included).
   auto wrapper = ZerobusWrapper::Create(*std::move(config));
   if (!wrapper.ok()) {
     context.err << kPrefix << wrapper.status().message() << "\n";
-    return wrapper.status().kind() == ErrorKind::kConfiguration ? 2 : 1;
+    return kExitConfiguration;
   }
 
   const auto start = std::chrono::steady_clock::now();
+  Status shut;
   {
     InterruptGuard interrupts;
     Sender sender(*parsed, **wrapper, context, tally);
     sender.SendAll();
+    shut = tally.interrupted ? (*wrapper)->shutdown(std::chrono::milliseconds(0))
+                             : (*wrapper)->shutdown();
   }
-  const Status shut = (*wrapper)->shutdown();
-  if (!shut.ok()) {
+  if (!shut.ok() && !tally.interrupted) {
     context.err << kPrefix << shut.message() << "\n";
     tally.errors.push_back(shut);
   }

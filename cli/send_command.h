@@ -14,12 +14,15 @@ struct SendContext {
   std::ostream& out;  ///< the summary
   std::ostream& err;  ///< progress and errors
   bool err_is_terminal = false;
+  /// The terminal's width in columns (0: unknown); the progress line stays within it.
+  int terminal_columns = 0;
   /// ZEROBUS_* variables (default: the process environment).
   std::function<std::string(const char*)> environment;
 };
 
-/// Runs `send` with the arguments after "send"; returns the exit code (0 every row landed, 1
-/// some rows failed or an input could not be read, 2 usage or configuration error).
+/// Runs `send` with the arguments after "send"; returns the exit code (kExit* in send_tally.h:
+/// 0 every row landed, 1 some rows failed, 2 usage or configuration, 3 credentials refused, 4
+/// service unreachable, 130 interrupted).
 int RunSend(const std::vector<std::string_view>& args, const SendContext& context);
 
 }  // namespace arrow_zerobus::cli

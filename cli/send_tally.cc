@@ -4,6 +4,7 @@
 #include "progress_reporter.h"
 
 #include <cstdio>
+#include <vector>
 
 namespace arrow_zerobus::cli {
 void SendTally::Add(const TransmissionResult& result, int64_t first_row) {
@@ -24,10 +25,40 @@ void SendTally::Add(const TransmissionResult& result, int64_t first_row) {
   }
 }
 
+namespace {
+
+bool IsAuthRefusal(const Status& status) {
+  return status.kind() == ErrorKind::kAuthentication ||
+         status.code() == StatusCode::kUnauthenticated ||
+         status.code() == StatusCode::kPermissionDenied;
+}
+
+bool IsServiceUnreachable(const Status& status) {
+  return status.kind() == ErrorKind::kConnection || status.kind() == ErrorKind::kRetriesExhausted ||
+         status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kDeadlineExceeded;
+}
+
+}  // namespace
+
 int SendTally::ExitCode() const {
-  bool ok = rows_failed == 0 && stopped.ok() && errors.empty();
-  for (const InputTally& input : inputs) ok = ok && input.error.ok();
-  return ok ? 0 : 1;
+  if (interrupted) return kExitInterrupted;
+  std::vector<const Status*> problems = {&stopped};
+  for (const Status& error : errors) problems.push_back(&error);
+  for (const InputTally& input : inputs) problems.push_back(&input.error);
+  auto any = [&](auto predicate) {
+    for (const Status* problem : problems) {
+      if (!problem->ok() && predicate(*problem)) return true;
+    }
+    return false;
+  };
+  if (any([](const Status& s) { return s.kind() == ErrorKind::kConfiguration; })) {
+    return kExitConfiguration;
+  }
+  if (any(IsAuthRefusal)) return kExitAuthentication;
+  if (!stopped.ok() && IsServiceUnreachable(stopped)) return kExitUnreachable;
+  if (rows_failed > 0 || any([](const Status&) { return true; })) return kExitRowsFailed;
+  return kExitSuccess;
 }
 
 void PrintSummary(const SendTally& tally, std::chrono::duration<double> elapsed,

@@ -29,6 +29,15 @@ struct FailureGroup {
   std::string first_message;
 };
 
+/// Exit codes of `zerobus-arrow send`, most specific first when several apply: interrupted,
+/// configuration, authentication, service unreachable, rows failed.
+constexpr int kExitSuccess = 0;         ///< every row of every input landed
+constexpr int kExitRowsFailed = 1;      ///< some rows failed, or an input could not be read
+constexpr int kExitConfiguration = 2;   ///< usage or configuration error
+constexpr int kExitAuthentication = 3;  ///< the credentials were refused (UNAUTHENTICATED, ...)
+constexpr int kExitUnreachable = 4;     ///< the service unreachable, or retries exhausted
+constexpr int kExitInterrupted = 130;   ///< Ctrl-C (SIGINT) or SIGTERM: 128 + SIGINT
+
 struct SendTally {
   std::string table;
   std::string endpoint;
@@ -43,6 +52,7 @@ struct SendTally {
   int64_t requests_replayed = 0;
   std::map<std::string, FailureGroup> failures;  ///< by error type name
   Status stopped;  ///< why reading stopped before the end of the input (interrupt, stream failure)
+  bool interrupted = false;
   std::vector<Status> errors;  ///< other problems (quarantine, shutdown)
   bool quarantine_requested = false;
   std::vector<std::filesystem::path> quarantine_files;
@@ -51,7 +61,7 @@ struct SendTally {
   /// Counts the result of a batch whose row 0 is input row `first_row`.
   void Add(const TransmissionResult& result, int64_t first_row);
   int64_t rows_done() const { return rows_succeeded + rows_failed; }
-  /// 0 when every row of every input succeeded, else 1.
+  /// One of the kExit* codes.
   int ExitCode() const;
 };
 

@@ -117,6 +117,10 @@ class ZerobusWrapper {
   /// marker), and stops the wrapper's threads. Idempotent; later sends fail every row with a
   /// configuration error saying the wrapper is shut down.
   Status shutdown();
+  /// The same, waiting at most `timeout` instead of flush_timeout_ms for the batches in flight:
+  /// those still unacknowledged then fail with DEADLINE_EXCEEDED (they may have landed). A
+  /// timeout of 0 stops at once, e.g. when the user interrupts.
+  Status shutdown(std::chrono::milliseconds timeout);
 
   const WrapperConfiguration& configuration() const;
   WrapperStats stats() const;

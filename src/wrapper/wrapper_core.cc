@@ -344,7 +344,7 @@ Status WrapperCore::Flush() {
   return flushed;
 }
 
-Status WrapperCore::Shutdown() {
+Status WrapperCore::Shutdown(std::optional<std::chrono::milliseconds> timeout) {
   {
     std::unique_lock<std::mutex> lock(jobs_mu_);
     if (shut_down_) {
@@ -353,15 +353,17 @@ Status WrapperCore::Shutdown() {
     }
     shut_down_ = true;
   }
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.flush_timeout_ms);
+  const std::chrono::milliseconds wait =
+      timeout.value_or(std::chrono::milliseconds(config_.flush_timeout_ms));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   Status result;
   if (!WaitForJobsThrough(UINT64_MAX, deadline)) {
     // Out of time: what is unacknowledged fails now, and jobs not yet sent fail unsent.
     result = Status(StatusCode::kDeadlineExceeded, ErrorKind::kTransmission,
                     "shutdown() of the wrapper for table " + config_.table_name +
-                        " gave up after " + std::to_string(config_.flush_timeout_ms) +
-                        " ms (flush_timeout_ms): " + std::to_string(UnfinishedJobs()) +
+                        " gave up after " + std::to_string(wait.count()) + " ms (" +
+                        (timeout ? "its timeout" : "flush_timeout_ms") +
+                        "): " + std::to_string(UnfinishedJobs()) +
                         " batch(es) were not acknowledged and are reported failed",
                     /*retryable=*/true);
     std::shared_ptr<stream::LaneSet> lanes;

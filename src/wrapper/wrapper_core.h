@@ -9,12 +9,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -46,7 +48,8 @@ class WrapperCore {
   BatchFuture Submit(std::shared_ptr<arrow::RecordBatch> batch, CompletionCallback on_complete,
                      const SpanContext& trace_parent = {});
   Status Flush();
-  Status Shutdown();
+  /// Shuts down within `timeout` (default: flush_timeout_ms); see ZerobusWrapper::shutdown.
+  Status Shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   const WrapperConfiguration& config() const { return config_; }
   WrapperStats stats() const;

@@ -1,6 +1,7 @@
 // ZerobusWrapper and BatchFuture: the public face over WrapperCore.
 #include "arrow_zerobus/wrapper.h"
 
+#include <algorithm>
 #include <deque>
 
 #include <arrow/table.h>
@@ -95,6 +96,10 @@ TransmissionResult ZerobusWrapper::send_reader(arrow::RecordBatchReader& reader)
 
 Status ZerobusWrapper::flush() { return core_->Flush(); }
 Status ZerobusWrapper::shutdown() { return core_->Shutdown(); }
+
+Status ZerobusWrapper::shutdown(std::chrono::milliseconds timeout) {
+  return core_->Shutdown(std::max(timeout, std::chrono::milliseconds(0)));
+}
 const WrapperConfiguration& ZerobusWrapper::configuration() const { return core_->config(); }
 WrapperStats ZerobusWrapper::stats() const { return core_->stats(); }
 Status ZerobusWrapper::debug_status() const { return core_->debug_status(); }

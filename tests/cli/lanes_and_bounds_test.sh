@@ -90,14 +90,14 @@ done
 # ---- a server that accepts streams but never acknowledges: a silent connection is broken after
 # 300 ms and the recovery budget (800 ms) is spent after about 1.4 s; flush_timeout is 3 s. The
 # send ends by itself well within 10 s (process start and shutdown included), every row it read
-# failed, nothing succeeded, and the summary says why. Before issue 13 it never ended.
+# failed, nothing succeeded, the summary says why, and the exit status is 4 (retries ran out).
 for format in protobuf arrow; do
   run_cli "silent_$format" "${CREDENTIALS[@]}" timeout 60 "$CLI" send "$WORK/rows.parquet" \
     --endpoint "$ENDPOINT" --table "$SILENT_TABLE" --format "$format" --streams 2 \
     --batch-rows 1000 --quiet --set server_lack_of_ack_timeout_ms=300 \
     --set retry_timeout_ms=800 --set flush_timeout_ms=3000
   [[ $RC -ne 124 ]] || fail "send --format $format to a silent server did not end within 60 s"
-  expect_rc "send --format $format to a server that never acknowledges" 1
+  expect_rc "send --format $format to a server that never acknowledges" 4
   [[ $MILLIS -lt 10000 ]] || fail "send --format $format to a silent server took $MILLIS ms"
   expect_in "silent_$format.out" "rows: +[1-9][0-9]* total, 0 succeeded, [1-9][0-9]* failed"
   expect_in "silent_$format.out" "RetryExhausted: [0-9]+ rows; first at input row 0: .*Server ack timeout"

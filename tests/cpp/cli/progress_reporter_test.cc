@@ -82,6 +82,38 @@ TEST(ProgressFormatTest, PlainLineHasPercentButNoBar) {
             "25% 10 rows, 0.0 MB/s, ETA 0:12");
 }
 
+TEST(ProgressFormatTest, ReconnectsAreShown) {
+  std::ostringstream out;
+  FakeClock clock;
+  ProgressReporter reporter(out, {.terminal = false}, clock.AsClock());
+  ProgressSnapshot snapshot = Snapshot(10, 0, 0, std::nullopt);
+  snapshot.reconnects = 2;
+  EXPECT_EQ(reporter.Format(snapshot, seconds(1)), "10 rows, reconnects 2, 0.0 MB/s");
+}
+
+// On a narrow terminal the line never wraps: the least important parts go (ETA, then rate), the
+// bar shrinks into what is left or goes, and a line still too long is cut one column short.
+TEST(ProgressFormatTest, TerminalLineFitsTheWidth) {
+  const ProgressSnapshot snapshot = Snapshot(1234567, 3, 10'000'000, 0.5);
+  for (int width : {200, 80, 60, 45, 30, 12}) {
+    SCOPED_TRACE(width);
+    std::ostringstream out;
+    FakeClock clock;
+    ProgressReporter reporter(out, {.terminal = true, .width = width}, clock.AsClock());
+    const std::string line = reporter.Format(snapshot, seconds(2));
+    EXPECT_LE(line.size(), static_cast<size_t>(width - 1)) << line;
+    if (width >= 30) EXPECT_NE(line.find("1,234,567 rows"), std::string::npos) << line;
+  }
+  std::ostringstream out;
+  FakeClock clock;
+  ProgressReporter narrow(out, {.terminal = true, .width = 60}, clock.AsClock());
+  EXPECT_EQ(narrow.Format(snapshot, seconds(2)),
+            "[###----] 50% 1,234,567 rows (3 failed), 5.0 MB/s, ETA 0:02");
+  ProgressReporter wide(out, {.terminal = true, .width = 120}, clock.AsClock());
+  EXPECT_EQ(wide.Format(snapshot, seconds(2)),
+            "[############------------] 50% 1,234,567 rows (3 failed), 5.0 MB/s, ETA 0:02");
+}
+
 TEST(ProgressReporterTest, TerminalRedrawsOneLineAtMostEveryInterval) {
   std::ostringstream out;
   FakeClock clock;

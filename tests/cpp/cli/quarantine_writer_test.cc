@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <arrow/io/file.h>
@@ -65,7 +67,8 @@ TEST(QuarantineFormatTest, ByExtension) {
   EXPECT_EQ(*QuarantineFormatOf("q.arrow"), QuarantineFormat::kArrowFile);
   EXPECT_EQ(*QuarantineFormatOf("q.feather"), QuarantineFormat::kArrowFile);
   EXPECT_EQ(*QuarantineFormatOf("q.PARQUET"), QuarantineFormat::kParquet);
-  EXPECT_FALSE(QuarantineFormatOf("q.csv").ok());
+  EXPECT_EQ(*QuarantineFormatOf("q.csv"), QuarantineFormat::kCsv);
+  EXPECT_FALSE(QuarantineFormatOf("q.txt").ok());
 }
 
 TEST_F(QuarantineWriterTest, FailedRowsGetRowNumberTypeAndMessage) {
@@ -148,6 +151,50 @@ TEST_F(QuarantineWriterTest, UnwritablePathIsNamed) {
   const Status status = writer.Append(*Batch(), TwoFailures(), 0);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find(path.string()), std::string::npos) << status.message();
+}
+
+// A row quarantined for its null in a non-nullable column (or struct member) must still be
+// written: the quarantine schema is nullable throughout.
+TEST_F(QuarantineWriterTest, NullsInNonNullableInputColumnsAreWritten) {
+  const auto inner = arrow::struct_({arrow::field("zip", arrow::int32(), false)});
+  const auto batch = MakeBatch(
+      {arrow::field("strict", arrow::utf8(), false), arrow::field("address", inner, false)},
+      {ArrayFromJson(arrow::utf8(), R"(["a", null, "c", null])"),
+       ArrayFromJson(inner, R"([{"zip": 1}, {"zip": null}, {"zip": 3}, null])")});
+  for (const char* name : {"q.parquet", "q.arrows", "q.arrow"}) {
+    SCOPED_TRACE(name);
+    QuarantineWriter writer(dir_ / name);
+    ASSERT_TRUE(writer.Append(*batch, TwoFailures(), 0).ok());
+    ASSERT_TRUE(writer.Close(nullptr).ok());
+    EXPECT_EQ(writer.rows_written(), 2);
+  }
+  auto input = arrow::io::ReadableFile::Open((dir_ / "q.parquet").string()).ValueOrDie();
+  auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool()).ValueOrDie();
+  const auto table = reader->ReadTable().ValueOrDie();
+  ASSERT_EQ(table->num_rows(), 2);
+  EXPECT_FALSE(table->GetColumnByName("strict")->GetScalar(0).ValueOrDie()->is_valid);
+  EXPECT_EQ(table->GetColumnByName("address")->GetScalar(0).ValueOrDie()->ToString(),
+            "{zip:int32 = null}");
+}
+
+TEST_F(QuarantineWriterTest, CsvHoldsFlatColumnsAndNamesANestedOne) {
+  const fs::path path = dir_ / "q.csv";
+  QuarantineWriter writer(path);
+  ASSERT_TRUE(writer.CheckInputSchema(*Batch()->schema()).ok());
+  ASSERT_TRUE(writer.Append(*Batch(), TwoFailures(), 100).ok());
+  ASSERT_TRUE(writer.Close(nullptr).ok());
+  std::ifstream file(path);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text,
+            "\"id\",\"name\",\"_zerobus_row\",\"_zerobus_error_type\",\"_zerobus_error\"\n"
+            "11,\"b\",101,\"ConversionError\",\"column 'id': bad value\"\n"
+            "13,\"d\",103,\"TransmissionError\",\"refused\"\n");
+
+  const auto nested = arrow::schema({arrow::field("tags", arrow::list(arrow::utf8()))});
+  const Status refused = QuarantineWriter(dir_ / "n.csv").CheckInputSchema(*nested);
+  EXPECT_EQ(refused.kind(), ErrorKind::kConfiguration);
+  EXPECT_NE(refused.message().find("CSV cannot hold column 'tags'"), std::string::npos)
+      << refused.message();
 }
 
 }  // namespace
