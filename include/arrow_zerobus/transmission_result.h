@@ -66,7 +66,20 @@ struct TransmissionResult {
   int64_t failed_count = 0;
   std::vector<int64_t> successful_rows;  ///< ascending
   std::vector<RowFailure> failed_rows;   ///< ascending by row
+  /// The values of the failed rows, kept by the wrapper whatever was sent (a batch, a table or a
+  /// reader): row k holds the columns of failed_rows[k], with the schema of the data sent
+  /// (every field nullable, since a failed row may hold a null a required column refused; view
+  /// types in their plain form). Zero rows when none failed; null for a null batch, a refusal
+  /// before any row was read, or a result built by hand. Only failed rows are kept, and when
+  /// every row of a batch failed the batch's own buffers are shared rather than copied.
+  std::shared_ptr<arrow::RecordBatch> failed_values;
 
+  /// Every row of the data landed: no error and no failed row, and the writer was enabled (with
+  /// it disabled rows are converted, never landed). The unmistakable check: `success` stays
+  /// true when some rows failed conversion (see is_partial_success()).
+  bool all_rows_landed() const {
+    return error.ok() && failed_count == 0 && successful_count == total_rows && !writer_disabled;
+  }
   bool is_partial_success() const { return success && successful_count > 0 && failed_count > 0; }
   bool has_failed_rows() const { return !failed_rows.empty(); }
   bool has_successful_rows() const { return !successful_rows.empty(); }
@@ -84,6 +97,12 @@ struct TransmissionResult {
       const arrow::RecordBatch& batch) const;
   Result<std::shared_ptr<arrow::RecordBatch>> extract_successful_batch(
       const arrow::RecordBatch& batch) const;
+  /// The failed rows, ready to quarantine, without the data that was sent: failed_values with
+  /// three columns appended, _zerobus_row (int64: the row's index in the result),
+  /// _zerobus_error_type ("ConversionError", ...) and _zerobus_error (the message). A
+  /// ConfigurationError when failed_values does not hold the failed rows (a result built by
+  /// hand): extract_failed_batch() then needs the batch.
+  Result<std::shared_ptr<arrow::RecordBatch>> failed_batch() const;
 
   /// Failed row indices per error type name.
   std::map<std::string, std::vector<int64_t>> group_errors_by_type() const;

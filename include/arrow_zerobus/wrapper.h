@@ -103,12 +103,19 @@ class ZerobusWrapper {
                                CompletionCallback on_complete = nullptr,
                                const SpanContext& trace_parent = {});
   /// Sends each record batch of `table` (rows keep their table indices in the result: row i of
-  /// the result is row i of the table).
+  /// the result is row i of the table). A schema check_schema() refuses is refused once, as in
+  /// send_reader().
   TransmissionResult send_table(const std::shared_ptr<arrow::Table>& table);
   /// Sends every batch `reader` yields, all in flight at once up to the stream's window; the
   /// result numbers rows across the batches in order. A read error ends the send and becomes
-  /// the result's error; the rows read before it are reported as usual.
+  /// the result's error; the rows read before it are reported as usual. A schema that
+  /// check_schema() refuses (an unsupported column type) is refused once, before any row is
+  /// read: the result has that error, no rows, and nothing is sent.
   TransmissionResult send_reader(arrow::RecordBatchReader& reader);
+  /// OK when batches of `schema` can be sent in the configured wire format, else the
+  /// ConfigurationError naming the column and its type (or, with descriptor_proto, the
+  /// mismatch) that would fail every row of such a batch. The plan is cached for the sends.
+  Status check_schema(const std::shared_ptr<arrow::Schema>& schema) const;
 
   /// Waits until every batch sent before the call is acknowledged or failed, then flushes the
   /// debug files to disk (readable by pyarrow or DuckDB afterwards).

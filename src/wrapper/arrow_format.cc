@@ -19,14 +19,7 @@ class ArrowFormat final : public SendFormat {
 
   Status Prepare(BatchJob& job) const override {
     const std::shared_ptr<arrow::Schema>& schema = job.batch()->schema();
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-        job.canonical,
-        canonical_schemas_.GetOrMake(
-            schema::SchemaCacheKey(*schema),
-            [&]() -> Result<std::shared_ptr<const encode::CanonicalSchema>> {
-              ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto canonical, encode::MakeCanonicalSchema(schema));
-              return std::make_shared<const encode::CanonicalSchema>(std::move(canonical));
-            }));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.canonical, Canonical(schema));
     if (context_.timed) job.times.planned = telemetry::UnixNanosNow();
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(encode::CanonicalBatch cast,
                                    encode::CastToCanonical(*job.canonical, *job.batch()));
@@ -48,6 +41,15 @@ class ArrowFormat final : public SendFormat {
           job.debug_records, encode::EncodeBatch(*job.plan, *job.batch(), context_.encode_options));
     }
     if (context_.timed) job.times.encoded = telemetry::UnixNanosNow();
+    return Status::OK();
+  }
+
+  Status CheckSchema(const std::shared_ptr<arrow::Schema>& schema) const override {
+    ARROW_ZEROBUS_RETURN_NOT_OK(Canonical(schema).status());
+    // The Protobuf debug files need a plan too.
+    if (context_.config->protobuf_debug_on()) {
+      ARROW_ZEROBUS_RETURN_NOT_OK(context_.plans->GetOrPlan(*schema).status());
+    }
     return Status::OK();
   }
 
@@ -97,6 +99,16 @@ class ArrowFormat final : public SendFormat {
   }
 
  private:
+  Result<std::shared_ptr<const encode::CanonicalSchema>> Canonical(
+      const std::shared_ptr<arrow::Schema>& schema) const {
+    return canonical_schemas_.GetOrMake(
+        schema::SchemaCacheKey(*schema),
+        [&]() -> Result<std::shared_ptr<const encode::CanonicalSchema>> {
+          ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto canonical, encode::MakeCanonicalSchema(schema));
+          return std::make_shared<const encode::CanonicalSchema>(std::move(canonical));
+        });
+  }
+
   FormatContext context_;
   mutable LruCache<encode::CanonicalSchema> canonical_schemas_{16};
 };

@@ -4,6 +4,8 @@
 
 #include <arrow/util/byte_size.h>
 
+#include "wrapper/failed_values.h"
+
 namespace arrow_zerobus::internal {
 
 size_t BatchJob::AddRequests(const std::vector<std::pair<int64_t, int64_t>>& row_ranges) {
@@ -107,6 +109,7 @@ TransmissionResult BatchJob::BuildResult() const {
     result.error = !batch_failure.ok() ? batch_failure : first_row_error;
   }
   result.success = result.error.ok();
+  if (batch_ != nullptr) result.failed_values = KeepFailedValues(result, *batch_);
   return result;
 }
 

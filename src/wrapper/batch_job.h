@@ -25,7 +25,9 @@ class BatchJob {
  public:
   BatchJob(uint64_t sequence, std::shared_ptr<arrow::RecordBatch> batch,
            std::shared_ptr<BatchState> state)
-      : sequence_(sequence), batch_(std::move(batch)), state_(std::move(state)) {}
+      : sequence_(sequence), batch_(std::move(batch)), state_(std::move(state)) {
+    state_->batch = batch_;
+  }
 
   uint64_t sequence() const { return sequence_; }
   const std::shared_ptr<arrow::RecordBatch>& batch() const { return batch_; }
@@ -73,7 +75,8 @@ class BatchJob {
   /// Every request was handed out (or none will be); true when the job can complete now.
   bool FinishSubmitting();
 
-  /// The result, every row accounted for. Call once, when the job is complete.
+  /// The result, every row accounted for, with the failed rows' values. Call once, when the
+  /// job is complete.
   TransmissionResult BuildResult() const;
 
  private:

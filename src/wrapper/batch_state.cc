@@ -1,5 +1,7 @@
 #include "wrapper/batch_state.h"
 
+#include "wrapper/failed_values.h"
+
 namespace arrow_zerobus::internal {
 
 double MillisecondsSince(std::chrono::steady_clock::time_point start) {
@@ -46,6 +48,9 @@ bool BatchState::Cancel() {
   for (int64_t row = 0; row < total_rows; ++row)
     outcome.failed_rows.push_back({row, outcome.error});
   outcome.latency_ms = MillisecondsSince(started);
+  if (const std::shared_ptr<arrow::RecordBatch> sent = batch.lock()) {
+    outcome.failed_values = KeepFailedValues(outcome, *sent);
+  }
   return Complete(std::move(outcome));
 }
 

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <optional>
 
+#include <arrow/record_batch.h>
+
 #include "arrow_zerobus/transmission_result.h"
 #include "arrow_zerobus/wrapper.h"
 #include "wrapper/callback_dispatcher.h"
@@ -36,6 +38,8 @@ struct BatchState : std::enable_shared_from_this<BatchState> {
   }
 
   const int64_t total_rows;
+  /// The batch sent, while the wrapper holds it: Cancel() keeps its rows as the failed values.
+  std::weak_ptr<arrow::RecordBatch> batch;
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   mutable std::mutex mu;

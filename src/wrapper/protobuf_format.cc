@@ -24,6 +24,10 @@ class ProtobufFormat final : public SendFormat {
     return Status::OK();
   }
 
+  Status CheckSchema(const std::shared_ptr<arrow::Schema>& schema) const override {
+    return context_.plans->GetOrPlan(*schema).status();
+  }
+
   bool Fits(const BatchJob& job, const stream::StreamProtocol& protocol) const override {
     // The cache hands out one plan per schema, so the same plan needs no descriptor comparison.
     if (job.plan == fitted_plan_ && &protocol == fitted_protocol_) return true;

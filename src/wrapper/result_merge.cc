@@ -23,9 +23,16 @@ void ResultMerger::Add(const TransmissionResult& batch) {
   if (merged_.debug_error.ok()) merged_.debug_error = batch.debug_error;
   stream_ids_.insert(batch.stream_ids.begin(), batch.stream_ids.end());
   if (first_error_.ok() && !batch.error.ok()) first_error_ = batch.error;
+  failed_values_.Add(batch.failed_values);
 }
 
 void ResultMerger::FailRead(Status error) { read_error_ = std::move(error); }
+
+void ResultMerger::Refuse(Status error, const std::shared_ptr<arrow::Schema>& schema) {
+  read_error_ = std::move(error);
+  if (schema == nullptr) return;
+  failed_values_.Add(arrow::RecordBatch::MakeEmpty(NullableSchema(*schema)).ValueOr(nullptr));
+}
 
 TransmissionResult ResultMerger::Finish(double latency_ms) {
   TransmissionResult result = std::move(merged_);
@@ -43,6 +50,7 @@ TransmissionResult ResultMerger::Finish(double latency_ms) {
     if (only_conversion) result.error = Status::OK();
   }
   result.success = result.error.ok();
+  result.failed_values = failed_values_.Finish();
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "arrow_zerobus/transmission_result.h"
+#include "wrapper/failed_values.h"
 
 namespace arrow_zerobus::internal {
 
@@ -16,6 +17,9 @@ class ResultMerger {
   void Add(const TransmissionResult& batch);
   /// The input ended with an error: it becomes the result's error.
   void FailRead(Status error);
+  /// The input was refused before any row was read (its schema cannot be sent): `error`
+  /// becomes the result's error, and the failed values have `schema`'s columns and no rows.
+  void Refuse(Status error, const std::shared_ptr<arrow::Schema>& schema);
   int64_t rows() const { return merged_.total_rows; }
   TransmissionResult Finish(double latency_ms);
 
@@ -24,6 +28,7 @@ class ResultMerger {
   std::set<std::string> stream_ids_;
   Status first_error_;
   Status read_error_;
+  FailedValuesMerger failed_values_;
 };
 
 }  // namespace arrow_zerobus::internal

@@ -34,6 +34,9 @@ class SendFormat {
   /// outcomes in job.encoded, the payload size, and what Requests() needs. An error fails
   /// every row.
   virtual Status Prepare(BatchJob& job) const = 0;
+  /// OK when batches of `schema` can be sent (and the plan is cached for them), else the
+  /// ConfigurationError Prepare() would fail every row with, naming the column and its type.
+  virtual Status CheckSchema(const std::shared_ptr<arrow::Schema>& schema) const = 0;
   /// Whether the job's rows can go on a stream opened with `protocol` (called in turn).
   virtual bool Fits(const BatchJob& job, const stream::StreamProtocol& protocol) const = 0;
   /// The protocol of a new stream for the job's rows.

@@ -3,12 +3,10 @@
 
 #include <sstream>
 
+#include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_primitive.h>
-#include <arrow/compute/api_vector.h>
-#include <arrow/compute/cast.h>
-#include <arrow/datum.h>
 
-#include "wrapper/plain_types.h"
+#include "wrapper/failed_values.h"
 
 namespace arrow_zerobus {
 namespace {
@@ -20,39 +18,30 @@ Result<std::shared_ptr<arrow::RecordBatch>> TakeRows(const arrow::RecordBatch& b
     return Status(StatusCode::kInvalidArgument, ErrorKind::kConfiguration,
                   std::string("cannot extract the ") + which + " rows: the result covers " +
                       std::to_string(total_rows) + " rows but the batch given has " +
-                      std::to_string(batch.num_rows()) + " (pass the batch that was sent)");
+                      std::to_string(batch.num_rows()) +
+                      " (pass the batch that was sent, or use failed_batch())");
   }
-  arrow::Int64Builder indices;
-  auto appended = indices.AppendValues(rows);
-  std::shared_ptr<arrow::Array> index_array;
-  if (appended.ok()) appended = indices.Finish(&index_array);
-  if (!appended.ok()) return InternalError("cannot build row indices: " + appended.ToString());
-  std::vector<std::shared_ptr<arrow::Field>> fields = batch.schema()->fields();
-  std::vector<std::shared_ptr<arrow::Array>> columns;
-  columns.reserve(batch.num_columns());
-  for (int i = 0; i < batch.num_columns(); ++i) {
-    std::shared_ptr<arrow::Array> column = batch.column(i);
-    auto plain = internal::NonViewType(column->type());
-    if (!plain->Equals(*column->type())) {
-      // No Take kernel for view types: take from the plain form, which the result keeps.
-      auto cast = arrow::compute::Cast(*column, plain);
-      if (!cast.ok()) {
-        return InternalError("cannot cast column '" + fields[i]->name() + "' (" +
-                             column->type()->ToString() +
-                             ") for Take: " + cast.status().ToString());
-      }
-      column = std::move(cast).ValueOrDie();
-      fields[i] = fields[i]->WithType(plain);
-    }
-    auto taken = arrow::compute::Take(*column, *index_array);
-    if (!taken.ok()) {
-      return InternalError(std::string("Arrow Take of the ") + which + " rows failed in column '" +
-                           fields[i]->name() + "': " + taken.status().ToString());
-    }
-    columns.push_back(std::move(taken).ValueOrDie());
+  return internal::TakeRows(batch, rows);
+}
+
+// The three columns failed_batch() appends: row index, error type name and message.
+Result<std::vector<std::shared_ptr<arrow::Array>>> ErrorColumns(
+    const std::vector<RowFailure>& failures) {
+  arrow::Int64Builder rows;
+  arrow::StringBuilder types;
+  arrow::StringBuilder messages;
+  arrow::Status built = arrow::Status::OK();
+  for (const RowFailure& failure : failures) {
+    if (built.ok()) built = rows.Append(failure.row);
+    if (built.ok()) built = types.Append(std::string(ErrorKindName(failure.error.kind())));
+    if (built.ok()) built = messages.Append(failure.error.message());
   }
-  return arrow::RecordBatch::Make(arrow::schema(fields, batch.schema()->metadata()),
-                                  static_cast<int64_t>(rows.size()), std::move(columns));
+  std::vector<std::shared_ptr<arrow::Array>> columns(3);
+  if (built.ok()) built = rows.Finish(&columns[0]);
+  if (built.ok()) built = types.Finish(&columns[1]);
+  if (built.ok()) built = messages.Finish(&columns[2]);
+  if (!built.ok()) return InternalError("cannot build the error columns: " + built.ToString());
+  return columns;
 }
 
 }  // namespace
@@ -81,6 +70,36 @@ Result<std::shared_ptr<arrow::RecordBatch>> TransmissionResult::extract_failed_b
 Result<std::shared_ptr<arrow::RecordBatch>> TransmissionResult::extract_successful_batch(
     const arrow::RecordBatch& batch) const {
   return TakeRows(batch, successful_rows, total_rows, "successful");
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> TransmissionResult::failed_batch() const {
+  const auto failed = static_cast<int64_t>(failed_rows.size());
+  if (failed_values == nullptr && failed > 0) {
+    return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
+                  "this result does not hold its " + std::to_string(failed) +
+                      " failed rows' values (it was not made by a send): use "
+                      "extract_failed_batch(batch) with the batch that was sent");
+  }
+  if (failed_values != nullptr && failed_values->num_rows() != failed) {
+    return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
+                  "failed_values holds " + std::to_string(failed_values->num_rows()) +
+                      " rows but the result has " + std::to_string(failed) + " failed rows");
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto error_columns, ErrorColumns(failed_rows));
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  std::shared_ptr<const arrow::KeyValueMetadata> metadata;
+  if (failed_values != nullptr) {
+    fields = failed_values->schema()->fields();
+    columns = failed_values->columns();
+    metadata = failed_values->schema()->metadata();
+  }
+  fields.push_back(arrow::field("_zerobus_row", arrow::int64(), /*nullable=*/false));
+  fields.push_back(arrow::field("_zerobus_error_type", arrow::utf8(), /*nullable=*/false));
+  fields.push_back(arrow::field("_zerobus_error", arrow::utf8(), /*nullable=*/false));
+  columns.insert(columns.end(), error_columns.begin(), error_columns.end());
+  return arrow::RecordBatch::Make(arrow::schema(std::move(fields), std::move(metadata)), failed,
+                                  std::move(columns));
 }
 
 std::map<std::string, std::vector<int64_t>> TransmissionResult::group_errors_by_type() const {

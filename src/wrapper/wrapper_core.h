@@ -48,6 +48,10 @@ class WrapperCore {
   BatchFuture Submit(std::shared_ptr<arrow::RecordBatch> batch, CompletionCallback on_complete,
                      const SpanContext& trace_parent = {});
   Status Flush();
+  /// See ZerobusWrapper::check_schema.
+  Status CheckSchema(const std::shared_ptr<arrow::Schema>& schema) const {
+    return format_->CheckSchema(schema);
+  }
   /// Shuts down within `timeout` (default: flush_timeout_ms); see ZerobusWrapper::shutdown.
   Status Shutdown(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 

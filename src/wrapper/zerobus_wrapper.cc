@@ -63,9 +63,18 @@ TransmissionResult ZerobusWrapper::send_table(const std::shared_ptr<arrow::Table
   return send_reader(reader);
 }
 
+Status ZerobusWrapper::check_schema(const std::shared_ptr<arrow::Schema>& schema) const {
+  if (schema == nullptr) return ConfigurationError("check_schema was given a null schema");
+  return core_->CheckSchema(schema);
+}
+
 TransmissionResult ZerobusWrapper::send_reader(arrow::RecordBatchReader& reader) {
   const auto started = std::chrono::steady_clock::now();
   internal::ResultMerger merged;
+  if (Status refused = check_schema(reader.schema()); !refused.ok()) {
+    merged.Refuse(std::move(refused), reader.schema());
+    return merged.Finish(internal::MillisecondsSince(started));
+  }
   std::deque<BatchFuture> in_flight;
   while (true) {
     std::shared_ptr<arrow::RecordBatch> batch;

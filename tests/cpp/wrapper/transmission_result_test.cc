@@ -74,6 +74,41 @@ TEST(TransmissionResultTest, ExtractFromTheWrongBatchIsAnError) {
   EXPECT_THAT(failed.status().message(), HasSubstr("has 1"));
 }
 
+TEST(TransmissionResultTest, FailedBatchNeedsTheFailedValues) {
+  TransmissionResult result = MixedResult();
+  auto missing = result.failed_batch();
+  EXPECT_EQ(missing.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(missing.status().message(), HasSubstr("extract_failed_batch"));
+
+  auto values = result.extract_failed_batch(*FiveRows());
+  ASSERT_TRUE(values.ok());
+  result.failed_values = *values;
+  auto failed = result.failed_batch();
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_TRUE((*failed)->column(0)->Equals(*ArrayFromJson(arrow::int32(), "[11, 13]")));
+  EXPECT_TRUE((*failed)->column(1)->Equals(*ArrayFromJson(arrow::int64(), "[1, 3]")));
+  EXPECT_TRUE((*failed)->column(2)->Equals(
+      *ArrayFromJson(arrow::utf8(), R"(["ConversionError", "ConnectionError"])")));
+  EXPECT_TRUE((*failed)->column(3)->Equals(
+      *ArrayFromJson(arrow::utf8(), R"(["row 1: bad value", "connection cut"])")));
+}
+
+TEST(TransmissionResultTest, AllRowsLandedIsStricterThanSuccess) {
+  TransmissionResult result = MixedResult();
+  EXPECT_TRUE(result.success);
+  EXPECT_FALSE(result.all_rows_landed());
+  TransmissionResult clean;
+  clean.success = true;
+  clean.total_rows = clean.successful_count = 2;
+  clean.successful_rows = {0, 1};
+  EXPECT_TRUE(clean.all_rows_landed());
+  clean.writer_disabled = true;
+  EXPECT_FALSE(clean.all_rows_landed()) << "converted rows did not land";
+  TransmissionResult empty;
+  empty.success = true;
+  EXPECT_TRUE(empty.all_rows_landed()) << "an empty batch";
+}
+
 TEST(TransmissionResultTest, GroupsAndStatisticsUseTheOriginalTypeNames) {
   TransmissionResult result = MixedResult();
   auto groups = result.group_errors_by_type();

@@ -18,6 +18,7 @@
 namespace arrow_zerobus::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -255,6 +256,104 @@ TEST_P(WrapperSendTest, SendTableAndReaderNumberRowsAcrossChunks) {
   EXPECT_EQ(LandedIds(*emu, kTestTable), (std::vector<int64_t>{0, 1, 2, 3, 4, 6, 7, 8, 9, 10}));
 }
 
+TEST_P(WrapperSendTest, FailedBatchOfAReaderComesFromTheResultWithItsErrors) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(Config(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  auto table = arrow::Table::FromRecordBatches(
+      {EventsBatch(0, 4), EventsBatch(4, 3, {5}), EventsBatch(7, 5, {11})});
+  ASSERT_TRUE(table.ok());
+  arrow::TableBatchReader reader(**table);
+  TransmissionResult result = wrapper->send_reader(reader);
+  ExpectEveryRowOnce(result);
+  EXPECT_TRUE(result.success) << result.Summary();
+  EXPECT_FALSE(result.all_rows_landed()) << "success stays true with failed rows; this does not";
+
+  auto failed = result.failed_batch();
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  const arrow::Schema& schema = *(*failed)->schema();
+  ASSERT_EQ(schema.num_fields(), 5);
+  EXPECT_EQ(schema.field(0)->name(), "id");
+  EXPECT_TRUE(schema.field(0)->nullable()) << "a failed row may hold the null it was refused for";
+  EXPECT_EQ(schema.field(2)->name(), "_zerobus_row");
+  EXPECT_EQ(schema.field(3)->name(), "_zerobus_error_type");
+  EXPECT_EQ(schema.field(4)->name(), "_zerobus_error");
+  ASSERT_EQ((*failed)->num_rows(), 2);
+  EXPECT_TRUE((*failed)->column(0)->IsNull(0));
+  const auto& names = static_cast<const arrow::StringArray&>(*(*failed)->column(1));
+  EXPECT_EQ(names.GetString(0), "event-5");
+  EXPECT_EQ(names.GetString(1), "event-11");
+  const auto& rows = static_cast<const arrow::Int64Array&>(*(*failed)->column(2));
+  EXPECT_EQ(rows.Value(0), 5);
+  EXPECT_EQ(rows.Value(1), 11);
+  const auto& types = static_cast<const arrow::StringArray&>(*(*failed)->column(3));
+  EXPECT_EQ(types.GetString(1), "ConversionError");
+  const auto& messages = static_cast<const arrow::StringArray&>(*(*failed)->column(4));
+  EXPECT_EQ(messages.GetString(1), result.failed_rows[1].error.message());
+}
+
+TEST_P(WrapperSendTest, AllRowsLandedOnlyWhenEveryRowLanded) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(Config(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  TransmissionResult result = wrapper->send_batch(EventsBatch(0, 10));
+  EXPECT_TRUE(result.all_rows_landed()) << result.Summary();
+  auto failed = result.failed_batch();
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ((*failed)->num_rows(), 0);
+  EXPECT_EQ((*failed)->num_columns(), 5);
+  EXPECT_FALSE(wrapper->send_batch(EventsBatch(10, 10, {12})).all_rows_landed());
+}
+
+// A reader that counts the batches read from it.
+class CountingReader : public arrow::RecordBatchReader {
+ public:
+  explicit CountingReader(std::shared_ptr<arrow::RecordBatch> batch) : batch_(std::move(batch)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return batch_->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    ++reads;
+    *out = reads == 1 ? batch_ : nullptr;
+    return arrow::Status::OK();
+  }
+  int reads = 0;
+
+ private:
+  std::shared_ptr<arrow::RecordBatch> batch_;
+};
+
+TEST_P(WrapperSendTest, UnsupportedColumnTypeIsRefusedOnceBeforeAnyRowIsRead) {
+  auto emu = StartEmulator();
+  auto wrapper = MakeWrapper(Config(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  auto spans = ArrayFromJson(arrow::month_day_nano_interval(), "[[1, 2, 3], [0, 1, 0]]");
+  auto batch = MakeBatch({arrow::field("id", arrow::int64()), arrow::field("span", spans->type())},
+                         {ArrayFromJson(arrow::int64(), "[1, 2]"), spans});
+  const Status checked = wrapper->check_schema(batch->schema());
+  EXPECT_EQ(checked.kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(checked.message(),
+              AllOf(HasSubstr("column 'span'"), HasSubstr("month_day_nano_interval")));
+
+  CountingReader reader(batch);
+  TransmissionResult result = wrapper->send_reader(reader);
+  EXPECT_EQ(reader.reads, 0);
+  EXPECT_FALSE(result.success);
+  EXPECT_FALSE(result.all_rows_landed());
+  EXPECT_EQ(result.error.message(), checked.message());
+  EXPECT_EQ(result.total_rows, 0);
+  EXPECT_TRUE(result.failed_rows.empty()) << "one error, not one per row";
+  auto failed = result.failed_batch();
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ((*failed)->num_columns(), 5);
+
+  auto table = arrow::Table::FromRecordBatches({batch, batch});
+  ASSERT_TRUE(table.ok());
+  result = wrapper->send_table(*table);
+  EXPECT_EQ(result.error.message(), checked.message());
+  EXPECT_TRUE(result.failed_rows.empty());
+  EXPECT_EQ(emu->Counters(kTestTable).streams_created, 0);
+  EXPECT_TRUE(wrapper->check_schema(EventsBatch(0, 1)->schema()).ok());
+}
+
 TEST_P(WrapperSendTest, CancelGivesUpABatchThatWasNotSentYet) {
   auto emu = StartEmulator();
   emulator::FaultScript slow_create;
@@ -276,6 +375,9 @@ TEST_P(WrapperSendTest, CancelGivesUpABatchThatWasNotSentYet) {
   EXPECT_FALSE(cancelled.success);
   EXPECT_EQ(cancelled.error.code(), StatusCode::kCancelled);
   EXPECT_EQ(cancelled.failed_count, 5);
+  auto cancelled_rows = cancelled.failed_batch();
+  ASSERT_TRUE(cancelled_rows.ok()) << cancelled_rows.status();
+  EXPECT_EQ(IdsAt(**cancelled_rows, Iota(5)), (std::vector<int64_t>{5, 6, 7, 8, 9}));
   EXPECT_TRUE(first.get().success);
   EXPECT_FALSE(first.cancel()) << "a finished send cannot be cancelled";
   ASSERT_TRUE(wrapper->flush().ok());
