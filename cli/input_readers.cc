@@ -2,15 +2,20 @@
 #include "input_readers.h"
 #include "common/text.h"
 
+#include <glob.h>
+
 #include <algorithm>
 #include <cctype>
 #include <exception>
 #include <utility>
 
 #include <arrow/csv/api.h>
+#include <arrow/io/compressed.h>
 #include <arrow/io/file.h>
+#include <arrow/io/stdio.h>
 #include <arrow/ipc/reader.h>
 #include <arrow/json/reader.h>
+#include <arrow/util/compression.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
@@ -102,6 +107,41 @@ Result<std::shared_ptr<arrow::io::ReadableFile>> OpenFile(const fs::path& path) 
   return std::move(file).ValueOrDie();
 }
 
+// The bytes of a streaming format (CSV, NDJSON, Arrow IPC stream): standard input for "-", a file
+// decompressed on the fly when its extension names a codec, or the file itself. Sets
+// source.bytes_read from the position in what is read from disk.
+Result<std::shared_ptr<arrow::io::InputStream>> OpenStream(const fs::path& path,
+                                                           InputSource& source) {
+  if (IsStdin(path)) {
+    auto in = std::make_shared<arrow::io::StdinStream>();
+    source.bytes_read = [in] {
+      auto position = in->Tell();
+      return position.ok() ? *position : int64_t{0};
+    };
+    return std::shared_ptr<arrow::io::InputStream>(std::move(in));
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
+  source.bytes_read = [file] {
+    auto position = file->Tell();
+    return position.ok() ? *position : int64_t{0};
+  };
+  const std::optional<arrow::Compression::type> compression = CompressionOf(path);
+  if (!compression.has_value()) return std::shared_ptr<arrow::io::InputStream>(file);
+  auto codec = arrow::util::Codec::Create(*compression);
+  if (!codec.ok()) return OpenError(path, codec.status().message());
+  // The stream reads through the codec it is given, so the two live and die together.
+  struct Decompressing {
+    std::unique_ptr<arrow::util::Codec> codec;
+    std::shared_ptr<arrow::io::CompressedInputStream> stream;
+  };
+  auto decompressing = std::make_shared<Decompressing>();
+  decompressing->codec = std::move(codec).ValueOrDie();
+  auto stream = arrow::io::CompressedInputStream::Make(decompressing->codec.get(), file);
+  if (!stream.ok()) return OpenError(path, stream.status().message());
+  decompressing->stream = std::move(stream).ValueOrDie();
+  return std::shared_ptr<arrow::io::InputStream>(decompressing, decompressing->stream.get());
+}
+
 Status OpenParquet(const fs::path& path, const InputOptions& options, InputSource& source) {
   parquet::ArrowReaderProperties properties;
   properties.set_batch_size(options.batch_rows);
@@ -126,7 +166,20 @@ Status OpenParquet(const fs::path& path, const InputOptions& options, InputSourc
   return Status::OK();
 }
 
+Status OpenArrowStream(const fs::path& path, const InputOptions& options, InputSource& source) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::InputStream> in,
+                                 OpenStream(path, source));
+  auto reader = arrow::ipc::RecordBatchStreamReader::Open(in);
+  if (!reader.ok()) return OpenError(path, reader.status().message());
+  source.reader = std::make_shared<SlicingReader>(path.string(), in, *reader, options.batch_rows);
+  return Status::OK();
+}
+
 Status OpenArrow(const fs::path& path, const InputOptions& options, InputSource& source) {
+  // Standard input and compressed files cannot seek: they are read as IPC streams.
+  if (IsStdin(path) || CompressionOf(path).has_value()) {
+    return OpenArrowStream(path, options, source);
+  }
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
   auto head = file->ReadAt(0, static_cast<int64_t>(kArrowFileMagic.size()));
   if (!head.ok()) return OpenError(path, head.status().message());
@@ -156,7 +209,8 @@ Status OpenArrow(const fs::path& path, const InputOptions& options, InputSource&
 }
 
 Status OpenCsv(const fs::path& path, const InputOptions& options, InputSource& source) {
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::InputStream> file,
+                                 OpenStream(path, source));
   auto parse = arrow::csv::ParseOptions::Defaults();
   if (source.format == InputFormat::kTsv) parse.delimiter = '\t';
   auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), file,
@@ -164,23 +218,119 @@ Status OpenCsv(const fs::path& path, const InputOptions& options, InputSource& s
                                                   arrow::csv::ConvertOptions::Defaults());
   if (!reader.ok()) return OpenError(path, reader.status().message());
   std::shared_ptr<arrow::csv::StreamingReader> csv = *reader;
-  source.bytes_read = [csv] { return csv->bytes_read(); };
   source.reader = std::make_shared<SlicingReader>(path.string(), file, csv, options.batch_rows);
   return Status::OK();
 }
 
 Status OpenJson(const fs::path& path, const InputOptions& options, InputSource& source) {
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::ReadableFile> file, OpenFile(path));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::InputStream> file,
+                                 OpenStream(path, source));
   auto reader = arrow::json::StreamingReader::Make(file, arrow::json::ReadOptions::Defaults(),
                                                    arrow::json::ParseOptions::Defaults());
   if (!reader.ok()) return OpenError(path, reader.status().message());
   std::shared_ptr<arrow::json::StreamingReader> json = *reader;
-  source.bytes_read = [json] { return json->bytes_processed(); };
   source.reader = std::make_shared<SlicingReader>(path.string(), file, json, options.batch_rows);
   return Status::OK();
 }
 
 }  // namespace
+
+bool IsStdin(const fs::path& path) { return path == "-"; }
+
+std::optional<arrow::Compression::type> CompressionOf(const fs::path& path) {
+  const std::string extension = AsciiLower(path.extension().string());
+  if (extension == ".gz" || extension == ".gzip") return arrow::Compression::GZIP;
+  if (extension == ".zst" || extension == ".zstd") return arrow::Compression::ZSTD;
+  if (extension == ".bz2") return arrow::Compression::BZ2;
+  if (extension == ".lz4") return arrow::Compression::LZ4_FRAME;
+  return std::nullopt;
+}
+
+namespace {
+
+bool IsGlobPattern(const std::string& text) {
+  return text.find_first_of("*?[") != std::string::npos;
+}
+
+// Files Spark, Hadoop and editors leave beside data (_SUCCESS, .crc files, ...).
+bool IsHiddenOrMarker(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && (name[0] == '.' || name[0] == '_');
+}
+
+Status AddDirectory(const fs::path& dir, std::optional<InputFormat> format,
+                    std::vector<fs::path>* out) {
+  std::vector<fs::path> found;
+  std::error_code error;
+  auto it =
+      fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, error);
+  for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (IsHiddenOrMarker(it->path())) {
+      if (it->is_directory(error)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(error)) continue;
+    if (format.has_value() || DetectInputFormat(it->path()).ok()) found.push_back(it->path());
+  }
+  if (error) return IoError("cannot list " + dir.string() + ": " + error.message());
+  if (found.empty()) {
+    return ConfigurationError("directory " + dir.string() +
+                              " holds no input file (by extension: .parquet .arrow .arrows "
+                              ".feather .ipc .csv .tsv .json .jsonl .ndjson, optionally .gz .zst "
+                              ".bz2 .lz4)");
+  }
+  std::sort(found.begin(), found.end());
+  out->insert(out->end(), found.begin(), found.end());
+  return Status::OK();
+}
+
+Status AddGlob(const std::string& pattern, std::vector<fs::path>* out) {
+  glob_t matches{};
+  const int result = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &matches);
+  if (result == GLOB_NOMATCH) {
+    globfree(&matches);
+    return ConfigurationError("no file matches " + pattern);
+  }
+  if (result != 0) {
+    globfree(&matches);
+    return IoError("cannot expand " + pattern + " (a directory could not be read)");
+  }
+  for (size_t i = 0; i < matches.gl_pathc; ++i) out->emplace_back(matches.gl_pathv[i]);
+  globfree(&matches);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<fs::path>> ExpandInputs(const std::vector<fs::path>& args,
+                                           std::optional<InputFormat> format) {
+  std::vector<fs::path> inputs;
+  bool stdin_seen = false;
+  for (const fs::path& arg : args) {
+    std::error_code error;
+    if (IsStdin(arg)) {
+      if (stdin_seen) return ConfigurationError("standard input (-) can be read only once");
+      stdin_seen = true;
+      inputs.push_back(arg);
+    } else if (fs::is_directory(arg, error)) {
+      ARROW_ZEROBUS_RETURN_NOT_OK(AddDirectory(arg, format, &inputs));
+    } else if (!fs::exists(arg, error) && IsGlobPattern(arg.string())) {
+      const size_t before = inputs.size();
+      ARROW_ZEROBUS_RETURN_NOT_OK(AddGlob(arg.string(), &inputs));
+      for (size_t i = before; i < inputs.size(); ++i) {
+        if (!fs::is_directory(inputs[i], error)) continue;
+        std::vector<fs::path> nested;
+        ARROW_ZEROBUS_RETURN_NOT_OK(AddDirectory(inputs[i], format, &nested));
+        inputs.erase(inputs.begin() + static_cast<long>(i));
+        inputs.insert(inputs.begin() + static_cast<long>(i), nested.begin(), nested.end());
+        i += nested.size() - 1;
+      }
+    } else {
+      inputs.push_back(arg);
+    }
+  }
+  return inputs;
+}
 
 std::string_view InputFormatName(InputFormat format) {
   switch (format) {
@@ -212,12 +362,25 @@ Result<InputFormat> ParseInputFormat(std::string_view name) {
 }
 
 Result<InputFormat> DetectInputFormat(const fs::path& path, std::optional<InputFormat> forced) {
-  const std::string extension = AsciiLower(path.extension().string());
+  if (IsStdin(path) && !forced.has_value()) {
+    return ConfigurationError(
+        "reading standard input (-) needs --input-format arrow|csv|tsv|json (an Arrow IPC "
+        "stream, CSV, TSV or NDJSON)");
+  }
+  const bool compressed = CompressionOf(path).has_value();
+  const std::string extension =
+      AsciiLower((compressed ? path.stem().extension() : path.extension()).string());
   if (forced.has_value()) {
     if (*forced == InputFormat::kCsv && extension == ".tsv") return InputFormat::kTsv;
     return *forced;
   }
-  if (extension == ".parquet" || extension == ".pq") return InputFormat::kParquet;
+  if (extension == ".parquet" || extension == ".pq") {
+    if (compressed) {
+      return ConfigurationError(path.string() +
+                                ": Parquet compresses its pages itself; decompress the file first");
+    }
+    return InputFormat::kParquet;
+  }
   if (extension == ".arrow" || extension == ".feather" || extension == ".ipc" ||
       extension == ".arrows") {
     return InputFormat::kArrow;
@@ -230,7 +393,8 @@ Result<InputFormat> DetectInputFormat(const fs::path& path, std::optional<InputF
   return ConfigurationError(
       "cannot tell the format of " + path.string() +
       " from its extension (.parquet .pq .arrow .arrows .feather .ipc .csv .tsv .json .jsonl "
-      ".ndjson); give --input-format parquet|arrow|csv|tsv|json");
+      ".ndjson, each but Parquet also compressed: .gz .zst .bz2 .lz4); give --input-format "
+      "parquet|arrow|csv|tsv|json");
 }
 
 Result<InputSource> OpenInput(const fs::path& path, const InputOptions& options) {
@@ -239,16 +403,22 @@ Result<InputSource> OpenInput(const fs::path& path, const InputOptions& options)
                               std::to_string(options.batch_rows));
   }
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(const InputFormat format, DetectInputFormat(path, options.format));
-  std::error_code error;
-  if (!fs::is_regular_file(path, error)) {
-    return OpenError(path, fs::exists(path, error) ? "not a regular file" : "no such file");
-  }
   InputSource source;
   source.path = path;
   source.format = format;
-  const auto size = fs::file_size(path, error);
-  if (error) return OpenError(path, error.message());
-  source.total_bytes = static_cast<int64_t>(size);
+  if (IsStdin(path)) {
+    if (format == InputFormat::kParquet) {
+      return ConfigurationError("Parquet cannot be read from standard input (it needs to seek)");
+    }
+  } else {
+    std::error_code error;
+    if (!fs::is_regular_file(path, error)) {
+      return OpenError(path, fs::exists(path, error) ? "not a regular file" : "no such file");
+    }
+    const auto size = fs::file_size(path, error);
+    if (error) return OpenError(path, error.message());
+    source.total_bytes = static_cast<int64_t>(size);
+  }
   switch (format) {
     case InputFormat::kParquet:
       ARROW_ZEROBUS_RETURN_NOT_OK(OpenParquet(path, options, source));

@@ -9,8 +9,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <arrow/record_batch.h>
+#include <arrow/util/type_fwd.h>
 
 #include "arrow_zerobus/status.h"
 
@@ -18,13 +20,29 @@ namespace arrow_zerobus::cli {
 
 enum class InputFormat { kParquet, kArrow, kCsv, kTsv, kJson };
 
+/// Whether `path` is "-": standard input (an Arrow IPC stream, CSV, TSV or NDJSON; the format
+/// must be given).
+bool IsStdin(const std::filesystem::path& path);
+
+/// The codec of a compressed input by its last extension: .gz (.gzip), .zst (.zstd), .bz2,
+/// .lz4 (LZ4 frame); nothing for other files. The format is then that of the extension before.
+std::optional<arrow::Compression::type> CompressionOf(const std::filesystem::path& path);
+
+/// The input files that `args` name: a directory gives the files below it (recursively, in path
+/// order) whose format its extension tells (every file with `format`), leaving out names that
+/// start with '.' or '_' (_SUCCESS, .crc); a pattern with * ? or [ that is not itself a file is
+/// expanded (for a shell that did not); "-" is standard input, once. Errors name the argument.
+Result<std::vector<std::filesystem::path>> ExpandInputs(
+    const std::vector<std::filesystem::path>& args, std::optional<InputFormat> format);
+
 /// "parquet", "arrow", "csv", "tsv", "json".
 std::string_view InputFormatName(InputFormat format);
 /// The format named by --input-format (the names above; "ipc", "feather", "ndjson" and "jsonl"
 /// too).
 Result<InputFormat> ParseInputFormat(std::string_view name);
 /// The format of `path`: `forced` when given (a .tsv file forced to csv stays tab-separated),
-/// else by extension, case-insensitively. Errors name the file and the known extensions.
+/// else by extension, case-insensitively, looking past a compression extension (rows.csv.gz is
+/// CSV). Errors name the file and the known extensions.
 Result<InputFormat> DetectInputFormat(const std::filesystem::path& path,
                                       std::optional<InputFormat> forced = std::nullopt);
 

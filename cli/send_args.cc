@@ -27,9 +27,13 @@ Settings come from --config, then ZEROBUS_* environment variables, then these fl
   --streams N              streams (lanes) per table, 1-64 (stream_count): past the service's
                            per-stream limit; rows keep their order within a stream only
 Input and output:
+  FILE                     a file; a directory (its files, recursively, by extension; names
+                           starting with . or _ left out); a quoted pattern such as 'data/*.csv';
+                           - for standard input (with --input-format arrow|csv|tsv|json)
   --input-format FORMAT    parquet, arrow, csv, tsv or json for every FILE (default: by extension:
                            .parquet .pq | .arrow .arrows .feather .ipc | .csv | .tsv |
-                           .json .jsonl .ndjson)
+                           .json .jsonl .ndjson; each but Parquet may be compressed: .gz .zst
+                           .bz2 .lz4, e.g. rows.csv.gz)
   --batch-rows N           rows per batch sent (default 65536)
   --quarantine OUT         write the rows that failed to OUT as the send goes (.arrows: Arrow IPC
                            stream, .arrow or .feather: Arrow IPC file, .parquet, .csv) with the
@@ -156,6 +160,7 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
   }
   if (parsed.help) return parsed;
   if (parsed.inputs.empty()) return UsageError("give at least one input FILE");
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.inputs, ExpandInputs(parsed.inputs, parsed.format));
   for (const std::filesystem::path& input : parsed.inputs) {
     ARROW_ZEROBUS_RETURN_NOT_OK(DetectInputFormat(input, parsed.format).status());
   }

@@ -5,15 +5,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <arrow/csv/writer.h>
+#include <arrow/io/compressed.h>
 #include <arrow/io/file.h>
 #include <arrow/ipc/writer.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
+#include <arrow/util/compression.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/writer.h>
 
@@ -81,6 +84,17 @@ class InputReadersTest : public ::testing::Test {
     const fs::path path = dir_ / name;
     auto out = arrow::io::FileOutputStream::Open(path.string()).ValueOrDie();
     EXPECT_TRUE(arrow::csv::WriteCSV(*batch, arrow::csv::WriteOptions::Defaults(), out.get()).ok());
+    EXPECT_TRUE(out->Close().ok());
+    return path;
+  }
+
+  // `text` compressed with the codec its name's extension gives.
+  fs::path WriteCompressed(const std::string& name, const std::string& text) {
+    const fs::path path = dir_ / name;
+    auto codec = arrow::util::Codec::Create(*CompressionOf(path)).ValueOrDie();
+    auto file = arrow::io::FileOutputStream::Open(path.string()).ValueOrDie();
+    auto out = arrow::io::CompressedOutputStream::Make(codec.get(), file).ValueOrDie();
+    EXPECT_TRUE(out->Write(text).ok());
     EXPECT_TRUE(out->Close().ok());
     return path;
   }
@@ -229,6 +243,81 @@ TEST_F(InputReadersTest, NdjsonIsParsed) {
   EXPECT_EQ(table->schema()->GetFieldByName("id")->type()->id(), arrow::Type::INT64);
   EXPECT_EQ(table->schema()->GetFieldByName("tags")->type()->id(), arrow::Type::LIST);
   EXPECT_FALSE(table->GetColumnByName("name")->GetScalar(1).ValueOrDie()->is_valid);
+}
+
+TEST(InputFormatTest, LooksPastACompressionExtension) {
+  EXPECT_EQ(*DetectInputFormat("rows.csv.gz"), InputFormat::kCsv);
+  EXPECT_EQ(*DetectInputFormat("rows.NDJSON.zst"), InputFormat::kJson);
+  EXPECT_EQ(*DetectInputFormat("rows.arrows.lz4"), InputFormat::kArrow);
+  EXPECT_EQ(*DetectInputFormat("rows.tsv.bz2"), InputFormat::kTsv);
+  const Status parquet = DetectInputFormat("rows.parquet.gz").status();
+  EXPECT_NE(parquet.message().find("rows.parquet.gz: Parquet compresses its pages itself"),
+            std::string::npos)
+      << parquet.message();
+  EXPECT_FALSE(DetectInputFormat("rows.gz").ok());
+  const Status stdin_format = DetectInputFormat("-").status();
+  EXPECT_NE(stdin_format.message().find("needs --input-format"), std::string::npos);
+  EXPECT_EQ(*DetectInputFormat("-", InputFormat::kCsv), InputFormat::kCsv);
+}
+
+TEST_F(InputReadersTest, CompressedCsvNdjsonAndIpcStreamsAreReadDecompressed) {
+  const std::string csv = "id,name\n1,a\n2,b\n3,c\n";
+  for (const char* name : {"rows.csv.gz", "rows.csv.zst", "rows.csv.bz2", "rows.csv.lz4"}) {
+    SCOPED_TRACE(name);
+    const fs::path path = WriteCompressed(name, csv);
+    auto source = OpenInput(path, {});
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    EXPECT_EQ(source->format, InputFormat::kCsv);
+    const auto table = Combine(ReadAll(*source, 65536));
+    EXPECT_EQ(table->num_rows(), 3);
+    EXPECT_EQ(table->column(1)->GetScalar(2).ValueOrDie()->ToString(), "c");
+    EXPECT_EQ(source->bytes_read(), source->total_bytes);  // compressed bytes, all consumed
+  }
+  const fs::path json = WriteCompressed("rows.jsonl.gz", "{\"id\": 1}\n{\"id\": 2}\n");
+  auto source = OpenInput(json, {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  EXPECT_EQ(Combine(ReadAll(*source, 65536))->num_rows(), 2);
+
+  const auto sample = Sample(30);
+  const fs::path plain = WriteIpc("plain.arrows", sample, /*file_format=*/false);
+  std::ifstream in(plain, std::ios::binary);
+  const std::string ipc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto ipc_source = OpenInput(WriteCompressed("rows.arrows.zst", ipc), {});
+  ASSERT_TRUE(ipc_source.ok()) << ipc_source.status().ToString();
+  EXPECT_TRUE(Combine(ReadAll(*ipc_source, 65536))
+                  ->Equals(*arrow::Table::FromRecordBatches({sample}).ValueOrDie()));
+}
+
+TEST_F(InputReadersTest, DirectoriesPatternsAndStdinExpand) {
+  WriteText("b.csv", "id\n1\n");
+  fs::create_directories(dir_ / "part=1");
+  WriteText("part=1/a.jsonl", "{\"id\": 1}\n");
+  WriteText("part=1/notes.txt", "not data");
+  WriteText("_SUCCESS", "");
+  WriteText(".b.csv.crc", "");
+  fs::create_directories(dir_ / "_temporary");
+  WriteText("_temporary/c.csv", "id\n9\n");
+
+  auto expanded = ExpandInputs({dir_}, std::nullopt);
+  ASSERT_TRUE(expanded.ok()) << expanded.status().ToString();
+  EXPECT_EQ(*expanded, (std::vector<fs::path>{dir_ / "b.csv", dir_ / "part=1/a.jsonl"}));
+
+  auto pattern = ExpandInputs({dir_ / "*.csv", "-"}, std::nullopt);
+  ASSERT_TRUE(pattern.ok()) << pattern.status().ToString();
+  EXPECT_EQ(*pattern, (std::vector<fs::path>{dir_ / "b.csv", "-"}));
+
+  const Status no_match = ExpandInputs({dir_ / "*.parquet"}, std::nullopt).status();
+  EXPECT_NE(no_match.message().find("no file matches " + (dir_ / "*.parquet").string()),
+            std::string::npos)
+      << no_match.message();
+  const Status twice = ExpandInputs({"-", "-"}, std::nullopt).status();
+  EXPECT_NE(twice.message().find("only once"), std::string::npos);
+  fs::create_directories(dir_ / "empty");
+  const Status empty = ExpandInputs({dir_ / "empty"}, std::nullopt).status();
+  EXPECT_NE(empty.message().find("holds no input file"), std::string::npos) << empty.message();
+  // A file named like a pattern is that file.
+  const fs::path odd = WriteText("odd[1].csv", "id\n1\n");
+  EXPECT_EQ(*ExpandInputs({odd}, std::nullopt), std::vector<fs::path>{odd});
 }
 
 TEST_F(InputReadersTest, ForcedFormatReadsAnyExtension) {
