@@ -30,9 +30,12 @@ class TransmissionResult:
     failed_count``. For a Table or a stream of batches, rows are numbered across the batches.
 
     Attributes (read-only):
+        all_rows_landed: every row of the data is in the table (no error, no failed row,
+            writer enabled): the check to make before trusting a send.
         success: every row that could be sent was acknowledged (or, writer disabled, converted)
             and at least one row succeeded; True for an empty batch. Rows that failed
-            conversion alone do not make it False: see is_partial_success().
+            conversion alone do not make it False: see all_rows_landed and
+            is_partial_success().
         error: why ``success`` is False (a ZerobusError), else None.
         attempts: connection attempts while the batch was in flight (1 without reconnects).
         latency_ms: from the call to the last acknowledgement, in milliseconds.
@@ -89,8 +92,15 @@ class TransmissionResult:
     # --- Attributes ---------------------------------------------------------------------------
 
     @property
+    def all_rows_landed(self) -> bool:
+        """Every row of the data sent is in the table: no error, no failed row, and the writer
+        enabled. The check to make: ``success`` stays True when some rows failed conversion."""
+        return self._r.all_rows_landed
+
+    @property
     def success(self) -> bool:
-        """Every row that could be sent was acknowledged and at least one succeeded."""
+        """Every row that could be sent was acknowledged and at least one succeeded; True
+        even when some rows failed conversion (check ``all_rows_landed``)."""
         return self._r.success
 
     @property
@@ -219,6 +229,14 @@ class TransmissionResult:
         if not self._r.has_failed_rows():
             return None
         return pa.record_batch(self._r.extract_failed_batch(batch))
+
+    def failed_batch(self) -> pa.RecordBatch:
+        """The failed rows, kept by the send whatever was sent (a batch, a Table, a stream):
+        the data's columns (all nullable) plus ``_zerobus_row`` (the row's index in this
+        result), ``_zerobus_error_type`` and ``_zerobus_error``. Zero rows when none failed.
+        Only the failed rows are kept. Raises ConfigurationError for a result built by hand
+        (use extract_failed_batch with the data there)."""
+        return pa.record_batch(self._r.failed_batch())
 
     def extract_successful_batch(self, batch: Any) -> pa.RecordBatch | None:
         """The rows of `batch` that landed, as a pyarrow RecordBatch, or None when none did."""

@@ -94,9 +94,12 @@ class ZerobusWrapper:
     async def send_batch(self, batch: Any) -> TransmissionResult:
         """Sends `batch` and returns once every row is acknowledged or failed.
 
-        Never raises for transmission problems: they are in the result. Raises TypeError for
-        data it cannot read and ConfigurationError after shutdown. Cancelling the awaiting task
-        gives up the rows not yet handed to the stream; rows already sent still land.
+        Never raises for transmission problems: they are in the result (check
+        ``result.all_rows_landed``; ``result.failed_batch()`` gives the failed rows). Raises
+        TypeError for data it cannot read, ConfigurationError for data whose schema cannot be
+        sent (an unsupported column type, named with its type, before any row is read) and
+        after shutdown. Cancelling the awaiting task gives up the rows not yet handed to the
+        stream; rows already sent still land.
         """
         self._check_open()
         loop = asyncio.get_running_loop()

@@ -47,6 +47,16 @@ nb::object Extract(const TransmissionResult& result, nb::handle data, bool faile
   return ExportBatch(std::move(*taken).value());
 }
 
+nb::object FailedBatch(const TransmissionResult& result) {
+  std::optional<Result<std::shared_ptr<arrow::RecordBatch>>> failed;
+  {
+    nb::gil_scoped_release release;
+    failed.emplace(result.failed_batch());
+  }
+  if (!failed->ok()) ThrowStatus(failed->status());
+  return ExportBatch(std::move(*failed).value());
+}
+
 nb::dict Statistics(const TransmissionResult& result) {
   const ErrorStatistics stats = result.get_error_statistics();
   nb::dict out;
@@ -119,6 +129,11 @@ void BindResult(nb::module_& m) {
       .def_rw("successful_rows", &TransmissionResult::successful_rows)
       .def_prop_rw("failed_rows", &FailedRows, &SetFailedRows,
                    "[(row, Status)] in ascending row order.")
+      .def_prop_ro("all_rows_landed", &TransmissionResult::all_rows_landed,
+                   "No error, no failed row, and the writer enabled.")
+      .def("failed_batch", &FailedBatch,
+           "The failed rows' values kept by the send, with _zerobus_row, _zerobus_error_type "
+           "and _zerobus_error appended.")
       .def("is_partial_success", &TransmissionResult::is_partial_success)
       .def("has_failed_rows", &TransmissionResult::has_failed_rows)
       .def("has_successful_rows", &TransmissionResult::has_successful_rows)

@@ -35,6 +35,7 @@ class PyWrapper {
 
   PendingSend Submit(nb::handle data, nb::object on_done, const std::string& traceparent) {
     ArrowInput input = ImportArrowInput(data, "send_batch");
+    CheckSchema(input.batch != nullptr ? input.batch->schema() : input.reader->schema());
     std::function<void()> callback = MakeThreadSafeCallback(std::move(on_done));
     const SpanContext parent = SpanContext::FromTraceparent(traceparent);
     nb::gil_scoped_release release;
@@ -81,6 +82,17 @@ class PyWrapper {
       return closed;
     });
     return status.ok() ? nb::none() : nb::cast(status);
+  }
+
+  // A schema the wrapper cannot send raises one ConfigurationError naming the column and its
+  // type, before any row is read, instead of failing every row with it.
+  void CheckSchema(const std::shared_ptr<arrow::Schema>& schema) const {
+    Status status;
+    {
+      nb::gil_scoped_release release;
+      status = handle_->wrapper().check_schema(schema);
+    }
+    if (!status.ok()) ThrowStatus(status);
   }
 
   bool shut_down() const { return handle_->shut_down; }

@@ -8,6 +8,7 @@ import pytest
 from support import landed_ids, people, with_bad_rows
 
 from arrow_zerobus_sdk_wrapper import (
+    ConfigurationError,
     ConversionError,
     TransmissionError,
     TransmissionResult,
@@ -155,3 +156,68 @@ def test_record_size_limit_is_protobuf_only(wrapper, wire_format, emulator, tabl
     else:
         assert result.failed_count == 0 and result.successful_count == 2
         assert landed_ids(emulator, table) == [1, 2]
+
+
+def test_all_rows_landed_is_false_while_success_is_true(wrapper):
+    result = wrapper.send_batch_sync(with_bad_rows())
+    assert result.success and not result.all_rows_landed
+    assert wrapper.send_batch_sync(people(3, start=100)).all_rows_landed
+
+
+def test_failed_batch_after_sending_a_reader(wrapper, emulator, table):
+    # 1,000 rows in 4 batches, 5 of them with a null in the required id: the reader is spent
+    # once sent, so the failed rows come from the result itself.
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("name", pa.string())])
+    bad = {3, 250, 251, 600, 999}
+    ids = [None if i in bad else i for i in range(1000)]
+    data = pa.Table.from_arrays(
+        [pa.array(ids, pa.int64()), pa.array([f"n{i}" for i in range(1000)])], schema=schema
+    )
+    reader = pa.RecordBatchReader.from_batches(schema, data.to_batches(max_chunksize=250))
+    result = wrapper.send_batch_sync(reader)
+    assert result.success and not result.all_rows_landed
+    assert result.get_failed_row_indices() == sorted(bad)
+    with pytest.raises(ZerobusError, match="batch given has 0"):
+        result.extract_failed_batch(reader)
+
+    failed = result.failed_batch()
+    assert failed.schema.names == ["id", "name", "_zerobus_row", "_zerobus_error_type",
+                                   "_zerobus_error"]
+    assert failed.schema.field("id").nullable
+    assert failed.column("name").to_pylist() == [f"n{i}" for i in sorted(bad)]
+    assert failed.column("_zerobus_row").to_pylist() == sorted(bad)
+    assert set(failed.column("_zerobus_error_type").to_pylist()) == {"ConversionError"}
+    assert failed.column("_zerobus_error").to_pylist() == [m for _, m in _messages(result)]
+    assert len(landed_ids(emulator, table)) == 995
+
+
+def _messages(result):
+    return [(row, error.cause) for row, error in result.row_errors]
+
+
+def test_failed_batch_is_empty_when_every_row_landed(wrapper):
+    result = wrapper.send_batch_sync(pa.Table.from_batches([people(4)]))
+    failed = result.failed_batch()
+    assert failed.num_rows == 0
+    assert failed.schema.names[-3:] == ["_zerobus_row", "_zerobus_error_type", "_zerobus_error"]
+
+
+def test_failed_batch_of_a_result_built_by_hand_is_an_error():
+    result = TransmissionResult(False, failed_rows=[(0, "ConversionError: bad")], total_rows=1,
+                                failed_count=1)
+    with pytest.raises(ZerobusError, match="extract_failed_batch"):
+        result.failed_batch()
+
+
+def test_unsupported_column_type_is_refused_once(wrapper, emulator, table):
+    # DuckDB's INTERVAL is Arrow's month_day_nano_interval, which no Delta column holds.
+    duckdb = pytest.importorskip("duckdb")
+    relation = duckdb.sql("SELECT i AS id, INTERVAL 1 DAY AS span FROM range(3000) t(i)")
+    with pytest.raises(ConfigurationError) as caught:
+        wrapper.send_batch_sync(relation)
+    assert str(caught.value).count("month_day_nano_interval") == 1
+    assert "column 'span'" in str(caught.value)
+    batch = pa.record_batch({"span": pa.array([(1, 2, 3)], pa.month_day_nano_interval())})
+    with pytest.raises(ConfigurationError, match="column 'span'"):
+        wrapper.send_batch_sync(batch)
+    assert emulator.counters(table)["records"] == 0
