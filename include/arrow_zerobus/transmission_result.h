@@ -69,9 +69,9 @@ struct TransmissionResult {
   /// The values of the failed rows, kept by the wrapper whatever was sent (a batch, a table or a
   /// reader): row k holds the columns of failed_rows[k], with the schema of the data sent
   /// (every field nullable, since a failed row may hold a null a required column refused; view
-  /// types in their plain form). Zero rows when none failed; null for a null batch, a refusal
-  /// before any row was read, or a result built by hand. Only failed rows are kept, and when
-  /// every row of a batch failed the batch's own buffers are shared rather than copied.
+  /// types in their plain form, except when every row failed). Zero rows when none failed; null
+  /// for a null batch or a result built by hand. Only failed rows are kept, and when every row
+  /// of a batch failed the batch's own buffers are shared rather than copied.
   std::shared_ptr<arrow::RecordBatch> failed_values;
 
   /// Every row of the data landed: no error and no failed row, and the writer was enabled (with

@@ -34,6 +34,20 @@ Result<std::shared_ptr<arrow::Array>> IndexArray(const std::vector<int64_t>& row
   return index_array;
 }
 
+// `batch` with its view-typed columns cast to their plain forms (the other columns shared).
+Result<std::shared_ptr<arrow::RecordBatch>> PlainBatch(const arrow::RecordBatch& batch) {
+  std::vector<std::shared_ptr<arrow::Field>> fields = batch.schema()->fields();
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> column,
+                                   PlainColumn(batch.column(i), fields[i]->name()));
+    fields[i] = fields[i]->WithType(column->type());
+    columns.push_back(std::move(column));
+  }
+  return arrow::RecordBatch::Make(arrow::schema(fields, batch.schema()->metadata()),
+                                  batch.num_rows(), std::move(columns));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<arrow::RecordBatch>> TakeRows(const arrow::RecordBatch& batch,
@@ -75,9 +89,15 @@ std::shared_ptr<arrow::Schema> NullableSchema(const arrow::Schema& schema) {
 std::shared_ptr<arrow::RecordBatch> KeepFailedValues(const TransmissionResult& result,
                                                      const arrow::RecordBatch& batch) {
   if (batch.num_rows() != result.total_rows) return nullptr;
-  auto taken = TakeRows(batch, result.get_failed_row_indices());
-  if (!taken.ok()) return nullptr;
-  const std::shared_ptr<arrow::RecordBatch>& values = *taken;
+  std::shared_ptr<arrow::RecordBatch> values;
+  if (result.failed_count == batch.num_rows()) {
+    // Every row failed: the batch itself, as it is (a view column cast would be a copy).
+    values = batch.Slice(0);
+  } else {
+    auto taken = TakeRows(batch, result.get_failed_row_indices());
+    if (!taken.ok()) return nullptr;
+    values = std::move(taken).value();
+  }
   return arrow::RecordBatch::Make(NullableSchema(*values->schema()), values->num_rows(),
                                   values->columns());
 }
@@ -97,6 +117,15 @@ std::shared_ptr<arrow::RecordBatch> FailedValuesMerger::Finish() {
   if (pieces_.empty()) return empty_;
   if (pieces_.size() == 1) return pieces_[0];
   auto merged = arrow::ConcatenateRecordBatches(pieces_);
+  if (merged.ok()) return *merged;
+  // A batch whose rows all failed keeps its view types; the others have the plain forms.
+  std::vector<std::shared_ptr<arrow::RecordBatch>> plain;
+  for (const auto& piece : pieces_) {
+    auto taken = PlainBatch(*piece);
+    if (!taken.ok()) return nullptr;
+    plain.push_back(std::move(taken).value());
+  }
+  merged = arrow::ConcatenateRecordBatches(plain);
   return merged.ok() ? *merged : nullptr;
 }
 

@@ -4,6 +4,7 @@
 
 #include "arrow_zerobus/transmission_result.h"
 #include "testing/arrow_builders.h"
+#include "wrapper/failed_values.h"
 
 namespace arrow_zerobus::testing {
 namespace {
@@ -91,6 +92,36 @@ TEST(TransmissionResultTest, FailedBatchNeedsTheFailedValues) {
       *ArrayFromJson(arrow::utf8(), R"(["ConversionError", "ConnectionError"])")));
   EXPECT_TRUE((*failed)->column(3)->Equals(
       *ArrayFromJson(arrow::utf8(), R"(["row 1: bad value", "connection cut"])")));
+}
+
+TEST(TransmissionResultTest, FailedValuesOfViewAndPlainBatchesMergeInThePlainForm) {
+  TransmissionResult all_failed;
+  all_failed.total_rows = all_failed.failed_count = 1;
+  all_failed.failed_rows = {{0, ConfigurationError("x")}};
+  auto views = MakeBatch({arrow::field("s", arrow::utf8_view())},
+                         {ArrayFromJson(arrow::utf8_view(), R"(["kept as a view"])")});
+  auto kept = internal::KeepFailedValues(all_failed, *views);
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->column(0)->type()->id(), arrow::Type::STRING_VIEW) << "shared, not cast";
+
+  TransmissionResult one_of_two = all_failed;
+  one_of_two.total_rows = 2;
+  one_of_two.successful_rows = {0};
+  one_of_two.successful_count = 1;
+  one_of_two.failed_rows = {{1, ConfigurationError("y")}};
+  auto two = MakeBatch({arrow::field("s", arrow::utf8_view())},
+                       {ArrayFromJson(arrow::utf8_view(), R"(["landed", "taken"])")});
+  auto taken = internal::KeepFailedValues(one_of_two, *two);
+  ASSERT_NE(taken, nullptr);
+  EXPECT_EQ(taken->column(0)->type()->id(), arrow::Type::STRING);
+
+  internal::FailedValuesMerger merger;
+  merger.Add(kept);
+  merger.Add(taken);
+  auto merged = merger.Finish();
+  ASSERT_NE(merged, nullptr);
+  EXPECT_TRUE(
+      merged->column(0)->Equals(*ArrayFromJson(arrow::utf8(), R"(["kept as a view", "taken"])")));
 }
 
 TEST(TransmissionResultTest, AllRowsLandedIsStricterThanSuccess) {
