@@ -13,8 +13,8 @@ constexpr char kUsage[] = R"(usage: zerobus-emulator [options]
   --host HOST              address to listen on (default 127.0.0.1)
   --port N                 gRPC port (default 0: the OS picks)
   --http-port N            OAuth endpoint port (default 0: the OS picks)
-  --data-dir DIR           land decoded rows in DIR/<table>/<stream id>.jsonl (Arrow Flight
-                           DoPut streams: the batches in <stream id>.arrows, an Arrow IPC stream)
+  --data-dir DIR           land rows in DIR/<table>/<stream id>.arrows, an Arrow IPC stream
+                           (both wire formats; JSON record streams: <stream id>.jsonl)
   --fault-script FILE      JSON fault scripts keyed by table ("*" for all tables)
   --tables FILE            JSON {"<catalog.schema.table>": [{"name","type","nullable"}]}
   --strict-tables          only declared tables exist (others: NOT_FOUND)

@@ -45,7 +45,7 @@ const char* KindName(config::SettingKind kind) {
 }
 
 // The value of `key` as Python sees it: str, bool, int, None for unset; a secret is "***" when
-// set (None when not); descriptor_proto is the descriptor's bytes.
+// set (None when not); descriptor_proto is the descriptor's bytes; wire_format its name.
 nb::object Get(const WrapperConfiguration& config, const std::string& key) {
   const config::Setting& setting = SettingOrRaise(key);
   return std::visit(
@@ -65,6 +65,8 @@ nb::object Get(const WrapperConfiguration& config, const std::string& key) {
         } else if constexpr (std::is_same_v<Value, std::optional<std::string>>) {
           return value.has_value() ? nb::object(nb::bytes(value->data(), value->size()))
                                    : nb::none();
+        } else if constexpr (std::is_same_v<Value, WireFormat>) {
+          return nb::cast(std::string(WireFormatName(value)));
         } else {
           return nb::cast(static_cast<int64_t>(value));
         }

@@ -216,3 +216,8 @@ def test_unknown_environment_variable_is_a_warning_with_a_suggestion(monkeypatch
     with pytest.warns(UserWarning, match="ZEROBUS_RETRY_MAX_ATTEMPS"):
         WrapperConfiguration.from_yaml(path, apply_env=True)
     assert WrapperConfiguration.from_yaml(path).warnings() == []
+
+
+def test_wire_format_reads_back_as_its_name():
+    assert WrapperConfiguration().wire_format == "protobuf"
+    assert WrapperConfiguration(wire_format="ARROW").wire_format == "arrow"
