@@ -211,22 +211,27 @@ Status OpenArrow(const fs::path& path, const InputOptions& options, InputSource&
 Status OpenCsv(const fs::path& path, const InputOptions& options, InputSource& source) {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::InputStream> file,
                                  OpenStream(path, source));
-  auto parse = arrow::csv::ParseOptions::Defaults();
-  if (source.format == InputFormat::kTsv) parse.delimiter = '\t';
-  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), file,
-                                                  arrow::csv::ReadOptions::Defaults(), parse,
-                                                  arrow::csv::ConvertOptions::Defaults());
-  if (!reader.ok()) return OpenError(path, reader.status().message());
-  std::shared_ptr<arrow::csv::StreamingReader> csv = *reader;
-  source.reader = std::make_shared<SlicingReader>(path.string(), file, csv, options.batch_rows);
+  CsvOptions csv = options.csv;
+  csv.delimiter = source.format == InputFormat::kTsv ? '\t' : ',';
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+      std::shared_ptr<CsvBatchReader> reader,
+      CsvBatchReader::Open(IsStdin(path) ? "standard input" : path.string(), std::move(file), csv,
+                           options.batch_rows));
+  source.take_row_errors = [reader] { return reader->TakeRowErrors(); };
+  source.reader = std::move(reader);
   return Status::OK();
 }
 
 Status OpenJson(const fs::path& path, const InputOptions& options, InputSource& source) {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::InputStream> file,
                                  OpenStream(path, source));
-  auto reader = arrow::json::StreamingReader::Make(file, arrow::json::ReadOptions::Defaults(),
-                                                   arrow::json::ParseOptions::Defaults());
+  auto parse = arrow::json::ParseOptions::Defaults();
+  if (options.csv.schema != nullptr) {  // --schema: these columns' types, the others inferred
+    parse.explicit_schema = options.csv.schema;
+    parse.unexpected_field_behavior = arrow::json::UnexpectedFieldBehavior::InferType;
+  }
+  auto reader =
+      arrow::json::StreamingReader::Make(file, arrow::json::ReadOptions::Defaults(), parse);
   if (!reader.ok()) return OpenError(path, reader.status().message());
   std::shared_ptr<arrow::json::StreamingReader> json = *reader;
   source.reader = std::make_shared<SlicingReader>(path.string(), file, json, options.batch_rows);

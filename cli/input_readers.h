@@ -15,6 +15,8 @@
 #include <arrow/util/type_fwd.h>
 
 #include "arrow_zerobus/status.h"
+#include "arrow_zerobus/transmission_result.h"
+#include "csv_input.h"
 
 namespace arrow_zerobus::cli {
 
@@ -49,6 +51,8 @@ Result<InputFormat> DetectInputFormat(const std::filesystem::path& path,
 struct InputOptions {
   std::optional<InputFormat> format;  ///< overrides the extension
   int64_t batch_rows = 65536;         ///< batches are sliced to at most this many rows
+  /// CSV and TSV (the delimiter is set by the format); its schema also types NDJSON columns.
+  CsvOptions csv;
 };
 
 /// An open input. The reader yields non-empty batches of at most InputOptions::batch_rows rows;
@@ -64,6 +68,10 @@ struct InputSource {
   int64_t total_bytes = 0;
   /// Bytes of the file consumed so far (readers may read ahead of the batches they returned).
   std::function<int64_t()> bytes_read;
+  /// For inputs read row by row (CSV, TSV): the rows of the batch the reader returned last that
+  /// could not be read (their values null), with the reason naming line and column. Null for
+  /// other formats, whose read errors end the file.
+  std::function<std::vector<RowFailure>()> take_row_errors;
 };
 
 /// Opens `path` in its format. Errors name the file.

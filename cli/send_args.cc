@@ -8,7 +8,7 @@
 namespace arrow_zerobus::cli {
 
 const char kSendUsage[] =
-    R"(usage: zerobus-arrow send FILE... --table CATALOG.SCHEMA.TABLE [options]
+    R"usage(usage: zerobus-arrow send FILE... --table CATALOG.SCHEMA.TABLE [options]
 
 Streams Parquet, Arrow IPC, CSV/TSV or NDJSON files to a Delta table through Zerobus Ingest.
 Settings come from --config, then ZEROBUS_* environment variables, then these flags:
@@ -34,6 +34,17 @@ Input and output:
                            .parquet .pq | .arrow .arrows .feather .ipc | .csv | .tsv |
                            .json .jsonl .ndjson; each but Parquet may be compressed: .gz .zst
                            .bz2 .lz4, e.g. rows.csv.gz)
+  --schema FILE            column types for CSV, TSV and NDJSON inputs, by column name: a .json
+                           object {"amount": "decimal128(12, 2)", "day": "date32", ...} (pyarrow's
+                           type names), or a Parquet or Arrow IPC file's schema; other columns are
+                           inferred from the first 1 MiB (a number with a point is a double: give
+                           DECIMAL columns here to read them exactly)
+  --csv-null TEXT          a text that means null in CSV/TSV (repeatable; replaces the default
+                           list: "", NULL, null, NA, N/A, NaN, ...); null in every column but
+                           strings, which keep their text unless --csv-strings-null
+  --csv-strings-null       string columns read the null texts as null too
+  A CSV/TSV row with the wrong number of fields, or a value its column's type cannot hold, fails
+  that row only (naming its line, column and text; in the quarantine file) and the rest is sent.
   --batch-rows N           rows per batch sent (default 65536)
   --quarantine OUT         write the rows that failed to OUT as the send goes (.arrows: Arrow IPC
                            stream, .arrow or .feather: Arrow IPC file, .parquet, .csv) with the
@@ -46,7 +57,7 @@ Input and output:
 Exit status: 0 every row landed; 1 some rows failed or a file could not be read; 2 usage or
 configuration error; 3 the credentials were refused; 4 the service could not be reached or
 retries ran out; 130 interrupted (after the summary and the quarantine file are written).
-)";
+)usage";
 
 namespace {
 
@@ -87,7 +98,8 @@ const char* SettingKeyOf(std::string_view flag) {
 bool TakesValue(std::string_view flag) {
   return SettingKeyOf(flag) != nullptr || flag == "--config" || flag == "--debug-dir" ||
          flag == "--set" || flag == "--input-format" || flag == "--batch-rows" ||
-         flag == "--quarantine" || flag == "--stop-timeout";
+         flag == "--quarantine" || flag == "--stop-timeout" || flag == "--schema" ||
+         flag == "--csv-null";
 }
 
 }  // namespace
@@ -118,6 +130,8 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
         parsed.help = true;
       } else if (flag == "--quiet" || flag == "-q") {
         parsed.quiet = true;
+      } else if (flag == "--csv-strings-null") {
+        parsed.csv.strings_can_be_null = true;
       } else if (flag == "--writer-disabled") {
         parsed.settings.emplace_back("zerobus_writer_disabled", "true");
       } else {
@@ -150,6 +164,11 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.format, ParseInputFormat(value));
     } else if (flag == "--batch-rows") {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.batch_rows, ParsePositive(flag, value));
+    } else if (flag == "--schema") {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(parsed.csv.schema, ReadSchemaFile(std::string(value)));
+    } else if (flag == "--csv-null") {
+      if (!parsed.csv.null_values) parsed.csv.null_values.emplace();
+      parsed.csv.null_values->emplace_back(value);
     } else if (flag == "--stop-timeout") {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(const int64_t seconds, ParseNonNegative(flag, value));
       parsed.stop_timeout = std::chrono::seconds(seconds);

@@ -25,6 +25,8 @@ struct SendArgs {
   /// Settings from flags, as WrapperConfiguration::Set keys, in command-line order.
   std::vector<std::pair<std::string, std::string>> settings;
   std::optional<InputFormat> format;
+  /// CSV and TSV reading (null markers, column types from --schema).
+  CsvOptions csv;
   int64_t batch_rows = 65536;
   /// Batches sent but not yet reported at most.
   int window = 8;

@@ -69,7 +69,19 @@ struct InFlight {
   BatchFuture future;
   int64_t first_row = 0;
   size_t input = 0;
+  /// Rows that could not be read (CSV): failed without being sent; `future` is then invalid.
+  std::optional<TransmissionResult> unread;
 };
+
+// The outcome of rows that failed while being read: every row of `batch` failed.
+TransmissionResult UnreadRows(const arrow::RecordBatch& batch, std::vector<RowFailure> failures) {
+  TransmissionResult result;
+  result.total_rows = batch.num_rows();
+  result.failed_count = batch.num_rows();
+  result.failed_rows = std::move(failures);
+  result.error = result.failed_rows.front().error;
+  return result;
+}
 
 struct InputProgress {
   int64_t size = 0;
@@ -168,6 +180,7 @@ class Sender {
     InputOptions options;
     options.format = args_.format;
     options.batch_rows = args_.batch_rows;
+    options.csv = args_.csv;
     auto source = OpenInput(args_.inputs[index], options);
     progress.opened = true;
     if (!source.ok()) {
@@ -197,22 +210,54 @@ class Sender {
         break;
       }
       if (batch == nullptr) break;
-      while (static_cast<int>(window_.size()) >= args_.window) CompleteOldest();
-      if (Stopping()) break;  // an interrupt while waiting for room: this batch is not sent
-      BatchFuture future = wrapper_.send_batch_async(batch);
-      window_.push_back({batch, std::move(future), next_row_, index});
-      next_row_ += batch->num_rows();
-      input.rows_read += batch->num_rows();
+      std::vector<RowFailure> unread;
+      if (source->take_row_errors) unread = source->take_row_errors();
+      if (!Enqueue(batch, std::move(unread), index)) break;
       UpdateProgress();
     }
     progress.finished = true;
     progress.bytes_read = nullptr;
   }
 
+  // Sends `batch` in runs: rows read well go to the wrapper, runs of rows that could not be read
+  // (`unread`, by row) are failed at once, all in input order. False when an interrupt came
+  // while waiting for room in the window (nothing more is sent).
+  bool Enqueue(const std::shared_ptr<arrow::RecordBatch>& batch, std::vector<RowFailure> unread,
+               size_t input) {
+    std::sort(unread.begin(), unread.end(),
+              [](const RowFailure& a, const RowFailure& b) { return a.row < b.row; });
+    size_t next_failure = 0;
+    int64_t start = 0;
+    while (start < batch->num_rows()) {
+      const bool bad = next_failure < unread.size() && unread[next_failure].row == start;
+      int64_t end = start;
+      std::vector<RowFailure> failures;
+      while (end < batch->num_rows()) {
+        const bool row_bad = next_failure < unread.size() && unread[next_failure].row == end;
+        if (row_bad != bad) break;
+        if (row_bad) failures.push_back({end - start, unread[next_failure++].error});
+        ++end;
+      }
+      auto run =
+          (start == 0 && end == batch->num_rows()) ? batch : batch->Slice(start, end - start);
+      while (static_cast<int>(window_.size()) >= args_.window) CompleteOldest();
+      if (Stopping()) return false;  // an interrupt while waiting for room: not sent
+      if (bad) {
+        window_.push_back({run, BatchFuture(), next_row_, input, UnreadRows(*run, failures)});
+      } else {
+        window_.push_back({run, wrapper_.send_batch_async(run), next_row_, input, std::nullopt});
+      }
+      next_row_ += run->num_rows();
+      tally_.inputs[input].rows_read += run->num_rows();
+      start = end;
+    }
+    return true;
+  }
+
   void CompleteOldest() {
     InFlight oldest = std::move(window_.front());
     window_.pop_front();
-    while (!oldest.future.wait_for(kPollInterval)) {
+    while (!oldest.unread.has_value() && !oldest.future.wait_for(kPollInterval)) {
       if (Stopping() && !tally_.interrupted) {
         for (const InFlight& pending : window_) pending.future.cancel();
         oldest.future.cancel();
@@ -220,7 +265,8 @@ class Sender {
       if (tally_.interrupted) oldest.future.cancel();
       UpdateProgress();
     }
-    const TransmissionResult& result = oldest.future.get();
+    const TransmissionResult& result =
+        oldest.unread.has_value() ? *oldest.unread : oldest.future.get();
     tally_.Add(result, oldest.first_row);
     inputs_[oldest.input].rows_done += result.total_rows;
     if (quarantine_ != nullptr && result.has_failed_rows()) {
@@ -305,7 +351,10 @@ int RunSend(const std::vector<std::string_view>& args, const SendContext& contex
   auto config = BuildConfiguration(*parsed, context.environment);
   if (!config.ok()) {
     context.err << kPrefix << config.status().message() << "\n";
-    return 2;
+    return kExitConfiguration;
+  }
+  for (const std::string& warning : config->warnings) {
+    context.err << kPrefix << "warning: " << warning << "\n";
   }
   SendTally tally;
   tally.table = config->table_name;

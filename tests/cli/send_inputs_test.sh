@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of the inputs `zerobus-arrow send` takes (issue 17): a directory (recursively,
 # Spark's _SUCCESS and hidden files left out), a quoted pattern, standard input with
-# --input-format, and compressed files; every row lands exactly once.
+# --input-format, and compressed files; every row lands exactly once. And a messy CSV: a ragged
+# row and a bad value fail alone (quarantined with their line), empty names are null with
+# --csv-strings-null, and decimals typed by --schema land exactly in a DECIMAL column.
 # usage: send_inputs_test.sh ZEROBUS_ARROW ZEROBUS_EMULATOR PYTHON
 set -euo pipefail
 
@@ -40,9 +42,26 @@ open(f"{out}/_SUCCESS", "w").close()
 open(f"{out}/.part-0.parquet.crc", "w").close()
 with open(f"{work}/stdin.csv", "w") as rows:
     rows.write("id\n" + "".join(f"{i}\n" for i in range(1000, 1050)))
+with open(f"{work}/messy.csv", "w") as rows:
+    rows.write("id,name,amount\n")
+    for i in range(1000):
+        if i == 500:
+            rows.write(f"{i},n{i},1.00,surplus\n")
+        elif i == 700:
+            rows.write(f"{i},n{i},notanumber\n")
+        else:
+            rows.write(f"{i},{'' if i % 10 == 0 else f'n{i}'},4944404787.{i % 100:02d}\n")
+with open(f"{work}/schema.json", "w") as schema:
+    schema.write('{"amount": "decimal128(12, 2)"}')
+with open(f"{work}/tables.json", "w") as tables:
+    tables.write(
+        '{"main.default.cli_csv": [{"name": "id", "type": "BIGINT", "nullable": false},'
+        ' {"name": "name", "type": "STRING", "nullable": true},'
+        ' {"name": "amount", "type": "DECIMAL(12,2)", "nullable": true}]}'
+    )
 PY
 
-start_emulator
+start_emulator --tables "$WORK/tables.json"
 CREDENTIALS=(env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret
   ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL")
 
@@ -93,5 +112,38 @@ run_cli stdin_format "${CREDENTIALS[@]}" timeout 60 "$CLI" send - --endpoint "$E
   --table main.default.cli_stdin --quiet
 expect_rc "send of standard input without --input-format" 2
 expect_in stdin_format.err "needs --input-format"
+
+# ---- a messy CSV into a declared table with a DECIMAL(12,2) column.
+run_cli messy "${CREDENTIALS[@]}" timeout 60 "$CLI" send "$WORK/messy.csv" \
+  --endpoint "$ENDPOINT" --table main.default.cli_csv --quiet --schema "$WORK/schema.json" \
+  --csv-strings-null --quarantine "$WORK/messy-q.csv"
+expect_rc "send of a CSV with two bad rows" 1
+expect_in messy.out "rows: +1000 total, 998 succeeded, 2 failed"
+expect_in messy.out "quarantine: +2 rows"
+"$PYTHON" - "$WORK" <<'PY' || fail "the messy CSV did not land as expected"
+import csv
+import glob
+import sys
+
+import pyarrow as pa
+
+work = sys.argv[1]
+rows = []
+for path in glob.glob(f"{work}/landed/main.default.cli_csv/*.arrows"):
+    with pa.OSFile(path) as source:
+        rows += pa.ipc.open_stream(source).read_all().to_pylist()
+rows.sort(key=lambda row: row["id"])
+assert [row["id"] for row in rows] == [i for i in range(1000) if i not in (500, 700)]
+by_id = {row["id"]: row for row in rows}
+assert by_id[10]["name"] is None and by_id[11]["name"] == "n11", (by_id[10], by_id[11])
+assert by_id[30]["amount"] == "4944404787.30", by_id[30]  # exact, not 4944404787.3
+with open(f"{work}/messy-q.csv") as quarantine:
+    failed = list(csv.DictReader(quarantine))
+assert [row["_zerobus_row"] for row in failed] == ["500", "700"], failed
+assert failed[0]["_zerobus_error"].startswith("line 502: 4 fields, 3 expected"), failed[0]
+assert failed[1]["_zerobus_error"] == (
+    "line 702, column 'amount': 'notanumber' is not a valid decimal128(12, 2)"
+), failed[1]
+PY
 
 echo "PASS"
