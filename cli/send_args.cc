@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "config/settings_table.h"
 #include "quarantine_writer.h"
 
 namespace arrow_zerobus::cli {
@@ -188,15 +189,28 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
 
 Result<WrapperConfiguration> BuildConfiguration(
     const SendArgs& args, const std::function<std::string(const char*)>& lookup) {
+  // Every layer is read even when one before it failed, so that one message lists every problem
+  // of the YAML file, the environment and the flags; validation runs only on a clean read.
   WrapperConfiguration config;
+  std::vector<Status> problems;
   if (args.config_file.has_value()) {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(config, WrapperConfiguration::FromYamlFile(*args.config_file));
+    auto loaded = WrapperConfiguration::FromYamlFile(*args.config_file);
+    if (loaded.ok()) {
+      config = std::move(loaded).value();
+    } else {
+      problems.push_back(loaded.status());
+    }
   }
-  ARROW_ZEROBUS_RETURN_NOT_OK(config.ApplyEnvironment(lookup));
+  if (Status applied = config.ApplyEnvironment(lookup); !applied.ok()) {
+    problems.push_back(applied);
+  }
   for (const auto& [key, value] : args.settings) {
-    ARROW_ZEROBUS_RETURN_NOT_OK(config.Set(key, value));
+    if (Status set = config.Set(key, value); !set.ok()) problems.push_back(set);
   }
-  ARROW_ZEROBUS_RETURN_NOT_OK(config.validate());
+  if (problems.empty()) {
+    if (Status valid = config.validate(); !valid.ok()) problems.push_back(valid);
+  }
+  ARROW_ZEROBUS_RETURN_NOT_OK(arrow_zerobus::config::JoinProblems(problems));
   return config;
 }
 

@@ -191,6 +191,15 @@ class Sender {
     }
     progress.total_rows = source->total_rows;
     progress.bytes_read = source->bytes_read;
+    // A column type the wire format cannot send is one configuration error, not an error per row.
+    if (Status sendable = wrapper_.check_schema(source->reader->schema()); !sendable.ok()) {
+      input.error = sendable;
+      progress.finished = true;
+      Report(Status(sendable.code(), sendable.kind(),
+                    args_.inputs[index].string() + ": " + sendable.message()));
+      tally_.stopped = sendable;
+      return;
+    }
     if (first_schema_ == nullptr) first_schema_ = source->reader->schema();
     if (quarantine_ != nullptr) {
       // Refused before anything is sent: the failed rows would have nowhere to go.

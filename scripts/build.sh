@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up (scripts/setup.sh), configures the CMake build when needed and builds it.
+# Sets everything up (scripts/setup.sh), configures the CMake build when needed and builds it: every
+# target, or only the targets given as arguments (scripts/build.sh zerobus-arrow).
 #
 # Environment:
 #   BUILD_DIR         build directory, relative to the repository root or absolute (default: build)
@@ -35,5 +36,10 @@ if [ "$configure" -eq 1 ]; then
     -DPython3_EXECUTABLE:FILEPATH="$PYTHON"
 fi
 
-echo "build: building $BUILD_DIR"
-cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+if [ "$#" -gt 0 ]; then
+  echo "build: building $* in $BUILD_DIR"
+  cmake --build "$BUILD_DIR" --parallel "$(nproc)" --target "$@"
+else
+  echo "build: building $BUILD_DIR"
+  cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+fi

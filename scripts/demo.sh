@@ -9,6 +9,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 BUILD_DIR="${BUILD_DIR:-build}"
 
-"$REPO/scripts/build.sh"
+# Only the command line: the tests are built by the test command.
+"$REPO/scripts/build.sh" zerobus-arrow
 
 exec "$BUILD_DIR/cli/zerobus-arrow" demo examples/data/orders.jsonl "$@"

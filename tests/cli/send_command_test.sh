@@ -177,6 +177,19 @@ assert table.num_rows == 3, table
 assert sorted(table.column("id").to_pylist()) == [6, 7, 8], table
 ' "$WORK/records.arrows" || fail "--to-arrow wrote the wrong records"
 
+# A dictionary column prints its values, not the dictionary's text.
+"$PYTHON" -c '
+import sys, pyarrow as pa
+colors = pa.array(["red", "green", "red"]).dictionary_encode()
+table = pa.table({"id": [1, 2, 3], "color": colors})
+with pa.OSFile(sys.argv[1], "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+    writer.write_table(table)
+' "$WORK/colors.arrows"
+run_cli read_dictionary "$CLI" debug read "$WORK/colors.arrows"
+expect_rc "debug read of a dictionary column" 0
+expect_in read_dictionary.out '"color": ?"green"'
+! grep -q '\[' "$WORK/read_dictionary.out" || fail "debug read printed a dictionary's text"
+
 run_cli read_missing "$CLI" debug read "$WORK/absent.pbs"
 expect_rc "debug read of a missing file" 1
 expect_in read_missing.err "absent\.pbs"

@@ -76,6 +76,37 @@ run_cli debug_dir "${CREDENTIALS[@]}" timeout 60 "$CLI" send "$WORK/good.parquet
 expect_rc "a send whose debug directory cannot be created" 2
 expect_in debug_dir.err "/proc/no/such/dir"
 
+# A column type no wire format sends (DuckDB's INTERVAL) is one error naming it, not one per row.
+"$PYTHON" - "$WORK/interval.arrows" <<'PY'
+import sys
+
+import pyarrow as pa
+
+interval = pa.array([pa.MonthDayNano([1, 2, 3])] * 1000, pa.month_day_nano_interval())
+table = pa.table({"id": pa.array(range(1000), pa.int64()), "wait": interval})
+with pa.OSFile(sys.argv[1], "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+    writer.write_table(table)
+PY
+run_cli interval "${CREDENTIALS[@]}" timeout 60 "$CLI" send "$WORK/interval.arrows" \
+  --endpoint "$ENDPOINT" --table main.default.cli_exit_interval --quiet
+expect_rc "a send of a column type no wire format sends" 2
+expect_in interval.err "interval.arrows: .*'wait'"
+[[ $(grep -c "wait" "$WORK/interval.err") -eq 1 ]] || fail "the interval column was named more than once"
+
+# Problems of the YAML file, the environment and the flags come in one message; an unknown
+# ZEROBUS_* variable is a warning with a suggestion (the send goes on).
+printf 'table_nam: a.b.c\nretry_max_atempts: 3\n' >"$WORK/typos.yaml"
+run_cli typos env ZEROBUS_STREAM_COUNT=many timeout 60 "$CLI" send "$WORK/good.parquet" \
+  --config "$WORK/typos.yaml" --set window_size=x
+expect_rc "a send with four configuration mistakes" 2
+for part in "did you mean 'table_name'" retry_max_atempts ZEROBUS_STREAM_COUNT window_size; do
+  expect_in typos.err "$part"
+done
+run_cli warned "${CREDENTIALS[@]}" ZEROBUS_RETRY_MAX_ATTEMPS=3 timeout 60 "$CLI" send \
+  "$WORK/good.parquet" --endpoint "$ENDPOINT" --table main.default.cli_exit_ok --quiet
+expect_rc "a send with a misspelled ZEROBUS_ variable" 0
+expect_in warned.err "warning: .*ZEROBUS_RETRY_MAX_ATTEMPS.*did you mean ZEROBUS_RETRY_MAX_ATTEMPTS"
+
 # ---- 3: the credentials were refused.
 run_cli secret env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=wrong \
   ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" timeout 60 "$CLI" send "$WORK/good.parquet" \

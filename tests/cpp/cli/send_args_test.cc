@@ -143,6 +143,23 @@ TEST_F(BuildConfigurationTest, UnknownSetKeyIsNamed) {
   EXPECT_THAT(config.status().message(), HasSubstr("no_such_key"));
 }
 
+// One message lists the problems of every layer: two misspelled YAML keys, a bad environment
+// value and a bad --set value.
+TEST_F(BuildConfigurationTest, EveryProblemOfEveryLayerIsListedOnce) {
+  const fs::path yaml = dir_ / "config.yaml";
+  std::ofstream(yaml) << "table_nam: a.b.c\nretry_max_atempts: 3\n";
+  auto parsed = ParseSendArgs({"a.csv", "--config", yaml.string(), "--set", "window_size=x"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto config = BuildConfiguration(*parsed, Lookup({{Variable("stream_count"), "many"}}));
+  ASSERT_FALSE(config.ok());
+  const std::string message = config.status().message();
+  EXPECT_EQ(config.status().kind(), ErrorKind::kConfiguration);
+  for (const char* part : {"table_nam", "did you mean 'table_name'", "retry_max_atempts",
+                           "ZEROBUS_STREAM_COUNT", "many", "window_size"}) {
+    EXPECT_THAT(message, HasSubstr(part));
+  }
+}
+
 TEST_F(BuildConfigurationTest, InvalidConfigurationIsReportedWithoutTheSecret) {
   auto parsed = ParseSendArgs({"a.csv", "--client-secret", "hunter2-very-secret"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
