@@ -146,4 +146,26 @@ assert failed[1]["_zerobus_error"] == (
 ), failed[1]
 PY
 
+# ---- on a 40-column terminal (a pseudo-terminal from `script`, whose width COLUMNS gives when
+# the terminal has none), no progress line is wider than 39 columns, so none wraps (a full line
+# is about 60).
+if command -v script >/dev/null; then
+  COLUMNS=40 "${CREDENTIALS[@]}" script -qec "timeout 60 '$CLI' send '$WORK/table' \
+    --endpoint '$ENDPOINT' --table main.default.cli_narrow --batch-rows 10" /dev/null \
+    >"$WORK/narrow.out" 2>&1 || fail "the send on a pseudo-terminal failed"
+  "$PYTHON" - "$WORK/narrow.out" <<'PY' || fail "a progress line is wider than the terminal"
+import re
+import sys
+
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+parts = re.split(r"[\r\n]", text)
+progress = [part for part in parts if re.match(r"(\[|\d+% |[\d,]+ rows)", part)]
+assert progress, text
+wide = [part for part in progress if len(part) > 39]
+assert not wide, wide
+PY
+else
+  echo "SKIP: no \`script\` command for a pseudo-terminal; the narrow-terminal check did not run"
+fi
+
 echo "PASS"
