@@ -125,6 +125,7 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions options) {
   oauth_options.clients = options.clients;
   oauth_options.token_lifetime = options.token_lifetime;
   oauth_options.workspace_id = options.workspace_id;
+  oauth_options.require_zerobuswrite = options.require_zerobuswrite;
   auto oauth = OAuthEndpoint::Start(std::move(oauth_options), emulator->state_->shared_tokens());
   if (!oauth.ok()) {
     if (oauth.status().kind() != ErrorKind::kConnection) return oauth.status();

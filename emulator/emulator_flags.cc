@@ -24,6 +24,9 @@ constexpr char kUsage[] = R"(usage: zerobus-emulator [options]
                                            emulator-secret)
   --token-lifetime SECONDS lifetime of issued tokens (default 3600)
   --workspace-id ID        require this workspace in the OAuth resource
+  --require-zerobuswrite   require the zerobuswrite operation in the OAuth request's TABLE
+                           grant, as current official clients send it (default: also accept
+                           requests without operations, as older clients send them)
   --ready-file FILE        write {"endpoint", "workspace_url"} as JSON once serving
   --tls-cert FILE --tls-key FILE   serve gRPC over TLS with this PEM certificate (chain) and
                                    private key; the endpoint becomes https://HOST:PORT, so the
@@ -125,6 +128,8 @@ Result<EmulatorFlags> ParseEmulatorFlags(int argc, const char* const* argv) {
       options.token_lifetime = std::chrono::seconds(seconds);
     } else if (flag == "--workspace-id") {
       parsed = string(&options.workspace_id);
+    } else if (flag == "--require-zerobuswrite") {
+      options.require_zerobuswrite = true;
     } else if (flag == "--ready-file") {
       parsed = string(&flags.ready_path);
     } else if (flag == "--tls-cert") {

@@ -38,6 +38,10 @@ struct EmulatorOptions {
   int64_t max_record_bytes = 4194285;
   /// When set, OAuth requests must name this workspace in `resource`.
   std::string workspace_id;
+  /// When true, OAuth requests must carry the `zerobuswrite` operation in the TABLE entry of
+  /// authorization_details, as current official clients do; by default requests without
+  /// `operations`, as older official clients send them, are accepted too.
+  bool require_zerobuswrite = false;
   /// PEM certificate (chain) and private key: when both are set the gRPC port serves TLS and
   /// endpoint() is https://<host>:<port>, so the certificate must name `host`. The OAuth
   /// endpoint stays plain HTTP.

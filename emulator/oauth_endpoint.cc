@@ -196,8 +196,9 @@ Result<std::vector<Grant>> ParseGrants(const std::string& text) {
 }
 
 /// The table the grants allow writing through Zerobus: one TABLE entry with MODIFY and the
-/// zerobuswrite operation, plus USE CATALOG and USE SCHEMA on its catalog and schema.
-Result<std::string> GrantedTable(const std::vector<Grant>& grants) {
+/// zerobuswrite operation (which may be left out unless `require_zerobuswrite`), plus USE
+/// CATALOG and USE SCHEMA on its catalog and schema.
+Result<std::string> GrantedTable(const std::vector<Grant>& grants, bool require_zerobuswrite) {
   const Grant* table_grant = nullptr;
   for (const Grant& grant : grants) {
     if (grant.object_type != "TABLE") continue;
@@ -214,8 +215,17 @@ Result<std::string> GrantedTable(const std::vector<Grant>& grants) {
   if (!Contains(table_grant->privileges, "MODIFY")) {
     return ConfigurationError("the TABLE entry for " + full + " lacks the MODIFY privilege");
   }
-  if (!table_grant->operations || !Contains(*table_grant->operations, "ZEROBUSWRITE")) {
-    return ConfigurationError("the TABLE entry for " + full + " lacks the zerobuswrite operation");
+  if (!table_grant->operations) {
+    // Official clients before Rust core 2.2.0 (the Python SDK 0.2.0 among them) send none.
+    if (require_zerobuswrite) {
+      return ConfigurationError("the TABLE entry for " + full +
+                                " lacks the zerobuswrite operation, which this emulator requires "
+                                "(--require-zerobuswrite)");
+    }
+  } else if (!Contains(*table_grant->operations, "ZEROBUSWRITE")) {
+    return ConfigurationError(
+        "the TABLE entry for " + full + " lacks the zerobuswrite operation: its operations list " +
+        (table_grant->operations->empty() ? "is empty" : "names others only"));
   }
   auto has = [&](const char* type, const std::string& path, const char* privilege) {
     return std::any_of(grants.begin(), grants.end(), [&](const Grant& grant) {
@@ -323,7 +333,7 @@ Reply OAuthEndpoint::Impl::HandleToken(const httplib::Request& request) const {
   if (!details) return OAuthError(400, "invalid_request", "missing authorization_details");
   auto grants = ParseGrants(*details);
   if (!grants.ok()) return OAuthError(400, "invalid_request", grants.status().message());
-  auto table = GrantedTable(*grants);
+  auto table = GrantedTable(*grants, options.require_zerobuswrite);
   if (!table.ok()) return OAuthError(400, "invalid_request", table.status().message());
 
   return Reply{200,

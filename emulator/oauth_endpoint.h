@@ -1,7 +1,8 @@
 // The emulator's OAuth token endpoint: POST /oidc/v1/token as a Databricks workspace serves it
 // for Zerobus (client credentials, the all-apis scope, the workspace's Zerobus resource and
-// Unity Catalog authorization_details with the table's zerobuswrite operation). Tokens come
-// from a TokenRegistry and are bound to the one table the request asks for.
+// Unity Catalog authorization_details granting MODIFY on the table, with or without the
+// zerobuswrite operation). Tokens come from a TokenRegistry and are bound to the one table the
+// request asks for.
 #pragma once
 
 #include <chrono>
@@ -23,6 +24,12 @@ struct OAuthEndpointOptions {
   std::chrono::seconds token_lifetime{3600};
   /// When non-empty, `resource` must be api://databricks/workspaces/<id>/zerobusDirectWriteApi.
   std::string workspace_id;
+  /// When true, the TABLE entry of authorization_details must carry the `zerobuswrite`
+  /// operation, as current official clients send it (Rust core 2.2.0 and later). When false,
+  /// an entry without `operations` is accepted too, as older clients send it (the Python SDK
+  /// 0.2.0, Rust core 1.0.x); an `operations` list that leaves zerobuswrite out is refused
+  /// either way.
+  bool require_zerobuswrite = false;
 };
 
 /// Answers with JSON: 200 {access_token, token_type "Bearer", expires_in, scope}, or an OAuth

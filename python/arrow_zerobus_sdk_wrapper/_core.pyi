@@ -124,6 +124,7 @@ class Emulator:
         keep_records: bool = True,
         data_dir: str | None = None,
         host: str | None = None,
+        require_zerobuswrite: bool = False,
     ) -> None: ...
     def stop(self) -> None: ...
     @property

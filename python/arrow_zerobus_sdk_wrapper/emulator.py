@@ -46,6 +46,10 @@ class Emulator:
         keep_records: keep every landed record's bytes in memory (:meth:`landed_records`);
             default: on unless ``light``.
         host: the address to listen on (default 127.0.0.1).
+        require_zerobuswrite: refuse token requests whose TABLE grant lacks the
+            ``zerobuswrite`` operation, as current official clients send it; by default
+            requests without operations, as older clients (the Python SDK 0.2.0, Rust core
+            1.0.x) send them, get tokens too.
     """
 
     client_id: str = _core.EMULATOR_CLIENT_ID
@@ -62,6 +66,7 @@ class Emulator:
         *,
         keep_records: bool | None = None,
         host: str | None = None,
+        require_zerobuswrite: bool = False,
     ) -> None:
         self._data_dir = None if data_dir is None else os.fspath(data_dir)
         self._emulator = _core.Emulator(
@@ -70,6 +75,7 @@ class Emulator:
             keep_records=(not light) if keep_records is None else keep_records,
             data_dir=self._data_dir,
             host=host,
+            require_zerobuswrite=require_zerobuswrite,
         )
         for table, columns in (tables or {}).items():
             self.declare_table(table, columns)

@@ -17,6 +17,7 @@ class Emulator:
         *,
         keep_records: bool | None = None,
         host: str | None = None,
+        require_zerobuswrite: bool = False,
     ) -> None: ...
     @property
     def endpoint(self) -> str: ...

@@ -47,10 +47,11 @@ std::string JsonString(const std::string& text) {
 class PyEmulator {
  public:
   PyEmulator(bool light, bool require_auth, bool keep_records, std::optional<std::string> data_dir,
-             std::optional<std::string> host) {
+             std::optional<std::string> host, bool require_zerobuswrite) {
     emu::EmulatorOptions options;
     options.light = light;
     options.require_auth = require_auth;
+    options.require_zerobuswrite = require_zerobuswrite;
     options.keep_records = keep_records;
     if (data_dir.has_value()) options.data_dir = *data_dir;
     if (host.has_value()) options.host = *host;
@@ -124,9 +125,11 @@ void BindEmulator(nb::module_& m) {
   m.attr("EMULATOR_CLIENT_ID") = emu::kDefaultClientId;
   m.attr("EMULATOR_CLIENT_SECRET") = emu::kDefaultClientSecret;
   nb::class_<PyEmulator>(m, "Emulator", "The local Zerobus emulator, running in this process.")
-      .def(nb::init<bool, bool, bool, std::optional<std::string>, std::optional<std::string>>(),
+      .def(nb::init<bool, bool, bool, std::optional<std::string>, std::optional<std::string>,
+                    bool>(),
            nb::arg("light") = false, nb::arg("require_auth") = true, nb::arg("keep_records") = true,
-           nb::arg("data_dir").none() = nb::none(), nb::arg("host").none() = nb::none())
+           nb::arg("data_dir").none() = nb::none(), nb::arg("host").none() = nb::none(),
+           nb::arg("require_zerobuswrite") = false)
       .def("stop", &PyEmulator::Stop, "Stops both servers (open streams end CANCELLED).")
       .def_prop_ro("running", &PyEmulator::running)
       .def_prop_ro("endpoint", [](const PyEmulator& self) { return self.Get().endpoint(); })

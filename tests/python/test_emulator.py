@@ -3,6 +3,12 @@ wrapper reports for the service's refusals."""
 
 from __future__ import annotations
 
+import base64
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import pytest
 from support import people
 
@@ -70,3 +76,55 @@ def test_reconnect_is_reported(settings, emulator, table, wire_format):
     assert result.attempts >= 2 and len(result.stream_ids) >= (wire_format == "protobuf")
     assert result.requests_replayed >= 1 and result.rows_replayed >= 1
     assert emulator.counters(table)["connections_killed"] == 1
+
+
+def _legacy_token_request(emu: Emulator, table: str) -> tuple[int, dict]:
+    """The token request of databricks-zerobus-ingest-sdk 0.2.0: its TABLE grant has no
+    ``operations`` (current clients add ``zerobuswrite``). Returns the status and JSON answer."""
+    catalog, schema, _ = table.split(".")
+    details = [
+        {
+            "type": "unity_catalog_privileges",
+            "privileges": privileges,
+            "object_type": kind,
+            "object_full_path": path,
+        }
+        for kind, path, privileges in [
+            ("CATALOG", catalog, ["USE CATALOG"]),
+            ("SCHEMA", f"{catalog}.{schema}", ["USE SCHEMA"]),
+            ("TABLE", table, ["SELECT", "MODIFY"]),
+        ]
+    ]
+    body = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "scope": "all-apis",
+            "authorization_details": json.dumps(details),
+        }
+    ).encode()
+    basic = base64.b64encode(f"{emu.client_id}:{emu.client_secret}".encode()).decode()
+    request = urllib.request.Request(
+        emu.workspace_url + "/oidc/v1/token", data=body, headers={"Authorization": f"Basic {basic}"}
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the emulator is local
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_require_zerobuswrite_refuses_older_clients_token_requests(table):
+    with Emulator() as emu:
+        status, answer = _legacy_token_request(emu, table)
+        assert status == 200 and answer["access_token"], answer
+        # The package's own client sends zerobuswrite: it writes in both modes.
+        with ZerobusWrapper(**emu.settings(table)) as wrapper:
+            assert wrapper.send_batch_sync(people(2)).all_rows_landed
+    with Emulator(require_zerobuswrite=True) as emu:
+        status, answer = _legacy_token_request(emu, table)
+        assert status == 400 and answer["error"] == "invalid_request", answer
+        assert "lacks the zerobuswrite operation" in answer["error_description"]
+        assert "--require-zerobuswrite" in answer["error_description"]
+        with ZerobusWrapper(**emu.settings(table)) as wrapper:
+            assert wrapper.send_batch_sync(people(2)).all_rows_landed

@@ -51,6 +51,16 @@ TEST(EmulatorFlagsTest, OtherFlagsStillParse) {
   EXPECT_EQ(flags->ready_path, "r.json");
 }
 
+TEST(EmulatorFlagsTest, RequireZerobuswriteIsOffUnlessGiven) {
+  auto lenient = Parse({});
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  EXPECT_FALSE(lenient->options.require_zerobuswrite);
+  auto strict = Parse({"--require-zerobuswrite"});
+  ASSERT_TRUE(strict.ok()) << strict.status();
+  EXPECT_TRUE(strict->options.require_zerobuswrite);
+  EXPECT_THAT(std::string(EmulatorUsage()), HasSubstr("--require-zerobuswrite"));
+}
+
 TEST(EmulatorFlagsTest, MistakesNameTheirFlag) {
   const std::pair<std::vector<const char*>, std::vector<std::string>> cases[] = {
       {{"--stream-records-per-second", "-5"},

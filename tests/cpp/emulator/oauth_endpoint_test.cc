@@ -20,6 +20,7 @@
 #include "auth/curl_http_transport.h"
 #include "auth/oauth_request.h"
 #include "auth/token_provider.h"
+#include "emulator.h"
 #include "token_registry.h"
 
 namespace arrow_zerobus::emulator {
@@ -38,6 +39,17 @@ constexpr char kTable[] = "main.sales.orders";
 constexpr seconds kLifetime{1800};
 
 const std::chrono::system_clock::time_point kEpoch{seconds(1'750'000'000)};
+
+/// authorization_details exactly as databricks-zerobus-ingest-sdk 0.2.0 sends it (Python's
+/// json.dumps of its list): the TABLE entry has SELECT and MODIFY but no `operations`, like every
+/// official client before Rust core 2.2.0.
+constexpr char kLegacyDetails[] =
+    R"([{"type": "unity_catalog_privileges", "privileges": ["USE CATALOG"], )"
+    R"("object_type": "CATALOG", "object_full_path": "main"}, )"
+    R"({"type": "unity_catalog_privileges", "privileges": ["USE SCHEMA"], )"
+    R"("object_type": "SCHEMA", "object_full_path": "main.sales"}, )"
+    R"({"type": "unity_catalog_privileges", "privileges": ["SELECT", "MODIFY"], )"
+    R"("object_type": "TABLE", "object_full_path": "main.sales.orders"}])";
 
 /// Our client's transport, ignoring any proxy of the test environment: the endpoint is local.
 auth::HttpTransport Transport() {
@@ -69,10 +81,17 @@ class OAuthEndpointTest : public ::testing::Test {
   void SetUp() override {
     registry_ =
         std::make_shared<TokenRegistry>([this] { return kEpoch + seconds(offset_.load()); });
+    Restart(/*require_zerobuswrite=*/false);
+  }
+
+  /// Replaces the endpoint by one with the same settings and this `require_zerobuswrite`.
+  void Restart(bool require_zerobuswrite) {
+    endpoint_.reset();
     OAuthEndpointOptions options;
     options.clients = {{kClientId, kSecret}};
     options.token_lifetime = kLifetime;
     options.workspace_id = kWorkspaceId;
+    options.require_zerobuswrite = require_zerobuswrite;
     auto started = OAuthEndpoint::Start(options, registry_);
     ASSERT_TRUE(started.ok()) << started.status();
     endpoint_ = std::move(started).value();
@@ -255,18 +274,36 @@ TEST_F(OAuthEndpointTest, RejectsRequestsTheServiceWouldReject) {
        "not valid JSON"},
       {"details not array", [](auto& f) { f["authorization_details"] = "{}"; }, "invalid_request",
        "not a JSON array"},
-      {"no operations",
-       [&](auto& f) {
-         f["authorization_details"] = details(table_entry({"SELECT", "MODIFY"}));
-       },
-       "invalid_request", "TABLE entry for main.sales.orders lacks the zerobuswrite operation"},
       {"other operation",
        [&](auto& f) {
          auto entry = table_entry({"SELECT", "MODIFY"});
          entry["operations"] = {"read"};
          f["authorization_details"] = details(entry);
        },
-       "invalid_request", "lacks the zerobuswrite operation"},
+       "invalid_request",
+       "TABLE entry for main.sales.orders lacks the zerobuswrite operation: its operations list "
+       "names others only"},
+      {"empty operations",
+       [&](auto& f) {
+         auto entry = table_entry({"SELECT", "MODIFY"});
+         entry["operations"] = nlohmann::json::array();
+         f["authorization_details"] = details(entry);
+       },
+       "invalid_request", "lacks the zerobuswrite operation: its operations list is empty"},
+      {"operations not strings",
+       [&](auto& f) {
+         auto entry = table_entry({"SELECT", "MODIFY"});
+         entry["operations"] = {1};
+         f["authorization_details"] = details(entry);
+       },
+       "invalid_request", "operations value that is not a list of strings"},
+      {"legacy request without modify",
+       [&](auto& f) {
+         auto all = nlohmann::json::parse(kLegacyDetails);
+         all[2]["privileges"] = {"SELECT"};
+         f["authorization_details"] = all.dump();
+       },
+       "invalid_request", "TABLE entry for main.sales.orders lacks the MODIFY privilege"},
       {"no modify",
        [&](auto& f) {
          auto entry = table_entry({"SELECT"});
@@ -312,6 +349,88 @@ TEST_F(OAuthEndpointTest, RejectsRequestsTheServiceWouldReject) {
     EXPECT_THAT(parsed.status().message(), AllOf(HasSubstr(c.error), HasSubstr(c.description)));
   }
   EXPECT_EQ(registry_->issued_count(), 0);
+}
+
+/// The token of a 200 answer, checked to be bound to kTable; empty (with a failure) otherwise.
+std::string IssuedToken(const auth::HttpResponse& response, const TokenRegistry& registry) {
+  EXPECT_EQ(response.status, 200) << response.body;
+  auto token = auth::ParseTokenResponse(response.status, response.body, kEpoch);
+  EXPECT_TRUE(token.ok()) << token.status();
+  if (!token.ok()) return "";
+  EXPECT_TRUE(registry.Check(token->value, kTable).ok());
+  return token->value;
+}
+
+TEST_F(OAuthEndpointTest, AcceptsTheRequestOfOlderClientsWithoutOperationsByDefault) {
+  // databricks-zerobus-ingest-sdk 0.2.0's request, field for field.
+  auto fields = Fields();
+  fields["authorization_details"] = kLegacyDetails;
+  EXPECT_NE(IssuedToken(PostBody(FormBody(fields)), *registry_), "");
+
+  // Current clients' request, with the operation, still works; so does any case of it, as
+  // privileges are compared without case.
+  EXPECT_THAT(auth::AuthorizationDetails(Table()), HasSubstr("zerobuswrite"));
+  EXPECT_NE(IssuedToken(Post(TokenRequest()), *registry_), "");
+  auto all = nlohmann::json::parse(kLegacyDetails);
+  all[2]["operations"] = {"ZeroBusWrite", "other"};
+  fields["authorization_details"] = all.dump();
+  EXPECT_NE(IssuedToken(PostBody(FormBody(fields)), *registry_), "");
+  EXPECT_EQ(registry_->issued_count(), 3);
+}
+
+TEST_F(OAuthEndpointTest, RequireZerobuswriteRefusesRequestsWithoutTheOperation) {
+  Restart(/*require_zerobuswrite=*/true);
+  auto fields = Fields();
+  fields["authorization_details"] = kLegacyDetails;
+  const auth::HttpResponse refused = PostBody(FormBody(fields));
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  const auto json = nlohmann::json::parse(refused.body);
+  EXPECT_EQ(json["error"], "invalid_request");
+  EXPECT_EQ(json["error_description"],
+            "the TABLE entry for main.sales.orders lacks the zerobuswrite operation, which this "
+            "emulator requires (--require-zerobuswrite)");
+  EXPECT_EQ(registry_->issued_count(), 0);
+
+  // What our client makes of it: a non-retryable authentication error naming the cause.
+  auto parsed = auth::ParseTokenResponse(refused.status, refused.body, kEpoch);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().kind(), ErrorKind::kAuthentication);
+  EXPECT_FALSE(parsed.status().retryable());
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--require-zerobuswrite"));
+
+  // An operations list without zerobuswrite is refused in this mode too.
+  auto all = nlohmann::json::parse(kLegacyDetails);
+  all[2]["operations"] = {"read"};
+  fields["authorization_details"] = all.dump();
+  const auth::HttpResponse other = PostBody(FormBody(fields));
+  EXPECT_EQ(other.status, 400);
+  EXPECT_THAT(other.body, HasSubstr("its operations list names others only"));
+
+  // Our client sends the operation: its requests and its token provider still get tokens.
+  EXPECT_NE(IssuedToken(Post(TokenRequest()), *registry_), "");
+  auto token = Provider(kSecret)->GetToken();
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(registry_->issued_count(), 2);
+}
+
+TEST(OAuthEndpointEmulatorTest, TheEmulatorOptionReachesTheTokenEndpoint) {
+  for (const bool strict : {false, true}) {
+    SCOPED_TRACE(strict ? "require_zerobuswrite" : "default");
+    EmulatorOptions options;
+    options.require_zerobuswrite = strict;
+    auto emulator = Emulator::Start(options);
+    ASSERT_TRUE(emulator.ok()) << emulator.status();
+    auth::HttpRequest request =
+        auth::BuildTokenRequest((*emulator)->workspace_url(), "", *auth::ParseTableName(kTable),
+                                kDefaultClientId, kDefaultClientSecret);
+    request.body = FormBody({{"grant_type", "client_credentials"},
+                             {"scope", "all-apis"},
+                             {"authorization_details", kLegacyDetails}});
+    auto response = Transport()(request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->status, strict ? 400 : 200) << response->body;
+    if (strict) EXPECT_THAT(response->body, HasSubstr("--require-zerobuswrite"));
+  }
 }
 
 TEST_F(OAuthEndpointTest, DecodesPercentEscapesAndPlusInTheForm) {
