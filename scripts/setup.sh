@@ -30,6 +30,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  openssl  # the conformance suite's test CA (tests/conformance/test_legacy_sdk_020.py)
 )
 
 # A venv is usable when its interpreter starts (it breaks if the base Python went away).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up, builds, and runs all tests: the C++ tests (ctest), the Python package
 # (installed into .venv with `pip install .` when its sources changed, then pytest tests/python),
-# the conformance suite (tests/conformance: the official Databricks
-# Zerobus Python SDK against the emulator built here) and the lint checks (scripts/lint.sh).
+# the conformance suite (tests/conformance: the official Databricks Zerobus Python SDK, the
+# current one from .venv and 0.2.0 from .venv-sdk020, against the emulator built here) and the
+# lint checks (scripts/lint.sh).
 # Every suite runs even when an earlier one failed; the exit status is non-zero if any failed.
 #
 # Environment: BUILD_DIR (default: build), LINT_STRICT (see scripts/lint.sh).
@@ -60,7 +61,11 @@ else
   echo "test: pytest skipped (no tests/python/test_*.py yet)"
 fi
 
-# The official SDK (from requirements-dev.txt) against this build's emulator binary.
+# The official SDK (from requirements-dev.txt) against this build's emulator binary, and the
+# older 0.2.0 in its own venv (scripts/setup_legacy_sdk.sh: pip runs only when its pins changed).
+if ! "$REPO/scripts/setup_legacy_sdk.sh"; then
+  failed+=("legacy-sdk-venv")
+fi
 emulator_bin="$(cd "$BUILD_DIR" && pwd)/emulator/zerobus-emulator"
 echo "test: conformance (official Zerobus Python SDK against $emulator_bin)"
 if ! ARROW_ZEROBUS_EMULATOR="$emulator_bin" \
