@@ -54,7 +54,9 @@ fi
 # import the installed package (python/ is not on sys.path).
 if [ -d tests/python ] && [ -n "$(find tests/python -name 'test_*.py' -print -quit)" ]; then
   echo "test: pytest"
-  if ! "$REPO/.venv/bin/python" -m pytest tests/python -q; then
+  # The restart test runs this build's emulator binary as a process it kills and starts again.
+  if ! ARROW_ZEROBUS_EMULATOR="$(cd "$BUILD_DIR" && pwd)/emulator/zerobus-emulator" \
+      "$REPO/.venv/bin/python" -m pytest tests/python -q; then
     failed+=("pytest")
   fi
 else
