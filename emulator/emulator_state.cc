@@ -16,6 +16,8 @@ EmulatorState::EmulatorState(EmulatorOptions options)
       quotas_(EffectiveQuotas(options_)),
       tokens_(std::make_shared<TokenRegistry>()) {}
 
+EmulatorState::~EmulatorState() { std::lock_guard<std::mutex> lock(mutex_); }
+
 EmulatorState::Table& EmulatorState::TableLocked(const std::string& table) const {
   auto [it, inserted] = tables_.try_emplace(table);
   if (inserted && default_script_) it->second.script = default_script_;

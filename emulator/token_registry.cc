@@ -27,6 +27,8 @@ std::string RandomToken() {
 TokenRegistry::TokenRegistry(Clock clock)
     : clock_(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })) {}
 
+TokenRegistry::~TokenRegistry() { std::lock_guard<std::mutex> lock(mutex_); }
+
 std::string TokenRegistry::Issue(const std::string& table, std::chrono::seconds lifetime) {
   std::string token = RandomToken();
   std::lock_guard<std::mutex> lock(mutex_);

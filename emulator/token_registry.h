@@ -16,6 +16,8 @@ class TokenRegistry {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   explicit TokenRegistry(Clock clock = nullptr);
+  /// Takes the lock once before the grants go (see ~EmulatorState).
+  ~TokenRegistry();
 
   /// A new random token granting writes to `table` for `lifetime`.
   std::string Issue(const std::string& table, std::chrono::seconds lifetime);
