@@ -50,7 +50,7 @@ if [ "$MODE" = thread ]; then
   export TSAN_OPTIONS="suppressions=$REPO/scripts/tsan.supp:halt_on_error=0:second_deadlock_stack=1:${TSAN_OPTIONS:-}"
   echo "sanitize: ctest (ThreadSanitizer)"
   if [ "$#" -eq 0 ]; then
-    set -- -R "Stream|Lane|Wrapper|Telemetry|Emulator|FlightPut|AckFault|ServiceQuota|Declared"
+    set -- -R "TsanCanary|Stream|Lane|Wrapper|Telemetry|Emulator|FlightPut|AckFault|ServiceQuota|Declared"
   fi
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
   exit
