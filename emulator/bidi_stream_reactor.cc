@@ -267,11 +267,13 @@ void BidiStreamReactor::HandleRequestLocked(grpc::ByteBuffer* message) {
 }
 
 // The script's next event when it fires at this request, consumed.
+// Streams of one table share its script: when another connection took the event this one saw
+// pending, the next event is looked at (not none, which left a connection of a script that
+// silences every connection acknowledging as if it had no script).
 std::optional<StreamEvent> BidiStreamReactor::TakeEventLocked() {
-  auto pending = state_->PendingEvent(table_);
-  if (pending && pending->second.after_requests == requests_on_connection_ &&
-      state_->ConsumeEvent(table_, pending->first)) {
-    return pending->second;
+  while (auto pending = state_->PendingEvent(table_)) {
+    if (pending->second.after_requests != requests_on_connection_) return std::nullopt;
+    if (state_->ConsumeEvent(table_, pending->first)) return pending->second;
   }
   return std::nullopt;
 }
