@@ -28,32 +28,12 @@ class QuarantineSink {
 
 namespace {
 
-class IpcSink : public QuarantineSink {
+// An Arrow IPC or CSV writer: the file is flushed after every batch, so that it is readable (a
+// complete stream, or whole CSV lines) while the send goes on.
+class FlushingSink : public QuarantineSink {
  public:
-  IpcSink(std::shared_ptr<arrow::io::OutputStream> file,
-          std::shared_ptr<arrow::ipc::RecordBatchWriter> writer)
-      : file_(std::move(file)), writer_(std::move(writer)) {}
-  arrow::Status Write(const arrow::RecordBatch& batch) override {
-    ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
-    // Readable while the send goes on (the stream format is complete up to each batch).
-    return file_->Flush();
-  }
-  arrow::Status Close() override {
-    ARROW_RETURN_NOT_OK(writer_->Close());
-    return file_->Close();
-  }
-
- private:
-  std::shared_ptr<arrow::io::OutputStream> file_;
-  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
-};
-
-// CSV (flat columns only, checked when the file opens): a header, then the rows of each batch,
-// flushed so that the file is readable as the send goes.
-class CsvSink : public QuarantineSink {
- public:
-  CsvSink(std::shared_ptr<arrow::io::OutputStream> file,
-          std::shared_ptr<arrow::ipc::RecordBatchWriter> writer)
+  FlushingSink(std::shared_ptr<arrow::io::OutputStream> file,
+               std::shared_ptr<arrow::ipc::RecordBatchWriter> writer)
       : file_(std::move(file)), writer_(std::move(writer)) {}
   arrow::Status Write(const arrow::RecordBatch& batch) override {
     ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
@@ -230,13 +210,13 @@ Status QuarantineWriter::Open(const std::shared_ptr<arrow::Schema>& schema) {
   } else if (format == QuarantineFormat::kCsv) {
     auto writer = arrow::csv::MakeCSVWriter(out, schema);
     if (!writer.ok()) return WriteError(path, writer.status().message());
-    sink_ = std::make_unique<CsvSink>(out, *writer);
+    sink_ = std::make_unique<FlushingSink>(out, *writer);
   } else {
     auto writer = format == QuarantineFormat::kArrowStream
                       ? arrow::ipc::MakeStreamWriter(out, schema)
                       : arrow::ipc::MakeFileWriter(out, schema);
     if (!writer.ok()) return WriteError(path, writer.status().message());
-    sink_ = std::make_unique<IpcSink>(out, *writer);
+    sink_ = std::make_unique<FlushingSink>(out, *writer);
   }
   schema_ = schema;
   files_.push_back(path);
