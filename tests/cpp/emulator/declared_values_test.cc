@@ -54,20 +54,23 @@ std::filesystem::path FreshDir(const std::string& name) {
   return dir;
 }
 
-/// message Row { optional <type> v = 1; }, or the record built from `json` with it.
-class OneFieldRecord {
+FieldDescriptorProto* AddField(google::protobuf::DescriptorProto* message, const std::string& name,
+                               int number, FieldDescriptorProto::Type type,
+                               FieldDescriptorProto::Label label) {
+  auto* field = message->add_field();
+  field->set_name(name);
+  field->set_number(number);
+  field->set_type(type);
+  field->set_label(label);
+  return field;
+}
+
+/// The first message of `file` as a stream's descriptor_proto, and records of it built from
+/// protobuf JSON.
+class JsonRecords {
  public:
-  explicit OneFieldRecord(FieldDescriptorProto::Type type) {
-    google::protobuf::FileDescriptorProto file;
-    file.set_name("row.proto");
-    auto* message = file.add_message_type();
-    message->set_name("Row");
-    auto* field = message->add_field();
-    field->set_name("v");
-    field->set_number(1);
-    field->set_type(type);
-    field->set_label(FieldDescriptorProto::LABEL_OPTIONAL);
-    descriptor_proto_ = message->SerializeAsString();
+  explicit JsonRecords(const google::protobuf::FileDescriptorProto& file) {
+    descriptor_proto_ = file.message_type(0).SerializeAsString();
     descriptor_ = pool_.BuildFile(file)->message_type(0);
   }
   const std::string& descriptor_proto() const { return descriptor_proto_; }
@@ -85,6 +88,16 @@ class OneFieldRecord {
   const google::protobuf::Descriptor* descriptor_ = nullptr;
   std::string descriptor_proto_;
 };
+
+/// message Row { optional <type> v = 1; }
+google::protobuf::FileDescriptorProto OneFieldFile(FieldDescriptorProto::Type type) {
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("row.proto");
+  auto* message = file.add_message_type();
+  message->set_name("Row");
+  AddField(message, "v", 1, type, FieldDescriptorProto::LABEL_OPTIONAL);
+  return file;
+}
 
 /// Sends `record` on a new stream of kTable; returns the status the stream ended with (OK when
 /// acked and closed cleanly) and, when accepted, the landed rows.
@@ -174,7 +187,7 @@ TEST(DeclaredValuesTest, ProtobufValuesAreCheckedAgainstTheirColumnAndLandTyped)
   for (const ValueCase& c : ProtoCases()) {
     SCOPED_TRACE(Describe(c));
     auto emu = DeclaredEmulator(c.column_type, c.nullable, dir);
-    OneFieldRecord row(c.proto_type);
+    JsonRecords row(OneFieldFile(c.proto_type));
     std::shared_ptr<arrow::RecordBatch> landed;
     const grpc::Status status =
         SendRecord(*emu, row.descriptor_proto(), row.Record(c.proto_json), &landed, dir);
@@ -199,7 +212,7 @@ TEST(DeclaredValuesTest, ProtobufValuesAreCheckedAgainstTheirColumnAndLandTyped)
 TEST(DeclaredValuesTest, ProtobufStringsMustBeUtf8) {
   const auto dir = FreshDir("utf8");
   auto emu = DeclaredEmulator("STRING", true, dir);
-  OneFieldRecord row(kString);
+  JsonRecords row(OneFieldFile(kString));
   std::shared_ptr<arrow::RecordBatch> landed;
   const grpc::Status status =
       SendRecord(*emu, row.descriptor_proto(), std::string("\x0a\x02\xc3\x28", 4), &landed, dir);
@@ -210,59 +223,29 @@ TEST(DeclaredValuesTest, ProtobufStringsMustBeUtf8) {
 
 /// message Row { repeated int32 tags = 1; map<string, int32> scores = 2; optional Address
 /// address = 3; message Address { optional string street = 1; optional int32 zip = 2; } }
-class NestedRecord {
- public:
-  NestedRecord() {
-    google::protobuf::FileDescriptorProto file;
-    file.set_name("nested_row.proto");
-    auto* row = file.add_message_type();
-    row->set_name("Row");
-    auto* entry = row->add_nested_type();
-    entry->set_name("ScoresEntry");
-    entry->mutable_options()->set_map_entry(true);
-    AddField(entry, "key", 1, kString, FieldDescriptorProto::LABEL_OPTIONAL);
-    AddField(entry, "value", 2, kInt32, FieldDescriptorProto::LABEL_OPTIONAL);
-    auto* address = row->add_nested_type();
-    address->set_name("Address");
-    AddField(address, "street", 1, kString, FieldDescriptorProto::LABEL_OPTIONAL);
-    AddField(address, "zip", 2, kInt32, FieldDescriptorProto::LABEL_OPTIONAL);
-    AddField(row, "tags", 1, kInt32, FieldDescriptorProto::LABEL_REPEATED);
-    AddField(row, "scores", 2, FieldDescriptorProto::TYPE_MESSAGE,
-             FieldDescriptorProto::LABEL_REPEATED)
-        ->set_type_name("Row.ScoresEntry");
-    AddField(row, "address", 3, FieldDescriptorProto::TYPE_MESSAGE,
-             FieldDescriptorProto::LABEL_OPTIONAL)
-        ->set_type_name("Row.Address");
-    descriptor_proto_ = row->SerializeAsString();
-    descriptor_ = pool_.BuildFile(file)->message_type(0);
-  }
-  const std::string& descriptor_proto() const { return descriptor_proto_; }
-
-  std::string Record(const std::string& json) {
-    std::unique_ptr<google::protobuf::Message> record(factory_.GetPrototype(descriptor_)->New());
-    const auto parsed = google::protobuf::util::JsonStringToMessage(json, record.get());
-    EXPECT_TRUE(parsed.ok()) << json << ": " << parsed.ToString();
-    return record->SerializeAsString();
-  }
-
- private:
-  static FieldDescriptorProto* AddField(google::protobuf::DescriptorProto* message,
-                                        const std::string& name, int number,
-                                        FieldDescriptorProto::Type type,
-                                        FieldDescriptorProto::Label label) {
-    auto* field = message->add_field();
-    field->set_name(name);
-    field->set_number(number);
-    field->set_type(type);
-    field->set_label(label);
-    return field;
-  }
-
-  google::protobuf::DescriptorPool pool_;
-  google::protobuf::DynamicMessageFactory factory_;
-  const google::protobuf::Descriptor* descriptor_ = nullptr;
-  std::string descriptor_proto_;
-};
+google::protobuf::FileDescriptorProto NestedRowFile() {
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("nested_row.proto");
+  auto* row = file.add_message_type();
+  row->set_name("Row");
+  auto* entry = row->add_nested_type();
+  entry->set_name("ScoresEntry");
+  entry->mutable_options()->set_map_entry(true);
+  AddField(entry, "key", 1, kString, FieldDescriptorProto::LABEL_OPTIONAL);
+  AddField(entry, "value", 2, kInt32, FieldDescriptorProto::LABEL_OPTIONAL);
+  auto* address = row->add_nested_type();
+  address->set_name("Address");
+  AddField(address, "street", 1, kString, FieldDescriptorProto::LABEL_OPTIONAL);
+  AddField(address, "zip", 2, kInt32, FieldDescriptorProto::LABEL_OPTIONAL);
+  AddField(row, "tags", 1, kInt32, FieldDescriptorProto::LABEL_REPEATED);
+  AddField(row, "scores", 2, FieldDescriptorProto::TYPE_MESSAGE,
+           FieldDescriptorProto::LABEL_REPEATED)
+      ->set_type_name("Row.ScoresEntry");
+  AddField(row, "address", 3, FieldDescriptorProto::TYPE_MESSAGE,
+           FieldDescriptorProto::LABEL_OPTIONAL)
+      ->set_type_name("Row.Address");
+  return file;
+}
 
 TEST(DeclaredValuesTest, ProtobufNestedValuesAreCheckedByPath) {
   const auto dir = FreshDir("nested");
@@ -273,7 +256,7 @@ TEST(DeclaredValuesTest, ProtobufNestedValuesAreCheckedByPath) {
                              {"scores", "MAP<STRING, SMALLINT>", true},
                              {"address", "STRUCT<street: STRING, zip: INT NOT NULL>", true},
                              {"note", "STRING", true}});
-  NestedRecord row;
+  JsonRecords row(NestedRowFile());
   struct Case {
     std::string json;
     std::string refusal;
@@ -339,7 +322,7 @@ TEST(DeclaredValuesTest, ProtobufFieldTypesMustBeExactlyTheColumnsWireType) {
     SCOPED_TRACE(c.column_type);
     auto emu = StartEmulator();
     emu->DeclareTable(kTable, {{"v", c.column_type, true}});
-    OneFieldRecord row(c.proto_type);
+    JsonRecords row(OneFieldFile(c.proto_type));
     RawStream stream(*emu, AuthFor(*emu, kTable));
     EXPECT_FALSE(stream.Create(CreateRequest(kTable, row.descriptor_proto())));
     const grpc::Status status = stream.Finish();
