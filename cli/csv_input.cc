@@ -138,7 +138,7 @@ bool IsText(const arrow::DataType& type) {
 
 struct CsvBatchReader::Impl {
   CsvOptions options;
-  std::set<std::string> null_values;
+  std::set<std::string, std::less<>> null_values;     // looked up by string_view
   std::shared_ptr<arrow::csv::StreamingReader> text;  ///< every column as text
   std::mutex ragged_mu;
   std::deque<RaggedRow> ragged;  ///< filled by the parser, taken in line order
@@ -204,7 +204,7 @@ namespace {
 // Converts one text column to `type`, failing the rows whose text it cannot hold.
 class ColumnConverter {
  public:
-  ColumnConverter(const std::set<std::string>& null_values, bool strings_can_be_null)
+  ColumnConverter(const std::set<std::string, std::less<>>& null_values, bool strings_can_be_null)
       : null_values_(null_values), strings_can_be_null_(strings_can_be_null) {}
 
   // `line_of(i)` is the line of row i; `failed[i]` gets the first failure of row i.
@@ -218,7 +218,7 @@ class ColumnConverter {
     ARROW_ZEROBUS_RETURN_NOT_OK(FromArrow(cleaned.Reserve(text.length())));
     for (int64_t i = 0; i < text.length(); ++i) {
       const std::string_view value = text.GetView(i);
-      bool null = text.IsNull(i) || (reads_markers && null_values_.count(std::string(value)) > 0);
+      bool null = text.IsNull(i) || (reads_markers && null_values_.count(value) > 0);
       if (!null && is_text && !ValidUtf8(value)) {
         Fail(failed, i, line_of(i), field, value, "is not valid UTF-8");
         null = true;
@@ -275,7 +275,7 @@ class ColumnConverter {
                                      "': '" + shown + "' " + why);
   }
 
-  const std::set<std::string>& null_values_;
+  const std::set<std::string, std::less<>>& null_values_;
   bool strings_can_be_null_;
 };
 
