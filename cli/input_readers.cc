@@ -145,6 +145,9 @@ Result<std::shared_ptr<arrow::io::InputStream>> OpenStream(const fs::path& path,
 Status OpenParquet(const fs::path& path, const InputOptions& options, InputSource& source) {
   parquet::ArrowReaderProperties properties;
   properties.set_batch_size(options.batch_rows);
+  // Arrow's default pre-buffers the column chunks of every row group the reader covers, here the
+  // whole file: a 10 GB file would be held in memory. Read one page at a time instead.
+  properties.set_pre_buffer(false);
   parquet::arrow::FileReaderBuilder builder;
   std::shared_ptr<parquet::arrow::FileReader> file_reader;
   std::shared_ptr<arrow::RecordBatchReader> batches;

@@ -15,6 +15,7 @@ void SendTally::Add(const TransmissionResult& result, int64_t first_row) {
   if (result.successful_count > 0) acknowledged_bytes += result.encoded_bytes;
   requests_sent += result.requests_sent;
   requests_replayed += result.requests_replayed;
+  rows_replayed += result.rows_replayed;
   for (const RowFailure& failure : result.failed_rows) {
     FailureGroup& group = failures[std::string(ErrorKindName(failure.error.kind()))];
     if (group.rows == 0) {
@@ -91,7 +92,12 @@ void PrintSummary(const SendTally& tally, std::chrono::duration<double> elapsed,
   out << "  bytes:       " << tally.encoded_bytes << " encoded\n";
   if (!tally.writer_disabled) {
     out << "  requests:    " << tally.requests_sent << " sent, " << tally.requests_replayed
-        << " replayed\n";
+        << " replayed";
+    // At-least-once delivery: rows re-sent after a reconnect may have landed twice.
+    if (tally.rows_replayed > 0) {
+      out << " (" << tally.rows_replayed << " rows re-sent: at most that many duplicates)";
+    }
+    out << "\n";
   }
   out << "  duration:    " << FormatFixed(seconds, 2) << " s\n";
   const double rows_per_second = seconds > 0 ? static_cast<double>(tally.rows_done()) / seconds : 0;

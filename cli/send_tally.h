@@ -50,6 +50,8 @@ struct SendTally {
   int64_t acknowledged_bytes = 0;  ///< encoded bytes of batches with rows that succeeded
   int64_t requests_sent = 0;
   int64_t requests_replayed = 0;
+  /// Rows sent again after reconnects: an upper bound on the duplicates the send may have left.
+  int64_t rows_replayed = 0;
   std::map<std::string, FailureGroup> failures;  ///< by error type name
   Status stopped;  ///< why reading stopped before the end of the input (interrupt, stream failure)
   bool interrupted = false;

@@ -3,17 +3,21 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <arrow/builder.h>
 #include <arrow/csv/writer.h>
 #include <arrow/io/compressed.h>
 #include <arrow/io/file.h>
 #include <arrow/ipc/writer.h>
+#include <arrow/memory_pool.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
 #include <arrow/util/compression.h>
@@ -177,6 +181,43 @@ TEST_F(InputReadersTest, ParquetKnowsItsRowsAndHonoursBatchRows) {
   const auto batches = ReadAll(*source, 64);
   EXPECT_GE(batches.size(), 16u);
   EXPECT_TRUE(Combine(batches)->Equals(*arrow::Table::FromRecordBatches({sample}).ValueOrDie()));
+}
+
+TEST_F(InputReadersTest, ParquetIsNotHeldInMemoryWhole) {
+  // 16 MiB of random bytes (they do not compress) in 16 row groups. Arrow's reader pre-buffers
+  // every row group by default, which held the whole file in memory before the first batch came
+  // out: the send command's memory grew with the file instead of staying within its window.
+  constexpr int64_t kRows = 16 * 4096;
+  constexpr int kValueBytes = 256;
+  std::mt19937_64 random(15);
+  arrow::BinaryBuilder values;
+  std::string value(kValueBytes, '\0');
+  for (int64_t i = 0; i < kRows; ++i) {
+    for (char& c : value) c = static_cast<char>(random());
+    ASSERT_TRUE(values.Append(value).ok());
+  }
+  const auto batch =
+      MakeBatch({arrow::field("payload", arrow::binary())}, {values.Finish().ValueOrDie()});
+  const fs::path path = WriteParquet("big.parquet", batch, kRows / 16);
+  const auto file_bytes = static_cast<int64_t>(fs::file_size(path));
+  ASSERT_GT(file_bytes, kRows * kValueBytes);
+
+  arrow::MemoryPool* pool = arrow::default_memory_pool();
+  const int64_t before = pool->bytes_allocated();
+  auto source = OpenInput(path, {.format = std::nullopt, .batch_rows = 1024});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  int64_t rows = 0;
+  int64_t most = 0;
+  std::shared_ptr<arrow::RecordBatch> next;
+  while (source->reader->ReadNext(&next).ok() && next != nullptr) {
+    rows += next->num_rows();
+    most = std::max(most, pool->bytes_allocated() - before);
+    next.reset();
+  }
+  EXPECT_EQ(rows, kRows);
+  // One row group (1 MiB) decoded and its pages: far from the 16 MiB file.
+  EXPECT_LT(most, file_bytes / 4) << "the reader held " << most << " bytes of a " << file_bytes
+                                  << "-byte file";
 }
 
 TEST_F(InputReadersTest, ArrowFileFormatIsDetectedByMagic) {
