@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,6 +23,10 @@ import pytest
 from arrow_zerobus_sdk_wrapper import ZerobusWrapper
 from arrow_zerobus_sdk_wrapper.emulator import Emulator
 
+# The process helper shared with the command line's restart test.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+from emulator_process import EmulatorProcess, landed_ids  # noqa: E402
+
 EMULATOR = os.environ.get("ARROW_ZEROBUS_EMULATOR", "")
 pytestmark = pytest.mark.skipif(
     not EMULATOR, reason="ARROW_ZEROBUS_EMULATOR is not set (scripts/test.sh sets it)"
@@ -34,70 +36,17 @@ TABLE = "main.default.restarts"
 ROWS = 2_000_000
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class EmulatorProcess:
-    """zerobus-emulator on fixed ports, so that a restart serves the same endpoint."""
+class RestartingEmulator(EmulatorProcess):
+    """The emulator process (tests/cli/emulator_process.py: port 0 first, then the same ports),
+    each stream paced to 400,000 records/s; settings() points a wrapper at it."""
 
     def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.grpc_port = free_port()
-        self.http_port = free_port()
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        ready = self.workdir / "ready.json"
-        ready.unlink(missing_ok=True)
-        deadline = time.monotonic() + 20
-        while True:
-            log = open(self.workdir / f"emulator-{self.starts}.log", "w")
-            self.process = subprocess.Popen(
-                [
-                    EMULATOR,
-                    "--port",
-                    str(self.grpc_port),
-                    "--http-port",
-                    str(self.http_port),
-                    "--data-dir",
-                    str(self.workdir / "landed"),
-                    "--ready-file",
-                    str(ready),
-                    "--stream-records-per-second",
-                    "400000",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            while not ready.exists() and self.process.poll() is None:
-                time.sleep(0.02)
-            if ready.exists():
-                self.starts += 1
-                return
-            # The port may still be held for a moment after the kill: try again, within bounds.
-            assert time.monotonic() < deadline, (
-                self.workdir / f"emulator-{self.starts}.log"
-            ).read_text()
-            time.sleep(0.2)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        super().__init__(EMULATOR, workdir, ["--stream-records-per-second", "400000"])
 
     def settings(self, **overrides: object) -> dict[str, object]:
         return {
-            "endpoint": f"http://127.0.0.1:{self.grpc_port}",
-            "unity_catalog_url": f"http://127.0.0.1:{self.http_port}",
+            "endpoint": self.endpoint,
+            "unity_catalog_url": self.workspace_url,
             "client_id": Emulator.client_id,
             "client_secret": Emulator.client_secret,
             "table_name": TABLE,
@@ -107,34 +56,16 @@ class EmulatorProcess:
         }
 
 
-def landed_ids(landed: Path) -> list[int]:
-    """Every id in the landing files of every run; a file cut by SIGKILL is read up to its last
-    whole batch (a batch lands before it is acknowledged, so nothing acknowledged is lost)."""
-    ids: list[int] = []
-    for path in sorted((landed / TABLE).glob("*.arrows")):
-        with pa.OSFile(str(path)) as source:
-            reader = pa.ipc.open_stream(source)
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                except (pa.ArrowInvalid, OSError):
-                    break  # the tail a killed process left half-written
-                ids.extend(batch.column("id").to_pylist())
-    return ids
-
-
 @pytest.fixture
 def server(tmp_path: Path):
-    emulator = EmulatorProcess(tmp_path)
+    emulator = RestartingEmulator(tmp_path)
     emulator.start()
     yield emulator
     emulator.stop()
 
 
 @pytest.mark.parametrize("wire_format", ["protobuf", "arrow"])
-def test_a_send_survives_three_server_restarts(server: EmulatorProcess, wire_format: str):
+def test_a_send_survives_three_server_restarts(server: RestartingEmulator, wire_format: str):
     table = pa.table(
         {
             "id": pa.array(range(ROWS), pa.int64()),
@@ -164,7 +95,7 @@ def test_a_send_survives_three_server_restarts(server: EmulatorProcess, wire_for
     assert result.total_rows == ROWS
     assert result.failed_count == 0, result.failed_rows[:3]
     assert result.successful_count == ROWS
-    ids = landed_ids(server.workdir / "landed")
+    ids = landed_ids(server.workdir / "landed", TABLE)
     assert set(ids) == set(range(ROWS)), "an acknowledged row did not land"
     duplicates = len(ids) - ROWS
     replayed = outcome["stats"]["requests_replayed"]
@@ -176,14 +107,17 @@ def test_a_send_survives_three_server_restarts(server: EmulatorProcess, wire_for
                 "landed": len(ids),
                 "duplicates": duplicates,
                 "requests_replayed": replayed,
+                "rows_replayed": result.rows_replayed,
             }
         )
     )
     assert duplicates >= 0
     assert duplicates == 0 or replayed > 0, "duplicates without a replay"
+    # Each extra send of a request counts its rows: the bound the result gives on duplicates.
+    assert duplicates <= result.rows_replayed, (duplicates, result.rows_replayed)
 
 
-def test_a_server_that_stays_down_fails_the_rows_with_the_cause(server: EmulatorProcess):
+def test_a_server_that_stays_down_fails_the_rows_with_the_cause(server: RestartingEmulator):
     batch = pa.record_batch({"id": pa.array(range(10_000), pa.int64())})
     server.kill()
     started = time.monotonic()
