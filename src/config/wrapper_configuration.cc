@@ -22,6 +22,11 @@ constexpr int kMaxWorkerThreads = 64;
 /// The service's limit on multiplexed streams, as the official SDK states it (LaneSet checks it
 /// too).
 constexpr int kMaxStreamCount = 64;
+/// The longest duration a setting takes: the deadlines built from them (now + duration, on
+/// std::chrono clocks in nanoseconds, and gRPC's) overflowed for values near INT64_MAX, so that a
+/// "wait forever" value failed every request at once or hung the connect.
+constexpr int64_t kMaxDurationSeconds = 30LL * 24 * 3600;
+constexpr int64_t kMaxDurationMs = kMaxDurationSeconds * 1000;
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -31,8 +36,13 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-// An http(s) URL with something after the scheme (a path is allowed: a workspace URL may have one).
+// An http(s) URL with something after the scheme (a path is allowed: a workspace URL may have one),
+// without spaces or control characters (which curl refused only when the first token was fetched,
+// after rows had been read).
 bool IsHttpUrl(std::string_view url) {
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
   for (std::string_view scheme : {"https://", "http://"}) {
     if (StartsWithNoCase(url, scheme)) {
       const std::string_view rest = url.substr(scheme.size());
@@ -89,6 +99,25 @@ class ProblemList {
   void AtLeastIfSet(std::string_view key, const std::optional<int64_t>& value, int64_t minimum,
                     std::string_view hint = {}) {
     if (value.has_value()) AtLeast(key, *value, minimum, hint);
+  }
+
+  /// A duration in milliseconds (in seconds with `maximum` kMaxDurationSeconds): at least
+  /// `minimum`, at most 30 days.
+  void Duration(std::string_view key, int64_t value, int64_t minimum,
+                int64_t maximum = kMaxDurationMs) {
+    AtLeast(key, value, minimum);
+    AtMostDuration(key, value, maximum);
+  }
+
+  void AtMostDuration(std::string_view key, int64_t value, int64_t maximum = kMaxDurationMs) {
+    if (value <= maximum) return;
+    Add(std::string(key) + " is " + std::to_string(value) + " but must be at most " +
+        std::to_string(maximum) + " (30 days)");
+  }
+
+  void DurationIfSet(std::string_view key, const std::optional<int64_t>& value, int64_t minimum,
+                     int64_t maximum = kMaxDurationMs) {
+    if (value.has_value()) Duration(key, *value, minimum, maximum);
   }
 
   std::vector<std::string>& items() { return problems_; }
@@ -230,7 +259,8 @@ std::vector<std::string> WrapperConfiguration::problems() const {
           "is required unless zerobus_writer_disabled is true");
     } else if (!IsHttpUrl(unity_catalog_url)) {
       out.Add("unity_catalog_url '" + unity_catalog_url +
-              "' must be an https:// (or http://) URL with a host");
+              "' must be an https:// (or http://) URL with a host, without spaces or control "
+              "characters");
     }
     if (client_id.empty() && client_secret.empty()) {
       out.Add(
@@ -263,9 +293,10 @@ std::vector<std::string> WrapperConfiguration::problems() const {
             "' must be none, lz4_frame or zstd");
   }
 
-  out.AtLeast("retry_timeout_ms", retry_timeout_ms, 1);
+  out.Duration("retry_timeout_ms", retry_timeout_ms, 1);
   out.AtLeast("retry_max_attempts", retry_max_attempts, 0, " (0: no limit)");
-  out.AtLeast("retry_base_delay_ms", retry_base_delay_ms, 0);
+  out.Duration("retry_base_delay_ms", retry_base_delay_ms, 0);
+  out.AtMostDuration("retry_max_delay_ms", retry_max_delay_ms);
   if (retry_max_delay_ms < retry_base_delay_ms) {
     out.Add("retry_max_delay_ms is " + std::to_string(retry_max_delay_ms) +
             " but must be at least retry_base_delay_ms (" + std::to_string(retry_base_delay_ms) +
@@ -283,10 +314,10 @@ std::vector<std::string> WrapperConfiguration::problems() const {
   } else {
     out.AtLeast("max_record_bytes", max_record_bytes, 1);
   }
-  out.AtLeast("connect_timeout_ms", connect_timeout_ms, 1);
-  out.AtLeast("server_lack_of_ack_timeout_ms", server_lack_of_ack_timeout_ms, 1);
-  out.AtLeast("flush_timeout_ms", flush_timeout_ms, 1);
-  out.AtLeastIfSet("stream_paused_max_wait_ms", stream_paused_max_wait_ms, 0);
+  out.Duration("connect_timeout_ms", connect_timeout_ms, 1);
+  out.Duration("server_lack_of_ack_timeout_ms", server_lack_of_ack_timeout_ms, 1);
+  out.Duration("flush_timeout_ms", flush_timeout_ms, 1);
+  out.DurationIfSet("stream_paused_max_wait_ms", stream_paused_max_wait_ms, 0);
   out.Between("worker_threads", worker_threads, 1, kMaxWorkerThreads);
 
   if ((arrow_debug_on() || protobuf_debug_on()) && debug_output_dir.empty()) {
@@ -304,10 +335,10 @@ std::vector<std::string> WrapperConfiguration::problems() const {
         "zerobus_writer_disabled is true, but writer disabled requires debug output: set "
         "debug_output_dir and debug_enabled (or debug_arrow_enabled / debug_protobuf_enabled)");
   }
-  out.AtLeast("debug_flush_interval_secs", debug_flush_interval_secs, 1);
+  out.Duration("debug_flush_interval_secs", debug_flush_interval_secs, 1, kMaxDurationSeconds);
   out.AtLeastIfSet("debug_max_file_size", debug_max_file_size, 1);
   out.AtLeastIfSet("debug_max_file_rows", debug_max_file_rows, 1);
-  out.AtLeastIfSet("debug_max_file_age_secs", debug_max_file_age_secs, 1);
+  out.DurationIfSet("debug_max_file_age_secs", debug_max_file_age_secs, 1, kMaxDurationSeconds);
   out.AtLeastIfSet("debug_max_files_retained", debug_max_files_retained, 1,
                    " (leave it unset to keep every file)");
 
@@ -321,8 +352,8 @@ std::vector<std::string> WrapperConfiguration::problems() const {
   if (auto headers = telemetry::ParseHeaderList(observability_headers.expose()); !headers.ok()) {
     out.Add("observability_headers: " + headers.status().message());
   }
-  out.AtLeastIfSet("observability_export_interval_ms", observability_export_interval_ms, 1);
-  out.AtLeastIfSet("observability_export_timeout_ms", observability_export_timeout_ms, 1);
+  out.DurationIfSet("observability_export_interval_ms", observability_export_interval_ms, 1);
+  out.DurationIfSet("observability_export_timeout_ms", observability_export_timeout_ms, 1);
   out.AtLeast("observability_max_queued_spans", observability_max_queued_spans, 1);
   return std::move(out.items());
 }

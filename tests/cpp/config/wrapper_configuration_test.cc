@@ -485,6 +485,12 @@ std::vector<RuleCase> RuleCases() {
       {"UnityCatalogNoHost",
        [](C& c) { c.unity_catalog_url = "https://"; },
        {"unity_catalog_url", "'https://'"}},
+      {"UnityCatalogWithANewline",
+       [](C& c) { c.unity_catalog_url = "https://uc.example/\n"; },
+       {"unity_catalog_url", "without spaces or control characters"}},
+      {"UnityCatalogWithASpace",
+       [](C& c) { c.unity_catalog_url = "https://uc example"; },
+       {"unity_catalog_url 'https://uc example'", "without spaces"}},
       {"NoCredentials",
        [](C& c) { c.with_credentials("", ""); },
        {"client_id and client_secret are empty", "zerobus_writer_disabled"}},
@@ -593,11 +599,53 @@ std::vector<RuleCase> RuleCases() {
       {"ZeroFilesRetained",
        [](C& c) { c.with_debug_max_files_retained(0); },
        {"debug_max_files_retained is 0", "leave it unset to keep every file"}},
+      // Durations past 30 days overflowed the deadlines built from them: a connect that hung,
+      // requests failed at once "after" flush_timeout (issue 15).
+      {"HugeRetryTimeout",
+       [](C& c) { c.retry_timeout_ms = INT64_MAX; },
+       {"retry_timeout_ms is 9223372036854775807", "at most 2592000000 (30 days)"}},
+      {"HugeMaxDelay",
+       [](C& c) { c.retry_max_delay_ms = 2592000001; },
+       {"retry_max_delay_ms is 2592000001", "at most 2592000000"}},
+      {"HugeConnectTimeout",
+       [](C& c) { c.connect_timeout_ms = INT64_MAX; },
+       {"connect_timeout_ms is 9223372036854775807", "at most 2592000000"}},
+      {"HugeLackOfAckTimeout",
+       [](C& c) { c.server_lack_of_ack_timeout_ms = INT64_MAX; },
+       {"server_lack_of_ack_timeout_ms", "at most"}},
+      {"HugeFlushTimeout",
+       [](C& c) { c.flush_timeout_ms = INT64_MAX; },
+       {"flush_timeout_ms is 9223372036854775807", "at most"}},
+      {"HugePausedWait",
+       [](C& c) { c.stream_paused_max_wait_ms = INT64_MAX; },
+       {"stream_paused_max_wait_ms", "at most"}},
+      {"HugeFlushInterval",
+       [](C& c) { c.with_debug_flush_interval_secs(2592001); },
+       {"debug_flush_interval_secs is 2592001", "at most 2592000 (30 days)"}},
+      {"HugeMaxFileAge",
+       [](C& c) { c.with_debug_max_file_age_secs(INT64_MAX); },
+       {"debug_max_file_age_secs", "at most 2592000"}},
+      {"HugeExportInterval",
+       [](C& c) { c.observability_export_interval_ms = INT64_MAX; },
+       {"observability_export_interval_ms", "at most"}},
+      {"HugeExportTimeout",
+       [](C& c) { c.observability_export_timeout_ms = INT64_MAX; },
+       {"observability_export_timeout_ms", "at most"}},
   };
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, ValidationRuleTest, ::testing::ValuesIn(RuleCases()),
                          [](const auto& info) { return info.param.name; });
+
+TEST(ValidationTest, HugeRetryDelaysAreEachNamed) {
+  WrapperConfiguration config = ValidConfig();
+  config.with_retry_config(0, INT64_MAX, INT64_MAX);
+  EXPECT_THAT(config.problems(),
+              ElementsAre(HasSubstr("retry_base_delay_ms is 9223372036854775807 but must be at "
+                                    "most 2592000000 (30 days)"),
+                          HasSubstr("retry_max_delay_ms is 9223372036854775807 but must be at "
+                                    "most 2592000000 (30 days)")));
+}
 
 TEST(ValidationTest, BoundariesAreAccepted) {
   const std::vector<std::function<void(WrapperConfiguration&)>> changes = {
@@ -623,6 +671,13 @@ TEST(ValidationTest, BoundariesAreAccepted) {
       [](auto& c) { c.with_debug_max_files_retained(1); },
       [](auto& c) { c.with_debug_max_files_retained(std::nullopt); },
       [](auto& c) { c.with_descriptor_proto(config::testing::SampleDescriptorBytes()); },
+      [](auto& c) {
+        c.retry_timeout_ms = c.connect_timeout_ms = c.flush_timeout_ms = 2592000000;
+        c.server_lack_of_ack_timeout_ms = c.stream_paused_max_wait_ms.emplace(2592000000);
+        c.with_retry_config(0, 2592000000, 2592000000);
+        c.debug_flush_interval_secs = 2592000;
+        c.with_debug_max_file_age_secs(2592000);
+      },
   };
   for (size_t i = 0; i < changes.size(); ++i) {
     WrapperConfiguration config = ValidConfig();
