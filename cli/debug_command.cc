@@ -100,6 +100,16 @@ int RunDebug(const std::vector<std::string_view>& args, std::ostream& out, std::
   if (file->extension() != ".pbs" && file->extension() != ".arrows") {
     return usage_error(file->string() + " is not a debug file (.pbs or .arrows)");
   }
+  if (to_arrow.has_value() && to_arrow->empty()) return usage_error("--to-arrow needs a value");
+  // Checked here so that the error names FILE, not the descriptor a .pbs file would be read with.
+  std::error_code error;
+  if (fs::is_directory(*file, error)) {
+    return usage_error(file->string() + " is a directory, not a debug file");
+  }
+  if (!fs::exists(*file, error)) {
+    err << kPrefix << file->string() << ": no such file\n";
+    return 1;
+  }
   const Status status = ReadDebugFile(*file, to_arrow, out);
   out << std::flush;
   if (!status.ok()) {

@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
   if (command == "emulator") return arrow_zerobus::emulator::RunEmulatorCli(argc - 1, argv + 1);
   if (command == "demo") return RunDemoCommand(args);
   if (command == "debug") return arrow_zerobus::cli::RunDebug(args, std::cout, std::cerr);
+  if ((command == "version" || command == "--version") && !args.empty()) {
+    return UsageError(std::string(command) + " takes no arguments, not '" + std::string(args[0]) +
+                      "'");
+  }
   if (command == "version" || command == "--version") {
     std::cout << "zerobus-arrow " << ARROW_ZEROBUS_VERSION << " (Arrow C++ "
               << ARROW_ZEROBUS_BUILT_WITH_ARROW << ")\n";

@@ -161,6 +161,27 @@ Result<QuarantineFormat> QuarantineFormatOf(const fs::path& path) {
                             "file), .parquet or .csv");
 }
 
+Status CheckQuarantinePath(const fs::path& path, const std::vector<fs::path>& inputs) {
+  std::error_code error;
+  const std::string named = "--quarantine " + path.string();
+  if (fs::is_directory(path, error)) {
+    return ConfigurationError(named + " is a directory; give a file in it, such as " +
+                              (path / "failed.arrows").string());
+  }
+  const fs::path directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (!fs::is_directory(directory, error)) {
+    return ConfigurationError(named + ": directory " + directory.string() + " does not exist");
+  }
+  if (!fs::exists(path, error)) return Status::OK();
+  for (const fs::path& input : inputs) {
+    if (fs::equivalent(path, input, error)) {
+      return ConfigurationError(named + " is also an input file (" + input.string() +
+                                "): it would be overwritten; give another path");
+    }
+  }
+  return Status::OK();
+}
+
 QuarantineWriter::QuarantineWriter(fs::path path) : path_(std::move(path)) {}
 
 QuarantineWriter::~QuarantineWriter() {

@@ -22,6 +22,12 @@ enum class QuarantineFormat { kArrowStream, kArrowFile, kParquet, kCsv };
 /// By extension: .arrows (IPC stream), .arrow or .feather (IPC file), .parquet or .pq, .csv.
 Result<QuarantineFormat> QuarantineFormatOf(const std::filesystem::path& path);
 
+/// Refuses, before anything is read or sent, a --quarantine path that cannot become the file:
+/// a directory, one in a directory that does not exist, or one of the `inputs` (which the
+/// quarantine file would overwrite). Errors name the path.
+Status CheckQuarantinePath(const std::filesystem::path& path,
+                           const std::vector<std::filesystem::path>& inputs);
+
 class QuarantineWriter {
  public:
   explicit QuarantineWriter(std::filesystem::path path);

@@ -184,6 +184,9 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
   for (const std::filesystem::path& input : parsed.inputs) {
     ARROW_ZEROBUS_RETURN_NOT_OK(DetectInputFormat(input, parsed.format).status());
   }
+  if (parsed.quarantine.has_value()) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(CheckQuarantinePath(*parsed.quarantine, parsed.inputs));
+  }
   return parsed;
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -15,6 +16,7 @@ namespace arrow_zerobus::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -84,6 +86,31 @@ TEST(ParseSendArgsTest, UsageErrors) {
   EXPECT_THAT(ErrorOf({"a.csv", "--quarantine", "q.txt"}), HasSubstr("q.txt"));
   EXPECT_THAT(ErrorOf({"a.csv", "--input-format", "xml"}), HasSubstr("'xml'"));
   EXPECT_THAT(ErrorOf({"a.csv", "--quiet=yes"}), HasSubstr("takes no value"));
+}
+
+TEST(ParseSendArgsTest, QuarantinePathsThatCannotBecomeTheFileAreRefusedUpFront) {
+  const fs::path dir = fs::temp_directory_path() / ("send_args_q-" + std::to_string(getpid()));
+  fs::create_directories(dir / "q.arrows");
+  const std::string input = (dir / "rows.arrows").string();
+  std::ofstream(input) << "not read";
+  const std::string folder = (dir / "q.arrows").string();
+  const std::string missing = (dir / "no" / "q.parquet").string();
+  // A directory (even with a quarantine extension) and a directory that does not exist were
+  // found only at the end of the send, after every row had been sent.
+  EXPECT_THAT(ErrorOf({input, "--quarantine", folder}),
+              AllOf(HasSubstr(folder), HasSubstr("is a directory")));
+  EXPECT_THAT(ErrorOf({input, "--quarantine", missing}),
+              AllOf(HasSubstr(missing), HasSubstr("does not exist")));
+  // The input itself was overwritten by the (empty) quarantine file, and the send exited 0.
+  EXPECT_THAT(ErrorOf({input, "--quarantine", input}),
+              AllOf(HasSubstr("is also an input file"), HasSubstr("overwritten")));
+  const std::string same_file = (dir / "." / "rows.arrows").string();
+  EXPECT_THAT(ErrorOf({input, "--quarantine", same_file}), HasSubstr("is also an input file"));
+  // A new file beside the input is fine.
+  EXPECT_EQ(ErrorOf({input, "--quarantine", (dir / "failed.arrows").string()}), "(parsed)");
+  std::ifstream kept(input);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "not read");
+  fs::remove_all(dir);
 }
 
 TEST(ParseSendArgsTest, HelpNeedsNoInputs) {
