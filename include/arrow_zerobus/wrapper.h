@@ -36,7 +36,8 @@ class BatchFuture {
  public:
   BatchFuture() = default;
 
-  /// Whether this refers to a send (a default-constructed future does not).
+  /// Whether this refers to a send. A default-constructed future does not: it is ready, get()
+  /// gives a result of no rows whose error (a ConfigurationError) says so, and cancel() is false.
   bool valid() const { return state_ != nullptr; }
   bool ready() const;
   /// Blocks until the result is known.

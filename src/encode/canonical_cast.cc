@@ -75,6 +75,13 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
       return InternalError("column '" + name + "' has no place in the canonical schema");
     }
     std::shared_ptr<arrow::Array> column = batch.column(c);
+    // RecordBatch::Make does not check its columns against the schema: a column of another type
+    // was sent as it was, under the schema's type (the Protobuf encoder checks this too).
+    if (!column->type()->Equals(*batch.schema()->field(c)->type())) {
+      return ConversionError("column '" + name + "' holds " + column->type()->ToString() +
+                             " values but the batch schema declares " +
+                             batch.schema()->field(c)->type()->ToString());
+    }
     if (column->length() != n) {
       return ConversionError("column '" + name + "' has " + std::to_string(column->length()) +
                              " values but the batch has " + std::to_string(n) + " rows");

@@ -17,25 +17,40 @@ namespace {
 // into memory ahead of the stream.
 constexpr size_t kMaxReaderBatchesInFlight = 32;
 
+// What a default-constructed future (one that refers to no send) answers with at once.
+const TransmissionResult& NoSendResult() {
+  static const TransmissionResult result = [] {
+    TransmissionResult none;
+    none.error = ConfigurationError(
+        "BatchFuture::get() on a default-constructed future: it refers to no send (use the "
+        "future send_batch_async returned)");
+    return none;
+  }();
+  return result;
+}
+
 }  // namespace
 
 bool BatchFuture::ready() const {
+  if (state_ == nullptr) return true;
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->result.has_value();
 }
 
 const TransmissionResult& BatchFuture::get() const {
+  if (state_ == nullptr) return NoSendResult();
   std::unique_lock<std::mutex> lock(state_->mu);
   state_->done.wait(lock, [&] { return state_->result.has_value(); });
   return *state_->result;
 }
 
 bool BatchFuture::wait_for(std::chrono::milliseconds timeout) const {
+  if (state_ == nullptr) return true;
   std::unique_lock<std::mutex> lock(state_->mu);
   return state_->done.wait_for(lock, timeout, [&] { return state_->result.has_value(); });
 }
 
-bool BatchFuture::cancel() const { return state_->Cancel(); }
+bool BatchFuture::cancel() const { return state_ != nullptr && state_->Cancel(); }
 
 ZerobusWrapper::ZerobusWrapper(std::unique_ptr<internal::WrapperCore> core)
     : core_(std::move(core)) {}
