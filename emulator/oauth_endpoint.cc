@@ -363,7 +363,10 @@ Result<std::unique_ptr<OAuthEndpoint>> OAuthEndpoint::Start(
     response.status = reply.status;
     if (reply.status == 401) response.set_header("WWW-Authenticate", "Basic realm=\"emulator\"");
     response.set_header("Cache-Control", "no-store");
-    response.set_content(reply.body.dump(), "application/json");
+    // Descriptions quote what the client sent, which need not be UTF-8: replaced (U+FFFD), not
+    // thrown on (cpp-httplib turned the exception into an HTTP 500).
+    response.set_content(reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         "application/json");
   };
   WideBacklogServer& server = impl->server;
   // cpp-httplib's default sets SO_REUSEPORT, which lets a second server bind a port already in

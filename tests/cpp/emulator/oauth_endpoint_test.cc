@@ -198,6 +198,28 @@ TEST_F(OAuthEndpointTest, WrongSecretIsANonRetryableAuthenticationErrorWithoutTh
   EXPECT_EQ(registry_->issued_count(), 0);
 }
 
+TEST_F(OAuthEndpointTest, TextThatIsNotUtf8IsQuotedInTheErrorNotAServerError) {
+  // The error descriptions quote what the client sent; JSON cannot hold bytes that are not UTF-8,
+  // which made every such request an HTTP 500 (a retryable server error) instead of its refusal.
+  const std::string bad = "client-\xff\xfe";
+  const auth::HttpResponse client =
+      Post(auth::BuildTokenRequest(endpoint_->url(), kWorkspaceId, Table(), bad, kSecret));
+  EXPECT_EQ(client.status, 401) << client.body;
+  const auto refused = nlohmann::json::parse(client.body, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(refused.is_discarded()) << client.body;
+  EXPECT_EQ(refused["error"], "invalid_client");
+  EXPECT_THAT(refused["error_description"].get<std::string>(), HasSubstr("client-\uFFFD"));
+
+  auto fields = Fields();
+  fields["grant_type"] = "\xc3\x28";
+  auth::HttpRequest grant = TokenRequest();
+  grant.body = FormBody(fields);
+  const auth::HttpResponse unsupported = Post(grant);
+  EXPECT_EQ(unsupported.status, 400) << unsupported.body;
+  EXPECT_EQ(nlohmann::json::parse(unsupported.body)["error"], "unsupported_grant_type");
+  EXPECT_EQ(registry_->issued_count(), 0);
+}
+
 TEST_F(OAuthEndpointTest, ClientAuthenticationIsRequired) {
   auth::HttpRequest unknown_client =
       auth::BuildTokenRequest(endpoint_->url(), kWorkspaceId, Table(), "client-2", kSecret);
