@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 from . import _core
+from .errors import ConfigurationError
 
 __all__ = ["WrapperConfiguration"]
 
@@ -53,6 +54,22 @@ def _text(key: str, kind: str, value: Any) -> str | None:
     return value
 
 
+def _utf8(what: str, text: str) -> str:
+    """`text`, when it can cross into the C++ library as UTF-8; else a ConfigurationError naming
+    `what`. A str holds lone surrogates when it came from bytes that are not UTF-8 (os.fsdecode,
+    surrogateescape), which the binding refused with an opaque "incompatible function arguments"
+    TypeError."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = text[error.start : error.end]
+        raise ConfigurationError(
+            f"{what}: {text!r} is not valid UTF-8 text (it holds {bad!r} at position "
+            f"{error.start}, as text decoded from bytes that are not UTF-8 does)"
+        ) from None
+    return text
+
+
 def _apply(config: _core.Configuration, settings: dict[str, Any], caller: str) -> None:
     for name, value in settings.items():
         key = _ALIASES.get(name, name)
@@ -69,7 +86,7 @@ def _apply(config: _core.Configuration, settings: dict[str, Any], caller: str) -
             continue
         text = _text(name, kind, value)
         if text is not None:
-            config.set(key, text)
+            config.set(key, _utf8(name, text))
 
 
 class WrapperConfiguration:
@@ -118,7 +135,9 @@ class WrapperConfiguration:
         """Reads a YAML file (keys flat or grouped in sections, as docs/api.md shows). With
         ``apply_env``, the ZEROBUS_* variables that are set override the file. Does not
         validate: call validate() (ZerobusWrapper does)."""
-        config = cls._wrap(_core.Configuration.from_yaml_file(os.fspath(path)))
+        config = cls._wrap(
+            _core.Configuration.from_yaml_file(_utf8("from_yaml() path", os.fsdecode(path)))
+        )
         if apply_env:
             config._config.apply_environment()
             config._warn()
@@ -127,7 +146,9 @@ class WrapperConfiguration:
     @classmethod
     def from_yaml_string(cls, text: str) -> WrapperConfiguration:
         """Reads YAML text (see from_yaml)."""
-        return cls._wrap(_core.Configuration.from_yaml_string(text))
+        if not isinstance(text, str):
+            raise TypeError(f"from_yaml_string() takes a str, not {type(text).__name__}")
+        return cls._wrap(_core.Configuration.from_yaml_string(_utf8("from_yaml_string()", text)))
 
     @classmethod
     def from_env(cls) -> WrapperConfiguration:
@@ -183,6 +204,8 @@ class WrapperConfiguration:
     @staticmethod
     def environment_variable(key: str) -> str:
         """The environment variable of a setting (ZEROBUS_ENDPOINT for zerobus_endpoint)."""
+        if not isinstance(key, str):
+            raise TypeError(f"environment_variable() takes a str, not {type(key).__name__}")
         return _core.Configuration.environment_variable(_ALIASES.get(key, key))
 
     def __repr__(self) -> str:

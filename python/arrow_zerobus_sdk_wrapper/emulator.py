@@ -77,6 +77,10 @@ class Emulator:
             host=host,
             require_zerobuswrite=require_zerobuswrite,
         )
+        if tables is not None and not isinstance(tables, dict):
+            raise TypeError(
+                f"tables must be a dict of table name to columns, not {type(tables).__name__}"
+            )
         for table, columns in (tables or {}).items():
             self.declare_table(table, columns)
 
@@ -108,6 +112,13 @@ class Emulator:
 
     def declare_table(self, table: str, columns: list[Column]) -> None:
         """Declares `table` with its columns ``[(name, Unity Catalog type, nullable)]``."""
+        if isinstance(columns, str | bytes) or not all(
+            isinstance(column, tuple | list) and len(column) == 3 for column in columns
+        ):
+            raise TypeError(
+                f"declare_table({table!r}): columns must be a list of (name, type, nullable), "
+                f"not {columns!r}"
+            )
         self._emulator.declare_table(table, [(n, t, bool(null)) for n, t, null in columns])
 
     def set_fault_script(self, table: str, script: str | dict[str, Any]) -> None:

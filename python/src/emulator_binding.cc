@@ -12,6 +12,7 @@
 
 #include "binding.h"
 #include "emulator.h"
+#include "emulator_state.h"
 
 namespace arrow_zerobus::python {
 namespace {
@@ -19,13 +20,6 @@ namespace {
 namespace emu = arrow_zerobus::emulator;
 
 using Columns = std::vector<std::tuple<std::string, std::string, bool>>;
-
-std::vector<emu::TableColumn> ToColumns(const Columns& columns) {
-  std::vector<emu::TableColumn> out;
-  out.reserve(columns.size());
-  for (const auto& [name, type, nullable] : columns) out.push_back({name, type, nullable});
-  return out;
-}
 
 std::string JsonString(const std::string& text) {
   std::string out = "\"";
@@ -91,7 +85,19 @@ class PyEmulator {
   void ClearFaultScript(const std::string& table) { Get().SetFaultScript(table, {}); }
 
   void DeclareTable(const std::string& table, const Columns& columns) {
-    Get().DeclareTable(table, ToColumns(columns));
+    // Checked as a --tables file is (the table name, each type, duplicate columns): declared as
+    // given, an unknown type or a table name without three parts was accepted without a word.
+    std::string json = "{" + JsonString(table) + ": [";
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const auto& [name, type, nullable] = columns[i];
+      json += std::string(i > 0 ? ", " : "") + "{\"name\": " + JsonString(name) +
+              ", \"type\": " + JsonString(type) +
+              ", \"nullable\": " + (nullable ? "true" : "false") + "}";
+    }
+    json += "]}";
+    auto declared = emu::ParseTableDeclarations(json, "declare_table()");
+    if (!declared.ok()) ThrowStatus(declared.status());
+    for (auto& [name, parsed] : *declared) Get().DeclareTable(name, std::move(parsed));
   }
 
   nb::dict Counters(const std::string& table) const {
