@@ -59,6 +59,11 @@ Result<ZerobusEndpoint> ParseZerobusEndpoint(std::string_view endpoint) {
     if (close == std::string_view::npos) return BadEndpoint(endpoint, "has an unclosed '['");
     bracketed = true;
     out.host = std::string(rest.substr(1, close - 1));
+    // Only an IPv6 address goes in brackets: a name there would lose its workspace id.
+    if (out.host.find(':') == std::string::npos) {
+      return BadEndpoint(endpoint,
+                         "has '" + out.host + "' in brackets, which are for IPv6 addresses only");
+    }
     rest.remove_prefix(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') return BadEndpoint(endpoint, "has text after the IPv6 address");
