@@ -1,6 +1,7 @@
 #include "auth/oauth_request.h"
 #include "common/text.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -9,6 +10,11 @@
 namespace arrow_zerobus::auth {
 
 Result<TableName> ParseTableName(std::string_view name) {
+  // The name goes into JSON (the token request) and gRPC metadata; it is not echoed here.
+  if (!IsValidUtf8(name)) {
+    return ConfigurationError("table name (" + std::to_string(name.size()) +
+                              " bytes) is not valid UTF-8");
+  }
   std::vector<std::string> parts;
   size_t start = 0;
   while (true) {
@@ -104,6 +110,10 @@ Result<AccessToken> ParseTokenResponse(int http_status, std::string_view body,
       const std::string text = expires.get<std::string>();
       seconds = std::strtoll(text.c_str(), nullptr, 10);
     }
+    // A lifetime past a year is taken as a year: the token is only refreshed sooner, and the
+    // clock (nanoseconds) cannot overflow.
+    constexpr int64_t kMaxLifetimeSeconds = 366 * 24 * 3600;
+    seconds = std::min(seconds, kMaxLifetimeSeconds);
     if (seconds > 0) token.expires_at = now + std::chrono::seconds(seconds);
   }
   return token;

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include <arrow/util/utf8.h>
+
 namespace arrow_zerobus {
 
 std::string AsciiLower(std::string_view text) {
@@ -25,6 +27,14 @@ std::string_view TrimWhitespace(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  // arrow::util::ValidateUTF8 accepts everything until its tables are built.
+  static const bool tables_ready = (arrow::util::InitializeUTF8(), true);
+  (void)tables_ready;
+  return arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(text.data()),
+                                   static_cast<int64_t>(text.size()));
 }
 
 std::string Base64Encode(std::string_view bytes) {

@@ -11,6 +11,8 @@ std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);
 /// `text` without leading and trailing whitespace.
 std::string_view TrimWhitespace(std::string_view text);
+/// Whether `text` is valid UTF-8 (what JSON, protobuf strings and Python text require).
+bool IsValidUtf8(std::string_view text);
 /// Standard base64 (RFC 4648, with padding).
 std::string Base64Encode(std::string_view bytes);
 
