@@ -5,10 +5,13 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "arrow_zerobus/config.h"
@@ -26,17 +29,18 @@ class YamlApplier {
   YamlApplier(std::string source, WrapperConfiguration& config)
       : source_(std::move(source)), config_(config) {}
 
-  Status ApplyDocuments(const std::vector<YAML::Node>& documents) {
-    if (documents.size() > 1) {
-      return ConfigurationError(source_ + ": holds " + std::to_string(documents.size()) +
+  // `first` is the first of `count` documents.
+  Status ApplyDocuments(size_t count, const YAML::Node& first) {
+    if (count > 1) {
+      return ConfigurationError(source_ + ": holds " + std::to_string(count) +
                                 " YAML documents; give one");
     }
-    if (documents.empty() || documents[0].IsNull()) return Status::OK();
-    if (!documents[0].IsMap()) {
-      return ConfigurationError(Where(documents[0].Mark()) +
+    if (count == 0 || first.IsNull()) return Status::OK();
+    if (!first.IsMap()) {
+      return ConfigurationError(Where(first.Mark()) +
                                 ": the top level must be a mapping of settings");
     }
-    ApplyMapping(documents[0], "");
+    ApplyMapping(first, "");
     return config::JoinProblems(problems_);
   }
 
@@ -94,11 +98,70 @@ class YamlApplier {
   std::vector<Status> problems_;
 };
 
+// Counts the documents of `yaml` with yaml-cpp's event parser. YAML::LoadAll of yaml-cpp 0.7
+// (Debian 12) loops forever on some malformed text, adding a null document per turn without
+// consuming input (a lone ",": yaml-cpp issue #1040, fixed in 0.8.1); here two null documents in
+// a row at the same position are that loop, and a syntax error.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  Result<size_t> Count(const std::string& yaml, const std::string& source) {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    size_t count = 0;
+    std::optional<YAML::Mark> previous_null;
+    while (parser.HandleNextDocument(*this)) {
+      if (null_root_ && previous_null && null_mark_.pos == previous_null->pos) {
+        return ConfigurationError(source + ":" + std::to_string(null_mark_.line + 1) + ":" +
+                                  std::to_string(null_mark_.column + 1) +
+                                  ": YAML syntax error: no value can start here");
+      }
+      previous_null = null_root_ ? std::optional<YAML::Mark>(null_mark_) : std::nullopt;
+      ++count;
+    }
+    return count;
+  }
+
+  void OnDocumentStart(const YAML::Mark&) override { at_root_ = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (at_root_) null_mark_ = mark;
+    Value(/*null=*/true);
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Value(false); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Value(false);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Value(false);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Value(false);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Value(bool null) {
+    if (at_root_) null_root_ = null;
+    at_root_ = false;
+  }
+
+  bool at_root_ = false;
+  bool null_root_ = false;
+  YAML::Mark null_mark_;
+};
+
 Result<WrapperConfiguration> Load(const std::string& yaml, const std::string& source) {
   WrapperConfiguration config;
   try {
     YamlApplier applier(source, config);
-    ARROW_ZEROBUS_RETURN_NOT_OK(applier.ApplyDocuments(YAML::LoadAll(yaml)));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(const size_t count, DocumentCounter().Count(yaml, source));
+    // YAML::Load reads the first document only (no loop).
+    ARROW_ZEROBUS_RETURN_NOT_OK(
+        applier.ApplyDocuments(count, count > 0 ? YAML::Load(yaml) : YAML::Node()));
   } catch (const YAML::Exception& error) {
     std::string where = source;
     if (!error.mark.is_null()) {
