@@ -2,6 +2,7 @@
 // (to JSON lines or to Arrow builders), and .arrows IPC streams.
 #include "debug/debug_reader.h"
 #include "common/text.h"
+#include "encode/array_decoding.h"
 
 #include <charconv>
 #include <cmath>
@@ -325,6 +326,11 @@ arrow::Status AppendValue(const pb::Message& message, const pb::FieldDescriptor*
       const std::string& value =
           one ? r->GetStringReference(message, field, &scratch)
               : r->GetRepeatedStringReference(message, field, index, &scratch);
+      // A proto2 string may hold any bytes; an Arrow string column only UTF-8.
+      if (field->type() == pb::FieldDescriptor::TYPE_STRING && !IsValidUtf8(value)) {
+        return arrow::Status::Invalid("string field '", field->full_name(),
+                                      "' holds bytes that are not valid UTF-8");
+      }
       // StringBuilder is a BinaryBuilder.
       return static_cast<arrow::BinaryBuilder*>(builder)->Append(value);
     }
@@ -400,8 +406,11 @@ Result<std::shared_ptr<arrow::Table>> ReadRecordsAsArrow(
   if (!made.ok()) return FileError(records_file, made.ToString());
   auto* records = static_cast<arrow::StructBuilder*>(builder.get());
   ARROW_ZEROBUS_RETURN_NOT_OK(ForEachMessage(records_file, *type, [&](const pb::Message& message) {
+    const int64_t index = records->length();
     auto appended = AppendMessage(message, records);
-    return appended.ok() ? Status::OK() : FileError(records_file, appended.ToString());
+    return appended.ok() ? Status::OK()
+                         : FileError(records_file,
+                                     "record " + std::to_string(index) + ": " + appended.message());
   }));
   std::shared_ptr<arrow::Array> array;
   auto finished = records->Finish(&array);
@@ -414,12 +423,23 @@ Result<std::shared_ptr<arrow::Table>> ReadRecordsAsArrow(
 }
 
 Result<std::shared_ptr<arrow::Table>> ReadArrowDebugFile(const std::filesystem::path& arrows_file) {
-  auto file = arrow::io::ReadableFile::Open(arrows_file.string());
+  // Mapped, so that a damaged length prefix makes a read fail at the end of the file instead of
+  // allocating the length it claims first (ReadableFile does).
+  auto file = arrow::io::MemoryMappedFile::Open(arrows_file.string(), arrow::io::FileMode::READ);
   if (!file.ok()) return FileError(arrows_file, file.status().ToString());
   auto reader = arrow::ipc::RecordBatchStreamReader::Open(*file);
   if (!reader.ok()) return FileError(arrows_file, reader.status().ToString());
   auto table = (*reader)->ToTable();
   if (!table.ok()) return FileError(arrows_file, table.status().ToString());
+  // The IPC reader does not check offsets and sizes against the buffers: a damaged file would
+  // give arrays that read out of bounds. (Strings are not checked for UTF-8: the file holds the
+  // batches as callers gave them, rows that failed included.)
+  for (int c = 0; c < (*table)->num_columns(); ++c) {
+    for (const auto& chunk : (*table)->column(c)->chunks()) {
+      const Status valid = encode::internal::ValidateStructure(*chunk, (*table)->field(c)->name());
+      if (!valid.ok()) return FileError(arrows_file, "damaged Arrow data: " + valid.message());
+    }
+  }
   return *table;
 }
 
