@@ -26,7 +26,11 @@ Status Malformed(std::string_view what) {
                 "Malformed EphemeralStreamRequest: " + std::string(what));
 }
 
-// A cursor over protobuf wire bytes.
+// How deep protobuf lets messages and groups nest (its default recursion limit): a request
+// nested deeper does not parse.
+constexpr int kMaxNestingDepth = 100;
+
+// A cursor over protobuf wire bytes that accepts exactly what protobuf's parser accepts.
 class WireReader {
  public:
   explicit WireReader(std::string_view bytes) : data_(bytes) {}
@@ -47,35 +51,64 @@ class WireReader {
     return false;
   }
 
-  // A field tag as protobuf accepts it: field numbers from 1, tags within 32 bits.
-  bool ReadTag(uint64_t* tag) { return ReadVarint(tag) && (*tag >> 3) != 0 && *tag <= UINT32_MAX; }
+  // A field tag as protobuf reads one: at most 5 bytes, the value cut to 32 bits, a field
+  // number from 1.
+  bool ReadTag(uint64_t* tag) {
+    uint32_t result = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (pos_ >= data_.size()) return false;
+      const auto byte = static_cast<uint8_t>(data_[pos_++]);
+      result |= static_cast<uint32_t>(byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) == 0) {
+        *tag = result;
+        return (result >> 3) != 0;
+      }
+    }
+    return false;
+  }
 
+  // A length-delimited value; its length, as protobuf reads one, takes at most 5 bytes.
   bool ReadLengthDelimited(std::string_view* value) {
+    const size_t start = pos_;
     uint64_t length;
-    if (!ReadVarint(&length) || length > data_.size() - pos_) return false;
+    if (!ReadVarint(&length) || pos_ - start > 5 || length > data_.size() - pos_) return false;
     *value = data_.substr(pos_, length);
     pos_ += length;
     return true;
   }
 
-  bool Skip(uint32_t wire_type) {
+  // Skips the value of a field with `tag` (a group up to its end tag). `depth`: how many more
+  // messages or groups may nest here.
+  bool Skip(uint64_t tag, int depth) {
     uint64_t ignored;
     std::string_view ignored_bytes;
-    switch (wire_type) {
+    switch (tag & 7) {
       case 0:
         return ReadVarint(&ignored);
       case 1:
         return Advance(8);
       case 2:
         return ReadLengthDelimited(&ignored_bytes);
+      case 3:
+        return SkipGroup(tag >> 3, depth - 1);
       case 5:
         return Advance(4);
       default:
-        return false;  // groups are not used by the protocol
+        return false;  // an end-group tag outside its group, or no wire type
     }
   }
 
  private:
+  bool SkipGroup(uint64_t field, int depth) {
+    if (depth < 0) return false;
+    while (true) {
+      uint64_t tag;
+      if (!ReadTag(&tag)) return false;
+      if ((tag & 7) == 4) return (tag >> 3) == field;
+      if (!Skip(tag, depth)) return false;
+    }
+  }
+
   bool Advance(size_t n) {
     if (n > data_.size() - pos_) return false;
     pos_ += n;
@@ -87,18 +120,19 @@ class WireReader {
 };
 
 // Whether `bytes` are a sequence of well-formed fields (a message without nested messages, such
-// as CreateIngestStreamRequest).
-bool IsWellFormedFlatMessage(std::string_view bytes) {
+// as CreateIngestStreamRequest) at `depth` (see WireReader::Skip).
+bool IsWellFormedFlatMessage(std::string_view bytes, int depth) {
   WireReader reader(bytes);
   while (!reader.done()) {
     uint64_t tag;
-    if (!reader.ReadTag(&tag) || !reader.Skip(tag & 7)) return false;
+    if (!reader.ReadTag(&tag) || !reader.Skip(tag, depth)) return false;
   }
   return true;
 }
 
 // Reads the `records` of a {Proto,Json}RecordBatch.
-Status ParseBatchRecords(std::string_view bytes, std::vector<std::string_view>* records) {
+Status ParseBatchRecords(std::string_view bytes, int depth,
+                         std::vector<std::string_view>* records) {
   WireReader reader(bytes);
   while (!reader.done()) {
     uint64_t tag;
@@ -107,14 +141,14 @@ Status ParseBatchRecords(std::string_view bytes, std::vector<std::string_view>* 
       std::string_view record;
       if (!reader.ReadLengthDelimited(&record)) return Malformed("truncated record in batch");
       records->push_back(record);
-    } else if (!reader.Skip(tag & 7)) {
+    } else if (!reader.Skip(tag, depth)) {
       return Malformed("bad field in record batch");
     }
   }
   return Status::OK();
 }
 
-Status ParseIngest(std::string_view bytes, bool batch, ParsedRequest* out) {
+Status ParseIngest(std::string_view bytes, bool batch, int depth, ParsedRequest* out) {
   WireReader reader(bytes);
   while (!reader.done()) {
     uint64_t tag;
@@ -141,13 +175,13 @@ Status ParseIngest(std::string_view bytes, bool batch, ParsedRequest* out) {
       if (!batch || payload != out->payload) out->records.clear();
       out->payload = payload;
       if (batch) {
-        ARROW_ZEROBUS_RETURN_NOT_OK(ParseBatchRecords(value, &out->records));
+        ARROW_ZEROBUS_RETURN_NOT_OK(ParseBatchRecords(value, depth - 1, &out->records));
       } else {
         out->records.push_back(value);
       }
       continue;
     }
-    if (!reader.Skip(type)) return Malformed("bad field in ingest request");
+    if (!reader.Skip(tag, depth)) return Malformed("bad field in ingest request");
   }
   return Status::OK();
 }
@@ -216,7 +250,9 @@ Status ParseStreamRequest(std::string_view bytes, ParsedRequest* out) {
       const bool repeated = kind == out->kind;
       out->kind = kind;
       if (kind == ParsedRequest::Kind::kCreateStream) {
-        if (!IsWellFormedFlatMessage(value)) return Malformed("malformed create_stream");
+        if (!IsWellFormedFlatMessage(value, kMaxNestingDepth - 1)) {
+          return Malformed("malformed create_stream");
+        }
         if (repeated) {
           if (out->create_stream_merged.empty()) out->create_stream_merged = out->create_stream;
           out->create_stream_merged.append(value);
@@ -225,12 +261,12 @@ Status ParseStreamRequest(std::string_view bytes, ParsedRequest* out) {
           out->create_stream = value;
         }
       } else {
-        ARROW_ZEROBUS_RETURN_NOT_OK(
-            ParseIngest(value, kind == ParsedRequest::Kind::kIngestRecordBatch, out));
+        ARROW_ZEROBUS_RETURN_NOT_OK(ParseIngest(
+            value, kind == ParsedRequest::Kind::kIngestRecordBatch, kMaxNestingDepth - 1, out));
       }
       continue;
     }
-    if (!reader.Skip(type)) return Malformed("bad top-level field");
+    if (!reader.Skip(tag, kMaxNestingDepth)) return Malformed("bad top-level field");
   }
   return Status::OK();
 }

@@ -320,16 +320,38 @@ TEST(StreamMessagesTest, RejectsEveryTruncation) {
   EXPECT_THAT(status.message(), HasSubstr("Malformed"));
 }
 
-TEST(StreamMessagesTest, RejectsGroupsAndInvalidWireTypes) {
-  const std::vector<std::string> bad = {
+TEST(StreamMessagesTest, SkipsUnknownGroupsAsProtobufDoes) {
+  // The protocol has no groups, but protobuf's parser skips unknown ones, so the emulator's two
+  // readings (ephemeral_request.h) must too.
+  const std::vector<std::string> skipped = {
       std::string("\x2b\x2c", 2),                  // top level: group 5 (start, end)
       std::string("\x1a\x02\x23\x24", 4),          // in ingest_record_batch: group 4
       std::string("\x1a\x04\x12\x02\x1b\x1c", 6),  // in the batch body: group 3
       std::string("\x12\x02\x33\x34", 4),          // in ingest_record: group 6
-      std::string("\x2e", 1),                      // wire type 6
-      std::string("\x2f", 1),                      // wire type 7
+      std::string("\x0a\x04\x73\x08\x01\x74", 6),  // in create_stream: group 14 with a field
+  };
+  for (const std::string& bytes : skipped) {
+    zb::EphemeralStreamRequest generated;
+    EXPECT_TRUE(generated.ParseFromString(bytes)) << ::testing::PrintToString(bytes);
+    RequestParser parser;
+    EXPECT_TRUE(parser.Parse(bytes).ok()) << ::testing::PrintToString(bytes);
+  }
+}
+
+TEST(StreamMessagesTest, RejectsBrokenGroupsAndInvalidWireTypes) {
+  // protobuf nests messages and groups at most 100 deep.
+  const std::string deep = std::string(101, '\x2b') + std::string(101, '\x2c');
+  const std::vector<std::string> bad = {
+      std::string("\x2b", 1),      // a group that does not end
+      std::string("\x2b\x34", 2),  // ended by another group's end tag
+      std::string("\x2c", 1),      // an end without a start
+      std::string("\x2e", 1),      // wire type 6
+      std::string("\x2f", 1),      // wire type 7
+      deep,
   };
   for (const std::string& bytes : bad) {
+    zb::EphemeralStreamRequest generated;
+    EXPECT_FALSE(generated.ParseFromString(bytes)) << ::testing::PrintToString(bytes);
     RequestParser parser;
     Status status = parser.Parse(bytes);
     ASSERT_FALSE(status.ok()) << ::testing::PrintToString(bytes);
@@ -337,6 +359,9 @@ TEST(StreamMessagesTest, RejectsGroupsAndInvalidWireTypes) {
     EXPECT_EQ(status.kind(), ErrorKind::kTransmission);
     EXPECT_THAT(status.message(), HasSubstr("Malformed EphemeralStreamRequest"));
   }
+  // 100 deep still parses.
+  RequestParser parser;
+  EXPECT_TRUE(parser.Parse(std::string(100, '\x2b') + std::string(100, '\x2c')).ok());
 }
 
 TEST(StreamMessagesTest, TheLastOneofMemberWins) {
