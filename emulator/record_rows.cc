@@ -1,5 +1,7 @@
 #include "record_rows.h"
 
+#include <utility>
+
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_nested.h>
 #include <arrow/array/builder_primitive.h>
@@ -403,13 +405,20 @@ Status RecordRows::Append(const Message& record) {
       auto fresh = arrow::RecordBatchBuilder::Make(schema_, arrow::default_memory_pool());
       if (!fresh.ok()) return Internal(fresh.status().ToString());
       builder_ = std::move(fresh).ValueUnsafe();
+      pending_rows_ = 0;
       return written;
     }
   }
+  ++pending_rows_;
   return Status::OK();
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> RecordRows::TakeRows() {
+  const int64_t rows = std::exchange(pending_rows_, 0);
+  // Without columns the builders cannot count the rows (a descriptor without fields).
+  if (schema_->num_fields() == 0) {
+    return arrow::RecordBatch::Make(schema_, rows, arrow::ArrayVector{});
+  }
   auto batch = builder_->Flush();
   if (!batch.ok()) return Internal(batch.status().ToString());
   return std::move(batch).ValueUnsafe();

@@ -47,6 +47,7 @@ class RecordRows {
   std::shared_ptr<arrow::Schema> schema_;
   std::unique_ptr<arrow::RecordBatchBuilder> builder_;
   std::vector<std::unique_ptr<Column>> columns_;
+  int64_t pending_rows_ = 0;  ///< appended since the last TakeRows
 };
 
 }  // namespace arrow_zerobus::emulator
