@@ -4,6 +4,7 @@
 #include <arrow/ipc/dictionary.h>
 #include <arrow/ipc/options.h>
 #include <arrow/ipc/reader.h>
+#include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <arrow/type.h>
 #include <grpcpp/support/proto_buffer_reader.h>
@@ -17,6 +18,45 @@ namespace {
 Status Invalid(std::string message) {
   return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission, std::move(message));
 }
+
+// The largest buffer a record batch message may decode to. A compressed buffer starts with its
+// uncompressed size, which Arrow allocates before decompressing: without a bound a few bytes on
+// the wire could make the emulator allocate gigabytes. Far above what clients send (they split
+// batches into messages of about 2 MiB of body).
+constexpr int64_t kMaxDecodedBufferBytes = int64_t{256} << 20;
+
+// The default pool, refusing any single allocation above kMaxDecodedBufferBytes. Stateless, so
+// one instance serves every stream and outlives the buffers it hands out.
+class BoundedAllocationPool final : public arrow::MemoryPool {
+ public:
+  arrow::Status Allocate(int64_t size, int64_t alignment, uint8_t** out) override {
+    ARROW_RETURN_NOT_OK(Check(size));
+    return pool_->Allocate(size, alignment, out);
+  }
+  arrow::Status Reallocate(int64_t old_size, int64_t new_size, int64_t alignment,
+                           uint8_t** ptr) override {
+    ARROW_RETURN_NOT_OK(Check(new_size));
+    return pool_->Reallocate(old_size, new_size, alignment, ptr);
+  }
+  void Free(uint8_t* buffer, int64_t size, int64_t alignment) override {
+    pool_->Free(buffer, size, alignment);
+  }
+  int64_t bytes_allocated() const override { return pool_->bytes_allocated(); }
+  int64_t total_bytes_allocated() const override { return pool_->total_bytes_allocated(); }
+  int64_t num_allocations() const override { return pool_->num_allocations(); }
+  std::string backend_name() const override { return pool_->backend_name(); }
+
+ private:
+  static arrow::Status Check(int64_t size) {
+    if (size <= kMaxDecodedBufferBytes) return arrow::Status::OK();
+    return arrow::Status::Invalid("a buffer of the message decodes to ", size,
+                                  " bytes (the size a compressed buffer declares), more than "
+                                  "the emulator's limit of ",
+                                  kMaxDecodedBufferBytes, " bytes per buffer");
+  }
+
+  arrow::MemoryPool* pool_ = arrow::default_memory_pool();
+};
 
 std::optional<std::string> FindDictionary(const arrow::Field& field, const std::string& prefix) {
   const std::string path = prefix + field.name();
@@ -77,6 +117,8 @@ Result<std::shared_ptr<arrow::RecordBatch>> ReadBatchMessage(
   arrow::ipc::IpcReadOptions options;
   // data_body is a protobuf string: copy a buffer only when it is not aligned for its type.
   options.ensure_alignment = arrow::ipc::Alignment::kDataTypeSpecificAlignment;
+  static auto* const pool = new BoundedAllocationPool();  // never destroyed: buffers outlive it
+  options.memory_pool = pool;
   auto batch = arrow::ipc::ReadRecordBatch(message, schema, nullptr, options);
   if (!batch.ok()) return Invalid(batch.status().message());
   return std::move(batch).ValueUnsafe();
