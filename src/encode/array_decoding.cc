@@ -7,6 +7,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/extension_type.h>
 #include <arrow/type.h>
+#include <arrow/util/align_util.h>
 #include <arrow/util/bitmap_ops.h>
 
 #include "schema/type_table.h"
@@ -188,6 +189,15 @@ Status ValidateStructure(const arrow::Array& array, const std::string& column) {
     return ConversionError("column '" + column + "' is not valid Arrow data: " + st.message());
   }
   return Status::OK();
+}
+
+Result<std::shared_ptr<arrow::Array>> AlignBuffers(const std::shared_ptr<arrow::Array>& array,
+                                                   const std::string& column) {
+  if (arrow::util::CheckAlignment(*array, arrow::util::kValueAlignment)) return array;
+  auto aligned = arrow::util::EnsureAlignment(array, arrow::util::kValueAlignment,
+                                              arrow::default_memory_pool());
+  if (!aligned.ok()) return FromArrow(aligned.status(), column, "aligning its buffers");
+  return std::move(aligned).ValueUnsafe();
 }
 
 Result<std::shared_ptr<arrow::Array>> DecodeArray(const std::shared_ptr<arrow::Array>& array,

@@ -23,6 +23,12 @@ std::shared_ptr<arrow::DataType> WithChildFields(
 /// arrow::Array::ValidateFull, except that UTF-8 validity of string values is not checked.
 Status ValidateStructure(const arrow::Array& array, const std::string& column);
 
+/// `array` itself when every buffer is aligned for its values, else a copy of the buffers that
+/// are not: Arrow's IPC reader leaves buffers where the stream put them, and reading an int64
+/// from an address that is not a multiple of 8 is undefined behaviour.
+Result<std::shared_ptr<arrow::Array>> AlignBuffers(const std::shared_ptr<arrow::Array>& array,
+                                                   const std::string& column);
+
 /// The same values with dictionary, run-end encoded, extension and list-view layers decoded,
 /// at any nesting depth. Arrays that need nothing are returned as they are.
 Result<std::shared_ptr<arrow::Array>> DecodeArray(const std::shared_ptr<arrow::Array>& array,

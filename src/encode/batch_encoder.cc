@@ -79,6 +79,9 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   (void)utf8_tables_ready;
   ARROW_ZEROBUS_RETURN_NOT_OK(CheckSchema(*plan.schema, *batch.schema()));
   const int64_t n = batch.num_rows();
+  // Read from an IPC stream or imported through the C data interface, the row count is the
+  // sender's word; a batch without columns has nothing that would contradict it.
+  if (n < 0) return ConversionError("batch has a negative row count (" + std::to_string(n) + ")");
   std::vector<std::shared_ptr<arrow::Array>> columns = batch.columns();
   for (size_t c = 0; c < columns.size(); ++c) {
     const std::string& name = plan.fields[c].path;
@@ -93,6 +96,7 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
     }
     if (options.validate)
       ARROW_ZEROBUS_RETURN_NOT_OK(internal::ValidateStructure(*columns[c], name));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(columns[c], internal::AlignBuffers(columns[c], name));
     if (plan.needs_decoding) {
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(columns[c], internal::DecodeArray(columns[c], name));
     }

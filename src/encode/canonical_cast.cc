@@ -59,6 +59,9 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
                                        const CastOptions& options) {
   ARROW_ZEROBUS_RETURN_NOT_OK(CheckSchema(*schema.source, *batch.schema()));
   const int64_t n = batch.num_rows();
+  // Read from an IPC stream or imported through the C data interface, the row count is the
+  // sender's word; a batch without columns has nothing that would contradict it.
+  if (n < 0) return ConversionError("batch has a negative row count (" + std::to_string(n) + ")");
   std::vector<int> canonical_index(schema.source->num_fields(), -1);
   for (size_t i = 0; i < schema.source_index.size(); ++i) {
     canonical_index[schema.source_index[i]] = static_cast<int>(i);
@@ -89,6 +92,7 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
     if (options.validate) {
       ARROW_ZEROBUS_RETURN_NOT_OK(encode::internal::ValidateStructure(*column, name));
     }
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(column, encode::internal::AlignBuffers(column, name));
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(column, encode::internal::DecodeArray(column, name));
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
         columns[target],

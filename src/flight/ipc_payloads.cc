@@ -102,7 +102,8 @@ Result<std::shared_ptr<arrow::Buffer>> IpcMessage::Body() const {
   if (!body.ok()) return FromArrow(body.status(), "allocating a message body");
   uint8_t* p = (*body)->mutable_data();
   for (const auto& buffer : body_buffers) {
-    if (buffer == nullptr) continue;
+    // An empty buffer adds nothing (and may have no data pointer, which memcpy must not get).
+    if (buffer == nullptr || buffer->size() == 0) continue;
     std::memcpy(p, buffer->data(), static_cast<size_t>(buffer->size()));
     const int64_t padded = arrow::bit_util::RoundUpToMultipleOf8(buffer->size());
     std::memset(p + buffer->size(), 0, static_cast<size_t>(padded - buffer->size()));
