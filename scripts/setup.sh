@@ -30,6 +30,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh, tests/fuzz)
   openssl  # the conformance suite's test CA (tests/conformance/test_legacy_sdk_020.py)
 )
 
