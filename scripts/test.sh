@@ -75,6 +75,13 @@ if ! ARROW_ZEROBUS_EMULATOR="$emulator_bin" \
   failed+=("conformance")
 fi
 
+# The fuzz targets of tests/fuzz, briefly, so that a parser that regressed fails here: built with
+# clang in build-fuzz, FUZZ_SECONDS per target (default 20), two at a time.
+echo "test: fuzz"
+if ! FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"; then
+  failed+=("fuzz")
+fi
+
 echo "test: lint"
 if ! "$REPO/scripts/lint.sh"; then
   failed+=("lint")
