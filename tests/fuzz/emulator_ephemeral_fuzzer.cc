@@ -7,23 +7,21 @@
 // are left out.
 //
 // Input: parts (fuzz_support.h) = [serialized create_stream request, serialized ingest
-// requests...]. The stream is taken as one for the declared table of emulator_table.h when its
-// descriptor fits, else as one for an undeclared table.
-// Promises: every request the reactor would refuse is refused with INVALID_ARGUMENT and a message
-// naming the problem, never a crash, hang or unbounded allocation; the generated classes and the
-// hand-written codec (--light) read every request alike; rows that are accepted pass full
-// validation and can be landed (written as an Arrow IPC stream, as the landing files are).
+// requests...]. The stream is taken as one for the declared table of emulator_fuzz_support.h when
+// its descriptor fits, else as one for an undeclared table. Promises: every request the reactor
+// would refuse is refused with INVALID_ARGUMENT and a message naming the problem, never a crash,
+// hang or unbounded allocation; the generated classes and the hand-written codec (--light) read
+// every request alike; rows that are accepted pass full validation and can be landed (written as an
+// Arrow IPC stream, as the landing files are).
 #include <memory>
 #include <string>
 
-#include <arrow/io/memory.h>
-#include <arrow/ipc/writer.h>
 #include <arrow/record_batch.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <nlohmann/json.hpp>
 
+#include "emulator_fuzz_support.h"
 #include "emulator_options.h"
-#include "emulator_table.h"
 #include "ephemeral_request.h"
 #include "fuzz_support.h"
 #include "record_decoder.h"
@@ -90,10 +88,7 @@ class Stream {
       return false;
     }
     rows_ = std::move(rows).value();
-    landing_ = *arrow::io::BufferOutputStream::Create();
-    auto writer = arrow::ipc::MakeStreamWriter(landing_, rows_->schema());
-    FUZZ_CHECK_ARROW_OK(writer.status(), "opening the landing stream");
-    landing_writer_ = *writer;
+    landing_ = std::make_unique<Landing>(rows_->schema());
     return true;
   }
 
@@ -133,14 +128,12 @@ class Stream {
                    std::to_string(request_.records.size()) + " records of a request:\n" +
                    (*rows)->ToString());
     FUZZ_CHECK_ARROW_OK((*rows)->ValidateFull(), "validating the landed rows");
-    FUZZ_CHECK_ARROW_OK(landing_writer_->WriteRecordBatch(**rows), "landing the rows");
+    landing_->Write(**rows);
     return true;
   }
 
   void Close() {
-    if (landing_writer_ != nullptr) {
-      FUZZ_CHECK_ARROW_OK(landing_writer_->Close(), "closing the landing stream");
-    }
+    if (landing_ != nullptr) landing_->Close();
   }
 
  private:
@@ -159,8 +152,7 @@ class Stream {
   bool json_ = false;
   std::unique_ptr<emulator::RecordDecoder> decoder_;
   std::unique_ptr<emulator::RecordRows> rows_;
-  std::shared_ptr<arrow::io::BufferOutputStream> landing_;
-  std::shared_ptr<arrow::ipc::RecordBatchWriter> landing_writer_;
+  std::unique_ptr<Landing> landing_;
 };
 
 }  // namespace

@@ -7,22 +7,21 @@
 //
 // Input: parts (fuzz_support.h) = [serialized FlightData with the schema, serialized FlightData
 // of each data message...]. The stream is taken as one for the declared table of
-// emulator_table.h when its schema fits, else as one for an undeclared table.
+// emulator_fuzz_support.h when its schema fits, else as one for an undeclared table.
 // Promises: every message the reactor would refuse is refused with INVALID_ARGUMENT and a message
 // naming the problem, never a crash, hang or unbounded allocation; a batch it accepts can be
 // landed (written as an Arrow IPC stream, as the landing files are).
 #include <memory>
+#include <optional>
 #include <string>
 
-#include <arrow/io/memory.h>
-#include <arrow/ipc/writer.h>
 #include <arrow/record_batch.h>
 #include <arrow/type.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include "arrow_schema_check.h"
 #include "arrow_value_checks.h"
-#include "emulator_table.h"
+#include "emulator_fuzz_support.h"
 #include "flight_ipc.h"
 #include "fuzz_support.h"
 #include "schema_refusal.h"
@@ -38,19 +37,25 @@ grpc::ByteBuffer ToByteBuffer(std::string_view bytes) {
 struct Stream {
   std::shared_ptr<arrow::Schema> schema;
   std::vector<emulator::UcType::Field> columns;  ///< empty for an undeclared table
-  std::shared_ptr<arrow::io::BufferOutputStream> landing;
-  std::shared_ptr<arrow::ipc::RecordBatchWriter> landing_writer;
+  std::unique_ptr<Landing> landing;
 };
 
-// The first FlightData: true when the stream opens.
-bool OpenStream(std::string_view bytes, Stream* stream) {
+// A FlightData as the reactor reads it; nullopt when it is refused.
+std::optional<emulator::FlightMessage> ReadMessage(std::string_view bytes, const char* doing) {
   grpc::ByteBuffer buffer = ToByteBuffer(bytes);
   auto message = emulator::ReadFlightData(&buffer);
   if (!message.ok()) {
-    FUZZ_CHECK_REFUSAL(message.status(), "ReadFlightData (schema)", kInvalidRequest);
-    return false;
+    FUZZ_CHECK_REFUSAL(message.status(), doing, kInvalidRequest);
+    return std::nullopt;
   }
   FUZZ_CHECK(!emulator::DescribeMessage(*message).empty(), "DescribeMessage");
+  return std::move(message).value();
+}
+
+// The first FlightData: true when the stream opens.
+bool OpenStream(std::string_view bytes, Stream* stream) {
+  auto message = ReadMessage(bytes, "ReadFlightData (schema)");
+  if (!message) return false;
   if (message->ipc == nullptr || message->ipc->type() != arrow::ipc::MessageType::SCHEMA) {
     return false;
   }
@@ -75,22 +80,14 @@ bool OpenStream(std::string_view bytes, Stream* stream) {
                refusal.error_message());
     // Taken as a stream for an undeclared table, which takes any schema.
   }
-  stream->landing = *arrow::io::BufferOutputStream::Create();
-  auto writer = arrow::ipc::MakeStreamWriter(stream->landing, stream->schema);
-  FUZZ_CHECK_ARROW_OK(writer.status(),
-                      "opening the landing stream for " + stream->schema->ToString());
-  stream->landing_writer = *writer;
+  stream->landing = std::make_unique<Landing>(stream->schema);
   return true;
 }
 
 // One data FlightData: true when it is accepted and landed.
 bool ReadData(std::string_view bytes, Stream* stream) {
-  grpc::ByteBuffer buffer = ToByteBuffer(bytes);
-  auto message = emulator::ReadFlightData(&buffer);
-  if (!message.ok()) {
-    FUZZ_CHECK_REFUSAL(message.status(), "ReadFlightData (data)", kInvalidRequest);
-    return false;
-  }
+  auto message = ReadMessage(bytes, "ReadFlightData (data)");
+  if (!message) return false;
   auto offset = emulator::ParseOffsetId(message->app_metadata);
   if (!offset.ok()) {
     FUZZ_CHECK_REFUSAL(offset.status(), "ParseOffsetId", kInvalidRequest);
@@ -112,7 +109,7 @@ bool ReadData(std::string_view bytes, Stream* stream) {
     FUZZ_CHECK_REFUSAL(values, "CheckBatchValues", kInvalidRequest);
     return false;
   }
-  FUZZ_CHECK_ARROW_OK(stream->landing_writer->WriteRecordBatch(**batch), "landing a batch");
+  stream->landing->Write(**batch);
   return true;
 }
 
@@ -127,6 +124,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A refused message ends the stream, as it ends the RPC.
   for (size_t i = 1; i < parts.size() && ReadData(parts[i], &stream); ++i) {
   }
-  FUZZ_CHECK_ARROW_OK(stream.landing_writer->Close(), "closing the landing stream");
+  stream.landing->Close();
   return 0;
 }

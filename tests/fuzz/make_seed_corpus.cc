@@ -27,7 +27,7 @@
 #include "arrow_schema_check.h"
 #include "debug/debug_reader.h"
 #include "debug/debug_writer.h"
-#include "emulator_table.h"
+#include "emulator_fuzz_support.h"
 #include "encode/batch_encoder.h"
 #include "encode/canonical_cast.h"
 #include "flight/ipc_payloads.h"
@@ -99,8 +99,8 @@ std::string IpcStream(const std::vector<std::shared_ptr<arrow::RecordBatch>>& ba
 
 // ---- Arrow batches --------------------------------------------------------------------------
 
-// Every column of the declared table (emulator_table.h) with the Arrow type a caller would use;
-// `variant` adds the VARIANT column as JSON text (how it goes in a Protobuf record).
+// Every column of the declared table (emulator_fuzz_support.h) with the Arrow type a caller would
+// use; `variant` adds the VARIANT column as JSON text (how it goes in a Protobuf record).
 std::vector<Column> DeclaredTableColumns(bool variant) {
   using arrow::field;
   auto address = arrow::struct_({field("street", arrow::utf8()),
