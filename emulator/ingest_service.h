@@ -12,7 +12,7 @@ namespace arrow_zerobus::emulator {
 
 class IngestService final : public grpc::CallbackGenericService {
  public:
-  explicit IngestService(EmulatorState* state) : state_(state) {}
+  explicit IngestService(EmulatorState* state);
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
 

@@ -30,7 +30,8 @@ class ConnectionListener {
   virtual ~ConnectionListener() = default;
   /// A server message that read well (the opening reply first).
   virtual void OnMessage(uint64_t generation, const ServerMessage& message) = 0;
-  /// Exactly once, last: the call is over (`status` says why).
+  /// Exactly once, last: the call is over (`status` says why). From this call on, neither gRPC
+  /// nor the connection touches the connection: its owner may destroy it.
   virtual void OnEnded(uint64_t generation, Status status) = 0;
 };
 
@@ -49,6 +50,7 @@ class BidiConnection final : public grpc::ClientBidiReactor<grpc::ByteBuffer, gr
   void HalfClose();
   /// Ends the call now; OnEnded follows with `reason` (or the translated CANCELLED).
   void Cancel(Status reason = Status());
+  uint64_t generation() const { return generation_; }
 
   // Reactions (gRPC threads).
   void OnReadDone(bool ok) override;
@@ -72,7 +74,7 @@ class BidiConnection final : public grpc::ClientBidiReactor<grpc::ByteBuffer, gr
   const std::string table_;
   const uint64_t generation_;
   ConnectionListener* const listener_;
-  std::shared_ptr<BidiConnection> self_;  ///< keeps the reactor alive until OnDone
+  std::shared_ptr<BidiConnection> self_;  ///< keeps the reactor alive until OnDone ends
 
   std::mutex mu_;
   std::deque<grpc::ByteBuffer> queue_;

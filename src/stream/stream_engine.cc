@@ -92,14 +92,10 @@ StreamEngine::~StreamEngine() {
   if (connection_) connection_->Cancel();
   // Every connection reports OnEnded promptly once cancelled; it must not outlive this object.
   changed_.wait(lock, [&] { return live_connections_ == 0; });
-  std::vector<std::shared_ptr<BidiConnection>> connections = std::move(retired_);
-  if (connection_) connections.push_back(std::move(connection_));
-  lock.unlock();
-  // After OnEnded, OnDone only drops the connection's reference to itself: wait for that, so that
-  // the connections, then the channel, are destroyed here and not on a gRPC thread.
-  for (const auto& connection : connections) {
-    while (connection.use_count() > 1) std::this_thread::yield();
-  }
+  // Every connection has called OnEnded, after which gRPC has let go of it: the connections, then
+  // the channel, are destroyed here and not on a gRPC thread.
+  retired_.clear();
+  connection_.reset();
 }
 
 std::string StreamEngine::Name() const {
@@ -160,14 +156,17 @@ Status StreamEngine::ConnectAttempt(std::unique_lock<std::mutex>& lock, const Sp
   opened_ = false;
   ended_.reset();
   ++live_connections_;
-  // A connection drops its reference to itself at the end of OnDone, on a gRPC callback thread.
+  // A connection drops its reference to itself in OnDone, on a gRPC callback thread.
   // Were that the channel's last reference (this stream gone), the channel would be destroyed on
   // that thread; with gRPC's callback alternative CQ (no background poller, e.g. Debian's gRPC
   // 1.51) its destructor then joins the CQ's threads, its own included, frees the CQ under it and
-  // aborts ("assertion failed: prior > 0"). So the stream holds every connection until gRPC is done
-  // with it and destroys it on one of its own threads (here, or in the destructor).
+  // aborts ("assertion failed: prior > 0"). So the stream holds every connection until its
+  // OnEnded, after which gRPC is done with it, and destroys it on one of its own threads (here, or
+  // in the destructor).
   if (connection_) retired_.push_back(std::move(connection_));
-  std::erase_if(retired_, [](const auto& retired) { return retired.use_count() == 1; });
+  std::erase_if(retired_, [&](const auto& retired) {
+    return ended_generations_.erase(retired->generation()) > 0;
+  });
   connection_ =
       BidiConnection::Start(channel_, *headers, protocol_.get(), config_.table, generation, this);
   changed_.wait_until(lock, deadline, [&] {
@@ -375,6 +374,7 @@ void StreamEngine::CloseSignalLocked(std::chrono::milliseconds duration) {
 void StreamEngine::OnEnded(uint64_t generation, Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   --live_connections_;
+  ended_generations_.insert(generation);
   if (generation == generation_) {
     if (phase_ == Phase::kOpen || phase_ == Phase::kPaused) pending_failure_ = status;
     ended_ = std::move(status);

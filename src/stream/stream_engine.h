@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -237,9 +238,11 @@ class StreamEngine final : private ConnectionListener {
   bool acked_any_ = false;  ///< an ack arrived on this connection
 
   std::shared_ptr<BidiConnection> connection_;
-  /// Connections replaced by a newer one, held until gRPC lets go of them so that they are never
-  /// destroyed on a gRPC thread (see ConnectAttempt).
+  /// Connections replaced by a newer one, held until gRPC lets go of them (their OnEnded) so that
+  /// they are never destroyed on a gRPC thread (see ConnectAttempt).
   std::vector<std::shared_ptr<BidiConnection>> retired_;
+  /// Generations whose OnEnded came and whose connection is still held.
+  std::set<uint64_t> ended_generations_;
   uint64_t generation_ = 0;
   int live_connections_ = 0;
   bool opened_ = false;          ///< the current connection's opening reply arrived

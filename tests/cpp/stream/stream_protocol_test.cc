@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/happens_before.h"
 #include "flight/flight_put_protocol.h"
 #include "flight_ipc.h"
 #include "flight_messages.pb.h"
@@ -193,15 +194,18 @@ class ScriptedServer::Reactor final : public grpc::ServerGenericBidiReactor {
     std::lock_guard<std::mutex> lock(mu_);
     StartSendInitialMetadata();
     StartRead(&read_);
+    HappensBefore(this);
   }
 
   void OnSendInitialMetadataDone(bool /*ok*/) override {
+    const HappensBeforeOnExit before_on_done(this);
     std::lock_guard<std::mutex> lock(mu_);
     headers_sent_ = true;
     PumpLocked();
   }
 
   void OnReadDone(bool ok) override {
+    const HappensBeforeOnExit before_on_done(this);
     std::lock_guard<std::mutex> lock(mu_);
     if (!ok) {
       if (!end_) end_ = grpc::Status::OK;
@@ -220,6 +224,7 @@ class ScriptedServer::Reactor final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnWriteDone(bool ok) override {
+    const HappensBeforeOnExit before_on_done(this);
     std::lock_guard<std::mutex> lock(mu_);
     writing_ = false;
     if (!ok) {
@@ -229,14 +234,21 @@ class ScriptedServer::Reactor final : public grpc::ServerGenericBidiReactor {
     PumpLocked();
   }
 
+  // gRPC runs these on threads it picks, after the constructor (and OnDone after every other
+  // reaction), through synchronization ThreadSanitizer cannot see: hence the annotations.
   void OnCancel() override {
+    HappensAfter(this);
+    const HappensBeforeOnExit before_on_done(this);
     std::lock_guard<std::mutex> lock(mu_);
     queue_.clear();
     if (!end_) end_ = grpc::Status::CANCELLED;
     PumpLocked();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    HappensAfter(this);
+    delete this;
+  }
 
  private:
   Seen Parse() {

@@ -55,6 +55,9 @@ flight_pb::FlightData SchemaData(const arrow::Schema& schema) {
 flight_pb::FlightData BatchData(const arrow::RecordBatch& batch, int64_t offset,
                                 arrow::Compression::type codec) {
   auto options = arrow::ipc::IpcWriteOptions::Defaults();
+  // Compressed on this thread, as the library does (Arrow's CPU pool is built without
+  // ThreadSanitizer, whose waits it cannot follow).
+  options.use_threads = false;
   if (codec != arrow::Compression::UNCOMPRESSED) {
     auto created = arrow::util::Codec::Create(codec);
     CheckOk(created.status());
