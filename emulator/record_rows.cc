@@ -35,6 +35,24 @@ namespace {
 
 constexpr int kMaxUndeclaredDepth = 32;
 
+// The most columns an undeclared table's row may have, nested fields counted each time their
+// message type is used: a descriptor of a few hundred bytes whose message types each use the
+// next one twice would otherwise expand into 2^30 columns (minutes of work and gigabytes).
+constexpr int64_t kMaxUndeclaredColumns = 10000;
+
+// The columns `message` expands into, counted no further than past `budget`.
+int64_t CountColumns(const Descriptor& message, int depth, int64_t budget) {
+  int64_t count = 0;
+  for (int i = 0; i < message.field_count() && count <= budget; ++i) {
+    const FieldDescriptor& field = *message.field(i);
+    ++count;
+    if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && depth < kMaxUndeclaredDepth) {
+      count += CountColumns(*field.message_type(), depth + 1, budget - count);
+    }
+  }
+  return count;
+}
+
 Status Internal(const std::string& what) {
   return Status(StatusCode::kInternal, ErrorKind::kTransmission, "landing rows: " + what);
 }
@@ -379,6 +397,13 @@ Result<std::unique_ptr<RecordRows>> RecordRows::Make(const Descriptor& record,
       rows->columns_.push_back(std::move(column));
     }
   } else {
+    if (CountColumns(record, 0, kMaxUndeclaredColumns) > kMaxUndeclaredColumns) {
+      return Status(StatusCode::kInvalidArgument, ErrorKind::kConfiguration,
+                    "the fields of message '" + record.full_name() +
+                        "', nested ones counted each time their type is used, make more than " +
+                        std::to_string(kMaxUndeclaredColumns) +
+                        " columns; such records cannot land as rows");
+    }
     for (int i = 0; i < record.field_count(); ++i) {
       const FieldDescriptor& field = *record.field(i);
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(Column column,

@@ -29,6 +29,9 @@ namespace pb = google::protobuf;
 
 // Deeper message nesting than this in a descriptor is taken as recursion (unsupported in Arrow).
 constexpr int kMaxTypeDepth = 100;
+// The most Arrow fields a record type may expand into, nested messages counted each time they
+// are used: a few message types that each use the next one twice would otherwise make 2^100.
+constexpr int64_t kMaxArrowFields = 100000;
 
 Status FileError(const fs::path& path, const std::string& message) {
   return IoError("debug file " + path.string() + ": " + message);
@@ -237,9 +240,12 @@ nlohmann::ordered_json MessageToJson(const pb::Message& message) {
 
 // ---- Arrow ----
 
-Result<std::shared_ptr<arrow::DataType>> StructTypeOf(const pb::Descriptor* message, int depth);
+// The Arrow types of a record type's parts. `fields_left` counts down the Arrow fields made.
+Result<std::shared_ptr<arrow::DataType>> StructTypeOf(const pb::Descriptor* message, int depth,
+                                                      int64_t* fields_left);
 
-Result<std::shared_ptr<arrow::DataType>> ValueTypeOf(const pb::FieldDescriptor* field, int depth) {
+Result<std::shared_ptr<arrow::DataType>> ValueTypeOf(const pb::FieldDescriptor* field, int depth,
+                                                     int64_t* fields_left) {
   switch (field->cpp_type()) {
     case pb::FieldDescriptor::CPPTYPE_INT32:
     case pb::FieldDescriptor::CPPTYPE_ENUM:
@@ -259,30 +265,38 @@ Result<std::shared_ptr<arrow::DataType>> ValueTypeOf(const pb::FieldDescriptor* 
     case pb::FieldDescriptor::CPPTYPE_STRING:
       return field->type() == pb::FieldDescriptor::TYPE_BYTES ? arrow::binary() : arrow::utf8();
     case pb::FieldDescriptor::CPPTYPE_MESSAGE:
-      return StructTypeOf(field->message_type(), depth + 1);
+      return StructTypeOf(field->message_type(), depth + 1, fields_left);
   }
   return IoError("unsupported proto field type of " + field->full_name());
 }
 
-Result<std::shared_ptr<arrow::DataType>> FieldTypeOf(const pb::FieldDescriptor* field, int depth) {
+Result<std::shared_ptr<arrow::DataType>> FieldTypeOf(const pb::FieldDescriptor* field, int depth,
+                                                     int64_t* fields_left) {
   if (field->is_map()) {
     const pb::Descriptor* entry = field->message_type();
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto key, ValueTypeOf(entry->map_key(), depth + 1));
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto value, ValueTypeOf(entry->map_value(), depth + 1));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto key, ValueTypeOf(entry->map_key(), depth + 1, fields_left));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto value,
+                                   ValueTypeOf(entry->map_value(), depth + 1, fields_left));
     return arrow::map(std::move(key), std::move(value));
   }
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto value, ValueTypeOf(field, depth));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto value, ValueTypeOf(field, depth, fields_left));
   return field->is_repeated() ? arrow::list(std::move(value)) : value;
 }
 
-Result<std::shared_ptr<arrow::DataType>> StructTypeOf(const pb::Descriptor* message, int depth) {
+Result<std::shared_ptr<arrow::DataType>> StructTypeOf(const pb::Descriptor* message, int depth,
+                                                      int64_t* fields_left) {
   if (depth > kMaxTypeDepth) {
     return IoError("message " + message->full_name() + " nests too deep (recursive?)");
   }
   arrow::FieldVector fields;
   for (int i = 0; i < message->field_count(); ++i) {
     const pb::FieldDescriptor* field = message->field(i);
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto type, FieldTypeOf(field, depth));
+    if (--*fields_left < 0) {
+      return IoError("message " + message->full_name() + " makes more than " +
+                     std::to_string(kMaxArrowFields) +
+                     " Arrow fields (nested message types counted each time they are used)");
+    }
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto type, FieldTypeOf(field, depth, fields_left));
     fields.push_back(arrow::field(field->name(), std::move(type)));
   }
   return arrow::struct_(std::move(fields));
@@ -399,7 +413,8 @@ Status WriteRecordsAsJson(const std::filesystem::path& records_file, std::ostrea
 Result<std::shared_ptr<arrow::Table>> ReadRecordsAsArrow(
     const std::filesystem::path& records_file) {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto type, RecordType::Load(records_file));
-  auto struct_type = StructTypeOf(type->descriptor(), 0);
+  int64_t fields_left = kMaxArrowFields;
+  auto struct_type = StructTypeOf(type->descriptor(), 0, &fields_left);
   if (!struct_type.ok()) return FileError(records_file, struct_type.status().message());
   std::unique_ptr<arrow::ArrayBuilder> builder;
   auto made = arrow::MakeBuilder(arrow::default_memory_pool(), *struct_type, &builder);
