@@ -1,5 +1,8 @@
 #include "arrow_value_checks.h"
 
+#include <algorithm>
+#include <memory>
+
 #include <arrow/array.h>
 #include <arrow/record_batch.h>
 #include <arrow/type.h>
@@ -13,8 +16,60 @@ namespace {
 using Kind = UcType::Kind;
 
 // The row of the batch each value of an array belongs to; -1 for a value under a null parent
-// (a struct member of a null struct, the slots of a null list), which is not checked.
-using RowOf = std::vector<int64_t>;
+// (a struct member of a null struct, the slots of a null list), which is not checked. Worked out
+// on demand from the parents (their validity, list offsets), not stored per value: a small
+// message can declare billions of rows (columns without buffers, a compressed bitmap), and
+// checking it must not take memory per row.
+class RowOf {
+ public:
+  /// The rows of the batch's columns: value i is row i.
+  static RowOf Batch() { return RowOf(); }
+
+  int64_t operator[](int64_t i) const {
+    switch (kind_) {
+      case Kind::kBatch:
+        return i;
+      case Kind::kMembers:
+        return parent_array_->IsNull(i) ? -1 : (*parent_)[i];
+      case Kind::kElements: {
+        // The list slot whose offsets hold element i: the last one starting at or before it.
+        const int64_t slot = std::upper_bound(offsets_, offsets_ + slots_ + 1, i) - offsets_ - 1;
+        if (slot < 0 || slot >= slots_ || parent_array_->IsNull(slot)) return -1;
+        return (*parent_)[slot];
+      }
+    }
+    return -1;
+  }
+
+  /// The rows of the members of `parent`, a struct whose own rows are these.
+  RowOf Members(const arrow::Array& parent) const {
+    return RowOf(Kind::kMembers, *this, parent, nullptr, 0);
+  }
+  /// The rows of the values of `list` (or map), whose own rows are these. Its offsets must be
+  /// valid (non-decreasing).
+  template <typename ListT>
+  RowOf Elements(const ListT& list) const {
+    return RowOf(Kind::kElements, *this, list, list.raw_value_offsets(), list.length());
+  }
+
+ private:
+  enum class Kind { kBatch, kMembers, kElements };
+
+  RowOf() = default;
+  RowOf(Kind kind, const RowOf& parent, const arrow::Array& parent_array, const int32_t* offsets,
+        int64_t slots)
+      : kind_(kind),
+        parent_(std::make_shared<RowOf>(parent)),
+        parent_array_(&parent_array),
+        offsets_(offsets),
+        slots_(slots) {}
+
+  Kind kind_ = Kind::kBatch;
+  std::shared_ptr<const RowOf> parent_;
+  const arrow::Array* parent_array_ = nullptr;
+  const int32_t* offsets_ = nullptr;  ///< kElements: the list's offsets, slots_ + 1 of them
+  int64_t slots_ = 0;
+};
 
 Status Refuse(int64_t row, const std::string& path, const UcType& type, bool nullable,
               const std::string& why) {
@@ -52,11 +107,11 @@ class ValueChecker {
         return CheckStruct(static_cast<const arrow::StructArray&>(array), type, path, row_of);
       case Kind::kArray: {
         const auto& list = static_cast<const arrow::ListArray&>(array);
-        return Check(*list.values(), type.elements[0], true, path + "[]", ChildRows(list, row_of));
+        return Check(*list.values(), type.elements[0], true, path + "[]", row_of.Elements(list));
       }
       case Kind::kMap: {
         const auto& map = static_cast<const arrow::MapArray&>(array);
-        const RowOf rows = ChildRows(map, row_of);
+        const RowOf rows = row_of.Elements(map);
         ARROW_ZEROBUS_RETURN_NOT_OK(
             Check(*map.keys(), type.elements[0], false, path + ".key", rows));
         return Check(*map.items(), type.elements[1], true, path + ".value", rows);
@@ -80,29 +135,9 @@ class ValueChecker {
     return Status::OK();
   }
 
-  // Rows of a struct's members: those of the struct where it is valid.
-  static RowOf MemberRows(const arrow::Array& parent, const RowOf& row_of) {
-    RowOf rows(row_of);
-    for (int64_t i = 0; i < parent.length(); ++i) {
-      if (parent.IsNull(i)) rows[i] = -1;
-    }
-    return rows;
-  }
-
-  // Rows of a list's (or map's) values: each value takes the row of the list holding it.
-  template <typename ListT>
-  static RowOf ChildRows(const ListT& list, const RowOf& row_of) {
-    RowOf rows(static_cast<size_t>(list.values()->length()), -1);
-    for (int64_t i = 0; i < list.length(); ++i) {
-      if (row_of[i] < 0 || list.IsNull(i)) continue;
-      for (auto j = list.value_offset(i); j < list.value_offset(i + 1); ++j) rows[j] = row_of[i];
-    }
-    return rows;
-  }
-
   Status CheckStruct(const arrow::StructArray& array, const UcType& type, const std::string& path,
                      const RowOf& row_of) {
-    const RowOf rows = MemberRows(array, row_of);
+    const RowOf rows = row_of.Members(array);
     const auto& fields = array.struct_type()->fields();
     for (const auto& member : type.fields) {
       const std::string member_path = path + "." + member.name;
@@ -121,7 +156,7 @@ class ValueChecker {
   // version 1 in its low 4 bits, and a non-empty value.
   Status CheckVariant(const arrow::StructArray& array, const UcType& type, bool nullable,
                       const std::string& path, const RowOf& row_of) {
-    const RowOf rows = MemberRows(array, row_of);
+    const RowOf rows = row_of.Members(array);
     const auto& metadata = static_cast<const arrow::LargeBinaryArray&>(*array.field(0));
     const auto& value = static_cast<const arrow::LargeBinaryArray&>(*array.field(1));
     for (int64_t i = 0; i < array.length(); ++i) {
@@ -144,8 +179,7 @@ class ValueChecker {
 
 Status CheckBatchValues(const arrow::RecordBatch& batch,
                         const std::vector<UcType::Field>& columns) {
-  RowOf rows(static_cast<size_t>(batch.num_rows()));
-  for (int64_t i = 0; i < batch.num_rows(); ++i) rows[i] = i;
+  const RowOf rows = RowOf::Batch();
   ValueChecker checker;
   for (int f = 0; f < batch.num_columns(); ++f) {
     const std::string name = AsciiLower(batch.schema()->field(f)->name());
