@@ -14,6 +14,7 @@
 //     over the size limit, a null list element or map value, which Arrow holds), and IPC
 //     messages that Arrow's reader reads back into exactly the cast rows, which pass full
 //     validation (as the emulator and the service check them).
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,9 +26,11 @@
 #include <arrow/ipc/dictionary.h>
 #include <arrow/ipc/message.h>
 #include <arrow/ipc/reader.h>
+#include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <google/protobuf/dynamic_message.h>
 
+#include "encode/array_decoding.h"
 #include "encode/batch_encoder.h"
 #include "encode/canonical_cast.h"
 #include "flight/ipc_payloads.h"
@@ -37,10 +40,64 @@
 namespace arrow_zerobus::fuzz {
 namespace {
 
-// Batches past these are skipped: work and memory are O(rows) by design, and a batch of 2^40
-// rows of a type without buffers (a struct of no fields) is valid Arrow in a few bytes.
+// Batches past these are skipped: work and memory are proportional to the rows and to the bytes
+// of the values once decoded, by design, and a few bytes of valid Arrow can stand for much
+// more: 2^40 rows of a struct of no fields, views or dictionary indices that repeat one long
+// value, a compressed body.
 constexpr int kMaxBatches = 8;
 constexpr int64_t kMaxRows = 1 << 16;
+constexpr double kMaxDecodedBytes = 64 << 20;
+
+// An upper bound on the bytes of `data`'s values once views, dictionaries and run ends are
+// materialized (what the encoders and the cast read or make), for a structurally valid array.
+double DecodedBytes(const arrow::ArrayData& data) {
+  const double length = static_cast<double>(data.length);
+  const auto children = [&] {
+    double bytes = 0;
+    for (const auto& child : data.child_data) bytes += DecodedBytes(*child);
+    return bytes;
+  };
+  switch (data.type->id()) {
+    case arrow::Type::BINARY_VIEW:
+    case arrow::Type::STRING_VIEW: {
+      double bytes = 16 * length;
+      const auto* views = data.GetValues<arrow::BinaryViewType::c_type>(1);
+      for (int64_t i = 0; i < data.length; ++i) bytes += views[i].size();
+      return bytes;
+    }
+    case arrow::Type::LIST_VIEW:
+    case arrow::Type::LARGE_LIST_VIEW: {
+      const bool large = data.type->id() == arrow::Type::LARGE_LIST_VIEW;
+      double elements = 0;
+      for (int64_t i = 0; i < data.length; ++i) {
+        elements += large ? data.GetValues<int64_t>(2)[i] : data.GetValues<int32_t>(2)[i];
+      }
+      const arrow::ArrayData& child = *data.child_data[0];
+      return 16 * length + elements * DecodedBytes(child) / std::max<int64_t>(1, child.length);
+    }
+    case arrow::Type::DICTIONARY:  // every index could pick the whole dictionary
+      return 8 * length + length * DecodedBytes(*data.dictionary);
+    case arrow::Type::RUN_END_ENCODED:  // every row could be the whole of the values
+      return length * DecodedBytes(*data.child_data[1]);
+    default: {
+      double bytes = 8 * length;
+      for (const auto& buffer : data.buffers) bytes += buffer == nullptr ? 0 : buffer->size();
+      return bytes + children();
+    }
+  }
+}
+
+// Whether the library gets `batch`: a malformed one, which it refuses before decoding anything,
+// or one whose decoded values stay within kMaxDecodedBytes.
+bool WithinBounds(const arrow::RecordBatch& batch) {
+  if (batch.num_rows() > kMaxRows) return false;
+  double bytes = 0;
+  for (const auto& column : batch.columns()) {
+    if (!encode::internal::ValidateStructure(*column, "").ok()) return true;
+    bytes += DecodedBytes(*column->data());
+  }
+  return bytes <= kMaxDecodedBytes;
+}
 
 struct Preparation {
   std::shared_ptr<const schema::SchemaPlan> plan;  ///< null when planning failed
@@ -214,13 +271,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace arrow_zerobus::fuzz;
   auto input = std::make_shared<arrow::io::BufferReader>(
       std::make_shared<arrow::Buffer>(data, static_cast<int64_t>(size)));
-  auto reader = arrow::ipc::RecordBatchStreamReader::Open(input);
+  // Arrow's reader allocates what a compressed buffer declares before decompressing: a bound,
+  // so that its bombs (not this project's code) do not end the run.
+  static auto* const reader_pool =
+      new arrow::CappedMemoryPool(arrow::default_memory_pool(), 256 << 20);
+  arrow::ipc::IpcReadOptions options = arrow::ipc::IpcReadOptions::Defaults();
+  options.memory_pool = reader_pool;
+  auto reader = arrow::ipc::RecordBatchStreamReader::Open(input, options);
   if (!reader.ok()) return 0;
   const Preparation prep = Prepare((*reader)->schema(), size);
   for (int i = 0; i < kMaxBatches; ++i) {
     std::shared_ptr<arrow::RecordBatch> batch;
     if (!(*reader)->ReadNext(&batch).ok() || batch == nullptr) break;
-    if (batch->num_rows() > kMaxRows) continue;
+    if (!WithinBounds(*batch)) continue;
     CheckBatch(prep, *batch);
   }
   return 0;
