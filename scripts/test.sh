@@ -2,8 +2,9 @@
 # Sets everything up, builds, and runs all tests: the C++ tests (ctest), the Python package
 # (installed into .venv with `pip install .` when its sources changed, then pytest tests/python),
 # the conformance suite (tests/conformance: the official Databricks Zerobus Python SDK, the
-# current one from .venv and 0.2.0 from .venv-sdk020, against the emulator built here) and the
-# lint checks (scripts/lint.sh).
+# current one from .venv and 0.2.0 from .venv-sdk020, against the emulator built here), the fuzz
+# targets briefly (scripts/fuzz.sh), ThreadSanitizer briefly (scripts/sanitize.sh --thread
+# --quick) and the lint checks (scripts/lint.sh).
 # Every suite runs even when an earlier one failed; the exit status is non-zero if any failed.
 #
 # Environment: BUILD_DIR (default: build), LINT_STRICT (see scripts/lint.sh).
@@ -80,6 +81,13 @@ fi
 echo "test: fuzz"
 if ! FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"; then
   failed+=("fuzz")
+fi
+
+# ThreadSanitizer, briefly: its canaries and the transport and wrapper send tests, built in
+# build-tsan (scripts/sanitize.sh --thread runs the whole transport, wrapper and emulator set).
+echo "test: ThreadSanitizer (quick)"
+if ! "$REPO/scripts/sanitize.sh" --thread --quick; then
+  failed+=("tsan")
 fi
 
 echo "test: lint"
