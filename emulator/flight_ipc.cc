@@ -119,6 +119,9 @@ Result<std::shared_ptr<arrow::RecordBatch>> ReadBatchMessage(
   options.ensure_alignment = arrow::ipc::Alignment::kDataTypeSpecificAlignment;
   static auto* const pool = new BoundedAllocationPool();  // never destroyed: buffers outlive it
   options.memory_pool = pool;
+  // Compressed bodies are decompressed here, not on Arrow's CPU pool: this runs in a gRPC
+  // reaction with the stream's lock held, which must not block on another pool's threads.
+  options.use_threads = false;
   auto batch = arrow::ipc::ReadRecordBatch(message, schema, nullptr, options);
   if (!batch.ok()) return Invalid(batch.status().message());
   return std::move(batch).ValueUnsafe();
