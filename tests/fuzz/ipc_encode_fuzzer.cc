@@ -94,7 +94,9 @@ bool WithinBounds(const arrow::RecordBatch& batch) {
   double bytes = 0;
   for (const auto& column : batch.columns()) {
     if (!encode::internal::ValidateStructure(*column, "").ok()) return true;
-    bytes += DecodedBytes(*column->data());
+    auto aligned = encode::internal::AlignBuffers(column, "");  // views are read as structs
+    if (!aligned.ok()) return true;
+    bytes += DecodedBytes(*(*aligned)->data());
   }
   return bytes <= kMaxDecodedBytes;
 }
