@@ -145,6 +145,13 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
       value = *inline_value;
     } else if (i + 1 < args.size()) {
       value = args[++i];
+      // "--table --quiet": the option after a flag that needs a value is almost always a
+      // forgotten value, not the value; one that really starts with "--" is written inline.
+      if (value.size() > 2 && value.substr(0, 2) == "--") {
+        return UsageError(std::string(flag) + " needs a value, but the option " +
+                          std::string(value) + " follows it (write " + std::string(flag) + "=" +
+                          std::string(value) + " if that is the value)");
+      }
     } else {
       return UsageError(std::string(flag) + " needs a value");
     }

@@ -47,6 +47,17 @@ Result<ZerobusEndpoint> ParseZerobusEndpoint(std::string_view endpoint) {
     }
     rest.remove_prefix(scheme_end + 3);
   }
+  // User information ("user:password@host") has no meaning for the service, and what precedes the
+  // '@' may be a secret: the error names the endpoint without it.
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+  if (const size_t at = authority.find('@'); at != std::string_view::npos) {
+    return ConfigurationError(
+        "Zerobus endpoint '" +
+        std::string(endpoint.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end + 3)) +
+        "<hidden>" + std::string(rest.substr(at)) +
+        "' has user information before '@'; give only the host (and port): the credentials are "
+        "client_id and client_secret");
+  }
   // Only an authority is meaningful: a trailing "/" is tolerated, a path is not.
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos || rest.find('?') != std::string_view::npos) {

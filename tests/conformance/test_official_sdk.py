@@ -430,15 +430,21 @@ def test_non_retryable_error_surfaces_with_server_message(start_emulator, code):
     )
     Row = simple_row_class()
     stream = open_stream(emulator, Row)
+    queued = 0
     for record in simple_rows(Row, range(10)):
-        stream.ingest_record_offset(record)
+        try:
+            stream.ingest_record_offset(record)
+        except ZerobusException:
+            break  # the refusal of request 3 may close the stream before the loop is done
+        queued += 1
+    assert queued >= 3
     with pytest.raises(NonRetriableException, match=r"record rejected \(" + code):
         stream.flush()
     with pytest.raises(ZerobusException):
         stream.ingest_record_offset(simple_rows(Row, [10])[0])
     stream.close()
     # Requests 1 and 2 were acked before the error; request 3 was refused and the rest never read.
-    assert unacked_ids(stream, Row) == list(range(2, 10))
+    assert unacked_ids(stream, Row) == list(range(2, queued))
 
     assert landed_ids(emulator) == [[0, 1]]
     counters = emulator.table_counters(TABLE)

@@ -88,6 +88,17 @@ TEST(ParseSendArgsTest, UsageErrors) {
   EXPECT_THAT(ErrorOf({"a.csv", "--quiet=yes"}), HasSubstr("takes no value"));
 }
 
+TEST(ParseSendArgsTest, AnOptionWhereAValueBelongsIsAForgottenValue) {
+  EXPECT_THAT(ErrorOf({"a.csv", "--table", "--quiet"}),
+              HasSubstr("--table needs a value, but the option --quiet follows it (write "
+                        "--table=--quiet if that is the value)"));
+  // Inline, a value may start with "--"; a lone "-" or a negative number after a flag is a value.
+  auto parsed = ParseSendArgs({"a.csv", "--csv-null=--", "--csv-null", "-"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_TRUE(parsed->csv.null_values.has_value());
+  EXPECT_THAT(*parsed->csv.null_values, ::testing::ElementsAre("--", "-"));
+}
+
 TEST(ParseSendArgsTest, QuarantinePathsThatCannotBecomeTheFileAreRefusedUpFront) {
   const fs::path dir = fs::temp_directory_path() / ("send_args_q-" + std::to_string(getpid()));
   fs::create_directories(dir / "q.arrows");

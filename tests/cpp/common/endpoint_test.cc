@@ -72,6 +72,17 @@ TEST(ParseZerobusEndpointTest, ErrorsNameTheEndpointAndTheProblem) {
   }
 }
 
+TEST(ParseZerobusEndpointTest, UserInformationIsRefusedWithoutRepeatingIt) {
+  for (const char* text : {"http://user:pw@localhost:50051", "user:pw@host.zerobus.example"}) {
+    auto endpoint = ParseZerobusEndpoint(text);
+    ASSERT_FALSE(endpoint.ok()) << text;
+    EXPECT_EQ(endpoint.status().kind(), ErrorKind::kConfiguration);
+    EXPECT_THAT(endpoint.status().message(), HasSubstr("user information"));
+    EXPECT_THAT(endpoint.status().message(), HasSubstr("<hidden>@"));
+    EXPECT_THAT(endpoint.status().message(), ::testing::Not(HasSubstr("pw"))) << text;
+  }
+}
+
 EnvironmentLookup FakeEnvironment(std::map<std::string, std::string> values) {
   return [values](const char* name) {
     auto it = values.find(name);
