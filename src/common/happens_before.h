@@ -12,21 +12,13 @@
 
 namespace arrow_zerobus {
 
-inline void HappensBefore(const void* key) {
 #if defined(__SANITIZE_THREAD__)
-  __tsan_release(const_cast<void*>(key));
+inline void HappensBefore(const void* key) { __tsan_release(const_cast<void*>(key)); }
+inline void HappensAfter(const void* key) { __tsan_acquire(const_cast<void*>(key)); }
 #else
-  (void)key;
+inline void HappensBefore(const void* /*key*/) {}
+inline void HappensAfter(const void* /*key*/) {}
 #endif
-}
-
-inline void HappensAfter(const void* key) {
-#if defined(__SANITIZE_THREAD__)
-  __tsan_acquire(const_cast<void*>(key));
-#else
-  (void)key;
-#endif
-}
 
 /// HappensBefore(key) when the scope ends, by whichever path: put first in a reaction that the
 /// reactor's OnDone must come after.
