@@ -145,14 +145,18 @@ std::shared_ptr<arrow::RecordBatch> MakeWideBatch(int64_t rows, uint64_t seed) {
   return arrow::RecordBatch::Make(arrow::schema(fields), rows, columns);
 }
 
-std::shared_ptr<arrow::RecordBatch> MakeOrdersBatch(int64_t rows) {
+namespace {
+
+// Orders rows [first_row, first_row + rows) with `customer` built by `CustomerBuilder`.
+template <typename CustomerBuilder>
+std::shared_ptr<arrow::RecordBatch> MakeOrders(int64_t rows, int64_t first_row) {
   arrow::Int64Builder ids;
-  arrow::StringBuilder customers;
+  CustomerBuilder customers;
   arrow::DoubleBuilder amounts;
   arrow::Int32Builder quantities;
   arrow::TimestampBuilder created(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
                                   arrow::default_memory_pool());
-  for (int64_t i = 0; i < rows; ++i) {
+  for (int64_t i = first_row; i < first_row + rows; ++i) {
     (void)ids.Append(i);
     (void)customers.Append("customer-" + std::to_string(i % 100000));
     (void)amounts.Append(static_cast<double>(i % 1000) * 0.25);
@@ -160,13 +164,23 @@ std::shared_ptr<arrow::RecordBatch> MakeOrdersBatch(int64_t rows) {
     (void)created.Append(1764000000000000LL + i);
   }
   auto schema = arrow::schema(
-      {arrow::field("id", arrow::int64(), false), arrow::field("customer", arrow::utf8()),
+      {arrow::field("id", arrow::int64(), false), arrow::field("customer", customers.type()),
        arrow::field("amount", arrow::float64()), arrow::field("quantity", arrow::int32()),
        arrow::field("created_at", created.type())});
   return arrow::RecordBatch::Make(
       schema, rows,
       {ids.Finish().ValueOrDie(), customers.Finish().ValueOrDie(), amounts.Finish().ValueOrDie(),
        quantities.Finish().ValueOrDie(), created.Finish().ValueOrDie()});
+}
+
+}  // namespace
+
+std::shared_ptr<arrow::RecordBatch> MakeOrdersBatch(int64_t rows) {
+  return MakeOrders<arrow::StringBuilder>(rows, 0);
+}
+
+std::shared_ptr<arrow::RecordBatch> MakeCanonicalOrdersBatch(int64_t rows, int64_t first_row) {
+  return MakeOrders<arrow::LargeStringBuilder>(rows, first_row);
 }
 
 }  // namespace arrow_zerobus::bench

@@ -22,5 +22,8 @@ std::shared_ptr<arrow::RecordBatch> MakeWideBatch(int64_t rows, uint64_t seed);
 /// quantity int32, created_at timestamp(us, UTC); about 45 bytes per encoded row. The same
 /// values as bench/python_wrapper_benchmark.py's make_batch().
 std::shared_ptr<arrow::RecordBatch> MakeOrdersBatch(int64_t rows);
+/// The orders already in the service's canonical Arrow types (`customer` large_utf8): rows
+/// [first_row, first_row + rows) of one numbering, so that consecutive batches continue the ids.
+std::shared_ptr<arrow::RecordBatch> MakeCanonicalOrdersBatch(int64_t rows, int64_t first_row);
 
 }  // namespace arrow_zerobus::bench

@@ -42,6 +42,10 @@ void SetValue(const arrow::Array& array, int64_t i, const FieldDescriptor* fd, M
     case arrow::Type::STRING:
       r->SetString(msg, fd, std::string(static_cast<const arrow::StringArray&>(array).GetView(i)));
       break;
+    case arrow::Type::LARGE_STRING:
+      r->SetString(msg, fd,
+                   std::string(static_cast<const arrow::LargeStringArray&>(array).GetView(i)));
+      break;
     case arrow::Type::STRUCT:
       SetStruct(static_cast<const arrow::StructArray&>(array), i, r->MutableMessage(msg, fd));
       break;

@@ -12,26 +12,21 @@
 //                       [--megabytes N] [--repeats N] [--runs N]
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <arrow/buffer.h>
 #include <google/protobuf/descriptor.pb.h>
 
-#include "auth/headers_provider.h"
-#include "auth/oauth_request.h"
-#include "common/endpoint.h"
+#include "bare_stream.h"
+#include "bench_util.h"
 #include "emulator.h"
 #include "encode/wire_format.h"
-#include "stream/bidi_connection.h"
 #include "stream/stream_engine.h"
 #include "zerobus/ephemeral_protocol.h"
 #include "zerobus/request_packer.h"
@@ -41,6 +36,7 @@
 namespace {
 
 using namespace arrow_zerobus;  // NOLINT(build/namespaces): a program, not a library
+using bench::Percentile;
 using Clock = std::chrono::steady_clock;
 
 struct Settings {
@@ -77,23 +73,12 @@ std::string PayloadRecord(int64_t size) {
   std::abort();
 }
 
-std::shared_ptr<auth::HeadersProvider> OAuthHeaders(const Settings& settings,
-                                                    const std::string& table) {
-  auth::OAuthTokenProvider::Options oauth;
-  oauth.workspace_url = settings.workspace_url;
-  oauth.workspace_id = ParseZerobusEndpoint(settings.endpoint)->workspace_id;
-  oauth.table = *auth::ParseTableName(table);
-  oauth.client_id = emulator::kDefaultClientId;
-  oauth.client_secret = emulator::kDefaultClientSecret;
-  return auth::MakeOAuthHeadersProvider(oauth);
-}
-
 std::unique_ptr<stream::StreamEngine> OpenStream(const Settings& settings,
                                                  const std::string& table) {
   stream::StreamConfig config;
   config.endpoint = settings.endpoint;
   config.table = table;
-  config.headers = OAuthHeaders(settings, table);
+  config.headers = bench::EmulatorOAuthHeaders(settings.endpoint, settings.workspace_url, table);
   auto protocol = zerobus::EphemeralProtocol::Make(table, PayloadDescriptor());
   if (!protocol.ok()) std::abort();
   auto stream = stream::StreamEngine::Open(config, *protocol);
@@ -158,65 +143,18 @@ Throughput RunOurs(const Settings& settings, int64_t size) {
   return {seconds, total};
 }
 
-// The bare stream: one connection, bodies built once, sent as fast as gRPC takes them.
-class BareListener : public stream::ConnectionListener {
- public:
-  void OnMessage(uint64_t, const stream::ServerMessage& message) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (message.opens) created_ = true;
-    if (message.ack_position) acked_ = *message.ack_position - 1;
-    changed_.notify_all();
-  }
-  void OnEnded(uint64_t, Status status) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ended_ = true;
-    end_status_ = status;
-    changed_.notify_all();
-  }
-  void WaitCreated() {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return created_ || ended_; });
-    if (!created_) {
-      std::cerr << "transport_benchmark: bare stream: " << end_status_ << "\n";
-      std::exit(1);
-    }
-  }
-  void WaitAcked(int64_t offset) {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return acked_ >= offset || ended_; });
-  }
-  void WaitEnded() {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return ended_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  bool created_ = false;
-  bool ended_ = false;
-  int64_t acked_ = -1;
-  Status end_status_;
-};
-
+// The bare stream: the same records in requests built before timing (bench/bare_stream.h).
 Throughput RunBare(const Settings& settings, int64_t size) {
   const std::string table = "bench.default.bare_" + std::to_string(size);
-  auto endpoint = ParseZerobusEndpoint(settings.endpoint);
-  auto channel = stream::CreateZerobusChannel(*endpoint, {});
-  auto headers = OAuthHeaders(settings, table)->GetHeaders();
   auto protocol = zerobus::EphemeralProtocol::Make(table, PayloadDescriptor());
+  if (!protocol.ok()) std::abort();
 
   const std::string record = PayloadRecord(size);
   const int64_t total = std::max<int64_t>(1, settings.megabytes * 1000000 / size);
   const int64_t per_request = RecordsPerRequest(size);
   std::vector<std::string_view> views(static_cast<size_t>(per_request), record);
   const zerobus::PreparedRequest full = zerobus::PrepareRequest(views);
-
-  BareListener listener;
-  auto connection =
-      stream::BidiConnection::Start(*channel, *headers, protocol->get(), table, 1, &listener);
-  listener.WaitCreated();
-  const auto start = Clock::now();
+  std::vector<grpc::ByteBuffer> messages;
   int64_t offset = 0;
   for (int64_t sent = 0; sent < total; ++offset) {
     const int64_t n = std::min(per_request, total - sent);
@@ -227,24 +165,16 @@ Throughput RunBare(const Settings& settings, int64_t size) {
     }
     grpc::Slice parts[2] = {grpc::Slice(zerobus::IngestBatchRequestPrefix(offset, body.size())),
                             body};
-    connection->Send(grpc::ByteBuffer(parts, 2));
+    messages.emplace_back(parts, 2);
     sent += n;
   }
-  listener.WaitAcked(offset - 1);
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  connection->HalfClose();
-  connection->Cancel();
-  listener.WaitEnded();
-  // The channel must not be destroyed on a gRPC thread (see StreamEngine::ConnectAttempt): wait
-  // until OnDone has dropped the connection's reference to itself.
-  while (connection.use_count() > 1) std::this_thread::yield();
-  return {seconds, total};
-}
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
-  return values[index];
+  auto run = bench::RunBareStream(settings.endpoint, settings.workspace_url, table, **protocol,
+                                  messages, /*units=*/offset);
+  if (!run.ok()) {
+    std::cerr << "transport_benchmark: " << run.status() << "\n";
+    std::exit(1);
+  }
+  return {run->seconds, total};
 }
 
 void RunLatency(const Settings& settings) {

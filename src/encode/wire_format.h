@@ -51,12 +51,13 @@ ARROW_ZEROBUS_ALWAYS_INLINE uint8_t* WriteVarint(uint64_t v, uint8_t* p) {
     *p = static_cast<uint8_t>(v);
     return p + 1;
   }
-  // The first 8 bytes (56 value bits) spread into one word without a data-dependent loop.
+  // The first 8 bytes (56 value bits) spread into one word without a data-dependent loop, by
+  // halving: 28-bit halves into 32-bit lanes, 14-bit quarters into 16-bit lanes, then 7-bit
+  // groups into bytes (12 operations instead of 32 for a group-by-group spread).
   const uint32_t n = VarintSize(v);
-  uint64_t word = 0;
-  for (int group = 0; group < 8; ++group) {
-    word |= ((v >> (7 * group)) & 0x7f) << (8 * group);
-  }
+  uint64_t word = (v & 0xFFFFFFFull) | ((v & 0xFFFFFFF0000000ull) << 4);
+  word = (word & 0x00003FFF00003FFFull) | ((word & 0x0FFFC0000FFFC000ull) << 2);
+  word = (word & 0x007F007F007F007Full) | ((word & 0x3F803F803F803F80ull) << 1);
   if (n <= 8) {
     word |= 0x8080808080808080ull & ((uint64_t{1} << (8 * (n - 1))) - 1);
     uint8_t bytes[8];

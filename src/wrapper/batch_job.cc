@@ -1,6 +1,7 @@
 #include "wrapper/batch_job.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include <arrow/util/byte_size.h>
 
@@ -72,31 +73,43 @@ TransmissionResult BatchJob::BuildResult() const {
     for (int64_t row = 0; row < rows; ++row) fail(row, batch_failure);
   } else {
     result.encoded_bytes = payload_bytes;
+    // Rows go by runs that share one outcome: a request's rows between conversion errors, so
+    // that a batch without failures costs one append per request, not a branch per row.
     auto next_error = encoded.errors.begin();
+    // One resize and a fill through a plain pointer: push_back per row reloads the vector's end
+    // after every store and costs several times more.
+    auto append_landed = [&](int64_t first, int64_t end) {
+      const size_t old_size = result.successful_rows.size();
+      result.successful_rows.resize(old_size + static_cast<size_t>(end - first));
+      std::iota(result.successful_rows.data() + old_size,
+                result.successful_rows.data() + result.successful_rows.size(), first);
+    };
     size_t request = 0;
-    for (int64_t row = 0; row < rows; ++row) {
-      if (encoded.failed(row)) {
-        while (next_error->row != row) ++next_error;
-        fail(row,
-             Status(StatusCode::kInvalidArgument, ErrorKind::kConversion, next_error->message));
+    for (int64_t row = 0; row < rows;) {
+      if (next_error != encoded.errors.end() && next_error->row == row) {
+        fail(row, Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
+                         next_error->message));
+        ++next_error;
+        ++row;
         continue;
       }
       while (request < requests_.size() && row >= requests_[request].end_row) ++request;
-      if (request < requests_.size() && row >= requests_[request].first_row) {
-        const Status& failure = requests_[request].failure;
-        if (failure.ok()) {
-          result.successful_rows.push_back(row);
-        } else {
-          fail(row, failure);
-          if (stream_failure.ok()) stream_failure = failure;
-        }
-      } else if (!batch_failure.ok()) {
-        fail(row, batch_failure);
-        if (stream_failure.ok()) stream_failure = batch_failure;
-      } else {
-        // Converted but never sent: only with the writer disabled.
-        result.successful_rows.push_back(row);
+      const bool in_request = request < requests_.size() && row >= requests_[request].first_row;
+      // The run ends at the next conversion error and at the next request boundary.
+      int64_t end = next_error != encoded.errors.end() ? next_error->row : rows;
+      if (request < requests_.size()) {
+        end = std::min(end, in_request ? requests_[request].end_row : requests_[request].first_row);
       }
+      const Status& failure = in_request ? requests_[request].failure : batch_failure;
+      if (failure.ok()) {
+        // Acknowledged, or (outside every request) converted but never sent: only with the
+        // writer disabled.
+        append_landed(row, end);
+      } else {
+        for (int64_t failed = row; failed < end; ++failed) fail(failed, failure);
+        if (stream_failure.ok()) stream_failure = failure;
+      }
+      row = end;
     }
   }
   result.successful_count = static_cast<int64_t>(result.successful_rows.size());

@@ -6,7 +6,14 @@ namespace arrow_zerobus::internal {
 
 void ResultMerger::Add(const TransmissionResult& batch) {
   const int64_t base = merged_.total_rows;
-  for (int64_t row : batch.successful_rows) merged_.successful_rows.push_back(base + row);
+  std::vector<int64_t>& landed = merged_.successful_rows;
+  const size_t old_size = landed.size();
+  const size_t needed = old_size + batch.successful_rows.size();
+  if (needed > landed.capacity()) landed.reserve(std::max(needed, 2 * landed.capacity()));
+  // Resized once and written through a plain pointer (see BatchJob::BuildResult).
+  landed.resize(needed);
+  std::transform(batch.successful_rows.begin(), batch.successful_rows.end(),
+                 landed.data() + old_size, [base](int64_t row) { return base + row; });
   for (const RowFailure& failure : batch.failed_rows) {
     merged_.failed_rows.push_back({base + failure.row, failure.error});
   }
@@ -24,6 +31,10 @@ void ResultMerger::Add(const TransmissionResult& batch) {
   stream_ids_.insert(batch.stream_ids.begin(), batch.stream_ids.end());
   if (first_error_.ok() && !batch.error.ok()) first_error_ = batch.error;
   failed_values_.Add(batch.failed_values);
+}
+
+void ResultMerger::ExpectRows(int64_t rows) {
+  merged_.successful_rows.reserve(static_cast<size_t>(std::max<int64_t>(rows, 0)));
 }
 
 void ResultMerger::FailRead(Status error) { read_error_ = std::move(error); }

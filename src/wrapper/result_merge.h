@@ -15,6 +15,9 @@ class ResultMerger {
  public:
   /// Appends the rows of the next batch.
   void Add(const TransmissionResult& batch);
+  /// Sizes the result for `rows` rows in all (when the input tells), so that appending the
+  /// batches' rows never reallocates.
+  void ExpectRows(int64_t rows);
   /// The input ended with an error: it becomes the result's error.
   void FailRead(Status error);
   /// The input was refused before any row was read (its schema cannot be sent): `error`

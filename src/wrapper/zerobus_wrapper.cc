@@ -29,6 +29,44 @@ const TransmissionResult& NoSendResult() {
   return result;
 }
 
+/// send_reader(), told how many rows `reader` holds when the caller knows (0: unknown).
+TransmissionResult SendAll(ZerobusWrapper& wrapper, arrow::RecordBatchReader& reader,
+                           int64_t expected_rows) {
+  const auto started = std::chrono::steady_clock::now();
+  internal::ResultMerger merged;
+  merged.ExpectRows(expected_rows);
+  if (Status refused = wrapper.check_schema(reader.schema()); !refused.ok()) {
+    merged.Refuse(std::move(refused), reader.schema());
+    return merged.Finish(internal::MillisecondsSince(started));
+  }
+  std::deque<BatchFuture> in_flight;
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    arrow::Status read = reader.ReadNext(&batch);
+    if (!read.ok()) {
+      while (!in_flight.empty()) {
+        merged.Add(in_flight.front().get());
+        in_flight.pop_front();
+      }
+      merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
+                             "reading the next batch failed after " +
+                                 std::to_string(merged.rows()) + " rows: " + read.ToString()));
+      break;
+    }
+    if (batch == nullptr) break;
+    in_flight.push_back(wrapper.send_batch_async(std::move(batch)));
+    if (in_flight.size() >= kMaxReaderBatchesInFlight) {
+      merged.Add(in_flight.front().get());
+      in_flight.pop_front();
+    }
+  }
+  while (!in_flight.empty()) {
+    merged.Add(in_flight.front().get());
+    in_flight.pop_front();
+  }
+  return merged.Finish(internal::MillisecondsSince(started));
+}
+
 }  // namespace
 
 bool BatchFuture::ready() const {
@@ -75,7 +113,7 @@ BatchFuture ZerobusWrapper::send_batch_async(std::shared_ptr<arrow::RecordBatch>
 TransmissionResult ZerobusWrapper::send_table(const std::shared_ptr<arrow::Table>& table) {
   if (table == nullptr) return send_batch(nullptr);
   arrow::TableBatchReader reader(*table);
-  return send_reader(reader);
+  return SendAll(*this, reader, table->num_rows());
 }
 
 Status ZerobusWrapper::check_schema(const std::shared_ptr<arrow::Schema>& schema) const {
@@ -84,38 +122,7 @@ Status ZerobusWrapper::check_schema(const std::shared_ptr<arrow::Schema>& schema
 }
 
 TransmissionResult ZerobusWrapper::send_reader(arrow::RecordBatchReader& reader) {
-  const auto started = std::chrono::steady_clock::now();
-  internal::ResultMerger merged;
-  if (Status refused = check_schema(reader.schema()); !refused.ok()) {
-    merged.Refuse(std::move(refused), reader.schema());
-    return merged.Finish(internal::MillisecondsSince(started));
-  }
-  std::deque<BatchFuture> in_flight;
-  while (true) {
-    std::shared_ptr<arrow::RecordBatch> batch;
-    arrow::Status read = reader.ReadNext(&batch);
-    if (!read.ok()) {
-      while (!in_flight.empty()) {
-        merged.Add(in_flight.front().get());
-        in_flight.pop_front();
-      }
-      merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
-                             "reading the next batch failed after " +
-                                 std::to_string(merged.rows()) + " rows: " + read.ToString()));
-      break;
-    }
-    if (batch == nullptr) break;
-    in_flight.push_back(send_batch_async(std::move(batch)));
-    if (in_flight.size() >= kMaxReaderBatchesInFlight) {
-      merged.Add(in_flight.front().get());
-      in_flight.pop_front();
-    }
-  }
-  while (!in_flight.empty()) {
-    merged.Add(in_flight.front().get());
-    in_flight.pop_front();
-  }
-  return merged.Finish(internal::MillisecondsSince(started));
+  return SendAll(*this, reader, 0);
 }
 
 Status ZerobusWrapper::flush() { return core_->Flush(); }
