@@ -112,29 +112,31 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   for (int64_t begin = 0; begin < n; begin += kMeasureBlockRows) {
     tree->root().Measure(begin, std::min(n, begin + kMeasureBlockRows), sizes.data(), &errors);
   }
-  for (int64_t i = 0; i < n; ++i) {
-    if (!errors.failed(i) && sizes[i] > static_cast<uint64_t>(options.max_record_bytes)) {
-      const uint64_t size = sizes[i];
-      errors.Add(i, "", RowErrorKind::kRecordTooLarge, [&] {
-        return "record of " + std::to_string(size) + " bytes exceeds the limit of " +
-               std::to_string(options.max_record_bytes) + " bytes";
-      });
-    }
-  }
-
   EncodedBatch out;
   out.num_rows = n;
   out.framed = options.frame_records;
   out.offsets.resize(n + 1);
   out.offsets[0] = 0;
   const int64_t frame_tag_bytes = options.frame_records ? 1 : 0;
+  // One pass: records over the limit become row errors, the rest get their place in the arena.
+  // Locals and plain pointers: stores through vectors' elements would be reloaded every row.
+  int64_t* offsets = out.offsets.data();
+  int64_t offset = 0;
   for (int64_t i = 0; i < n; ++i) {
+    const uint64_t size = sizes[i];
+    if (!errors.failed(i) && size > static_cast<uint64_t>(options.max_record_bytes)) {
+      errors.Add(i, "", RowErrorKind::kRecordTooLarge, [&] {
+        return "record of " + std::to_string(size) + " bytes exceeds the limit of " +
+               std::to_string(options.max_record_bytes) + " bytes";
+      });
+    }
     int64_t entry = 0;
     if (!errors.failed(i)) {
-      entry = static_cast<int64_t>(sizes[i]);
-      if (options.frame_records) entry += frame_tag_bytes + VarintSize(sizes[i]);
+      entry = static_cast<int64_t>(size);
+      if (options.frame_records) entry += frame_tag_bytes + VarintSize(size);
     }
-    out.offsets[i + 1] = out.offsets[i] + entry;
+    offset += entry;
+    offsets[i + 1] = offset;
   }
   if (options.arena_pool != nullptr) {
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(out.arena, options.arena_pool->Acquire(out.offsets[n]));
@@ -152,18 +154,19 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   uint8_t* base = out.arena->mutable_data();
   std::vector<uint8_t*>& cursors = scratch.cursors;
   cursors.resize(n);
+  uint8_t** cursor = cursors.data();
   for (int64_t i = 0; i < n; ++i) {
     if (errors.failed(i)) {
-      cursors[i] = nullptr;
+      cursor[i] = nullptr;
       continue;
     }
-    cursors[i] = base + out.offsets[i];
+    uint8_t* p = base + offsets[i];
     if (options.frame_records) {
-      // Field 1, length-delimited: the record as an element of `repeated bytes records = 1`.
-      *cursors[i]++ =
-          static_cast<uint8_t>((1u << 3) | static_cast<uint32_t>(WireType::kLengthDelimited));
-      cursors[i] = WriteVarint(sizes[i], cursors[i]);
+      // The frame: tag of field 1, length-delimited, and the record's length.
+      *p++ = static_cast<uint8_t>((1u << 3) | static_cast<uint32_t>(WireType::kLengthDelimited));
+      p = WriteVarint(sizes[i], p);
     }
+    cursor[i] = p;
   }
   const int64_t mean_row_bytes = n == 0 ? 1 : std::max<int64_t>(1, out.offsets[n] / n);
   const int64_t block_rows = std::clamp<int64_t>(kWriteBlockBytes / mean_row_bytes, 16, 1024);

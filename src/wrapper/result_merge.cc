@@ -1,6 +1,7 @@
 #include "wrapper/result_merge.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace arrow_zerobus::internal {
 
@@ -10,10 +11,16 @@ void ResultMerger::Add(const TransmissionResult& batch) {
   const size_t old_size = landed.size();
   const size_t needed = old_size + batch.successful_rows.size();
   if (needed > landed.capacity()) landed.reserve(std::max(needed, 2 * landed.capacity()));
-  // Resized once and written through a plain pointer (see BatchJob::BuildResult).
+  // Resized once and written through a plain pointer (see BatchJob::BuildResult); a batch whose
+  // rows all landed is a run of indices, written without reading its list.
   landed.resize(needed);
-  std::transform(batch.successful_rows.begin(), batch.successful_rows.end(),
-                 landed.data() + old_size, [base](int64_t row) { return base + row; });
+  int64_t* out = landed.data() + old_size;
+  if (static_cast<int64_t>(batch.successful_rows.size()) == batch.total_rows) {
+    std::iota(out, landed.data() + needed, base);
+  } else {
+    std::transform(batch.successful_rows.begin(), batch.successful_rows.end(), out,
+                   [base](int64_t row) { return base + row; });
+  }
   for (const RowFailure& failure : batch.failed_rows) {
     merged_.failed_rows.push_back({base + failure.row, failure.error});
   }

@@ -2,6 +2,7 @@
 
 #include <grpc/slice.h>
 
+#include "encode/wire_format.h"
 #include "zerobus/stream_messages.h"
 
 namespace arrow_zerobus::zerobus {
@@ -26,6 +27,15 @@ grpc::Slice ArenaBody(const std::shared_ptr<arrow::Buffer>& arena, std::string_v
   return grpc::Slice(slice, grpc::Slice::STEAL_REF);
 }
 
+// The record size of a framed entry of `entry` bytes (tag, varint length, record), without
+// parsing it: the length whose varint fills the rest.
+size_t FramedRecordSize(int64_t entry) {
+  for (uint32_t length_bytes = 1;; ++length_bytes) {
+    const auto size = static_cast<uint64_t>(entry - 1 - length_bytes);
+    if (encode::VarintSize(size) == length_bytes) return size;
+  }
+}
+
 }  // namespace
 
 Result<std::vector<PackedRequest>> PackRequests(const encode::EncodedBatch& batch,
@@ -42,9 +52,10 @@ Result<std::vector<PackedRequest>> PackRequests(const encode::EncodedBatch& batc
     int64_t record_bytes = 0;
     for (; row < end_row; ++row) {
       if (batch.failed(row)) continue;
-      const size_t size = batch.record(row).size();
-      const auto wire = batch.framed ? batch.offsets[row + 1] - batch.offsets[row]
-                                     : static_cast<int64_t>(BatchRecordWireSize(size));
+      const int64_t entry = batch.offsets[row + 1] - batch.offsets[row];
+      // A framed entry is the record with its frame already: its size says the record's.
+      const size_t size = batch.framed ? FramedRecordSize(entry) : static_cast<size_t>(entry);
+      const auto wire = batch.framed ? entry : static_cast<int64_t>(BatchRecordWireSize(size));
       if (body_bytes + wire > body_limit) {
         if (records == 0) {
           return ConversionError("Row " + std::to_string(row) + " is a record of " +
