@@ -5,7 +5,8 @@
 // timed from the first batch until every row is acknowledged.
 //
 // Modes:
-//   arrow-none, arrow-lz4, arrow-zstd   ZerobusWrapper::send_table, Arrow format (IPC compression)
+//   arrow-none, arrow-lz4, arrow-zstd   ZerobusWrapper::send_table, Arrow format (IPC compression;
+//   arrow-zstd-N, arrow-lz4-N           with compression level N)
 //   protobuf                            ZerobusWrapper::send_table, Protobuf format (encoding timed)
 //   bare-arrow, bare-protobuf           the same bytes (IPC messages, or encoded and packed
 //                                       records) built before timing and pushed down one bare gRPC
@@ -27,6 +28,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,7 @@
 #include "flight/flight_put_protocol.h"
 #include "schema/schema_plan.h"
 #include "stream/stream_options.h"
+#include "wrapper/stream_settings.h"
 #include "zerobus/ephemeral_protocol.h"
 #include "zerobus/request_packer.h"
 
@@ -116,16 +119,40 @@ void PrintResult(const std::string& mode, int round, int64_t rows, const Round& 
 
 // ---- through ZerobusWrapper ------------------------------------------------------------------
 
+struct ArrowMode {
+  std::string compression;  ///< arrow_ipc_compression
+  std::optional<int64_t> level;
+};
+
+/// "arrow-<none|lz4|zstd>[-<level>]", or nullopt for any other mode.
+std::optional<ArrowMode> ParseArrowMode(const std::string& mode) {
+  const std::string prefix = "arrow-";
+  if (mode.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string codec = mode.substr(prefix.size());
+  ArrowMode parsed;
+  if (const size_t dash = codec.find('-'); dash != std::string::npos) {
+    parsed.level = std::stoll(codec.substr(dash + 1));
+    codec.resize(dash);
+  }
+  if (codec == "none" || codec == "zstd") {
+    parsed.compression = codec;
+  } else if (codec == "lz4") {
+    parsed.compression = "lz4_frame";
+  } else {
+    return std::nullopt;
+  }
+  return parsed;
+}
+
 std::unique_ptr<ZerobusWrapper> MakeWrapper(const bench::BenchTarget& target,
                                             const std::string& mode) {
   WrapperConfiguration config = target.ConfigFor(kTable);
-  if (mode == "protobuf") {
-    config.with_wire_format(WireFormat::kProtobuf);
-  } else {
+  if (const auto arrow = ParseArrowMode(mode)) {
     config.with_wire_format(WireFormat::kArrow);
-    config.arrow_ipc_compression = mode == "arrow-lz4"    ? "lz4_frame"
-                                   : mode == "arrow-zstd" ? "zstd"
-                                                          : "none";
+    config.arrow_ipc_compression = arrow->compression;
+    config.arrow_ipc_compression_level = arrow->level;
+  } else {
+    config.with_wire_format(WireFormat::kProtobuf);
   }
   return Check(ZerobusWrapper::Create(config), mode + ": creating the wrapper");
 }
@@ -161,9 +188,11 @@ void AppendMessages(stream::StreamRequest request, int64_t* next_message_id, Bar
   if (!request.body->Write(0, next_message_id, &out->messages).ok()) Fail("writing a request");
 }
 
-BareMessages BareArrow(const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
+BareMessages BareArrow(const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches,
+                       const flight::IpcPayloadOptions& options = {}) {
   BareMessages bare;
-  auto protocol = Check(flight::FlightPutProtocol::Make(batches.front()->schema()), "protocol");
+  auto protocol =
+      Check(flight::FlightPutProtocol::Make(batches.front()->schema(), options), "protocol");
   int64_t message_id = 0;
   for (const auto& batch : batches) {
     AppendMessages(Check(protocol->MakeRequest(0, batch), "IPC"), &message_id, &bare);
@@ -276,12 +305,20 @@ int main(int argc, char** argv) {
       for (int round = 1; round <= settings.rounds; ++round) {
         PrintResult(mode, round, table->num_rows(), RunBare(target, bare));
       }
-    } else if (mode == "protobuf" || mode == "arrow-none" || mode == "arrow-lz4" ||
-               mode == "arrow-zstd") {
+    } else if (mode == "protobuf" || ParseArrowMode(mode)) {
       auto wrapper = MakeWrapper(target, mode);
       SendTable(*wrapper, table, mode);  // warm-up: opens the stream, plans, fills pools
+      // The Arrow format's results count the uncompressed body: what goes on the wire is the
+      // IPC messages as the stream encodes them, measured here with the same options.
+      std::optional<double> arrow_wire_bytes;
+      if (ParseArrowMode(mode)) {
+        const WrapperConfiguration& config = wrapper->configuration();
+        arrow_wire_bytes = BareArrow(batches, internal::MakeIpcOptions(config)).wire_bytes;
+      }
       for (int round = 1; round <= settings.rounds; ++round) {
-        PrintResult(mode, round, table->num_rows(), SendTable(*wrapper, table, mode));
+        Round result = SendTable(*wrapper, table, mode);
+        if (arrow_wire_bytes) result.wire_bytes = *arrow_wire_bytes;
+        PrintResult(mode, round, table->num_rows(), result);
       }
       if (Status closed = wrapper->shutdown(); !closed.ok()) Fail(mode + ": " + closed.ToString());
     } else {

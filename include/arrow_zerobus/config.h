@@ -67,6 +67,9 @@ struct WrapperConfiguration {
   WireFormat wire_format = WireFormat::kProtobuf;
   /// Arrow format: IPC buffer compression, "none", "lz4_frame" or "zstd".
   std::string arrow_ipc_compression = "none";
+  /// Arrow format: the compression's level (ZSTD: higher is smaller and slower; see
+  /// docs/benchmarks.md); unset: Arrow C++'s default for the codec. Needs a compression.
+  std::optional<int64_t> arrow_ipc_compression_level;
 
   // --- Retry: a stream in trouble (from a failure until an ack makes progress again) -----------
   /// How long a stream in trouble keeps reconnecting before its rows fail (RetriesExhausted).

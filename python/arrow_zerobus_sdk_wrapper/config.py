@@ -252,6 +252,11 @@ class WrapperConfiguration:
     arrow_ipc_compression = _setting(
         "arrow_ipc_compression", 'Arrow format: IPC compression, "none", "lz4_frame" or "zstd".'
     )
+    arrow_ipc_compression_level = _setting(
+        "arrow_ipc_compression_level",
+        "Arrow format: the compression's level (ZSTD: higher is smaller and slower), or None for "
+        "Arrow's default for the codec.",
+    )
     retry_timeout_ms = _setting(
         "retry_timeout_ms",
         "How long a stream in trouble keeps reconnecting before its rows fail (ms).",

@@ -16,6 +16,7 @@ class WrapperConfiguration:
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
+        arrow_ipc_compression_level: int | None = ...,
         retry_timeout_ms: int | None = ...,
         retry_max_attempts: int | None = ...,
         retry_base_delay_ms: int | None = ...,
@@ -161,3 +162,5 @@ class WrapperConfiguration:
     def wire_format(self) -> str: ...
     @property
     def arrow_ipc_compression(self) -> str: ...
+    @property
+    def arrow_ipc_compression_level(self) -> int | None: ...

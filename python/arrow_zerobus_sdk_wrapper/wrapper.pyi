@@ -36,6 +36,7 @@ class ZerobusWrapper:
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
+        arrow_ipc_compression_level: int | None = ...,
         retry_timeout_ms: int | None = ...,
         retry_max_attempts: int | None = ...,
         retry_base_delay_ms: int | None = ...,

@@ -57,6 +57,7 @@ constexpr Setting kSettings[] = {
     ARROW_ZEROBUS_SETTING(descriptor_proto),
     ARROW_ZEROBUS_SETTING(wire_format),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression),
+    ARROW_ZEROBUS_SETTING(arrow_ipc_compression_level),
     ARROW_ZEROBUS_SETTING(retry_timeout_ms),
     ARROW_ZEROBUS_SETTING(retry_max_attempts),
     ARROW_ZEROBUS_SETTING(retry_base_delay_ms),

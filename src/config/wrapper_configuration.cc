@@ -5,9 +5,11 @@
 #include <sstream>
 #include <utility>
 
+#include <arrow/util/compression.h>
 #include <google/protobuf/descriptor.pb.h>
 
 #include "auth/oauth_request.h"
+#include "common/compression_level.h"
 #include "common/endpoint.h"
 #include "common/service_limits.h"
 #include "common/text.h"
@@ -291,6 +293,13 @@ std::vector<std::string> WrapperConfiguration::problems() const {
       arrow_ipc_compression != "zstd") {
     out.Add("arrow_ipc_compression '" + arrow_ipc_compression +
             "' must be none, lz4_frame or zstd");
+  } else if (Status level = CheckCompressionLevel(
+                 arrow_ipc_compression == "zstd"        ? arrow::Compression::ZSTD
+                 : arrow_ipc_compression == "lz4_frame" ? arrow::Compression::LZ4_FRAME
+                                                        : arrow::Compression::UNCOMPRESSED,
+                 arrow_ipc_compression_level);
+             !level.ok()) {
+    out.Add(level.message());
   }
 
   out.Duration("retry_timeout_ms", retry_timeout_ms, 1);

@@ -9,6 +9,8 @@
 #include <arrow/util/bit_util.h>
 #include <arrow/util/compression.h>
 
+#include "common/compression_level.h"
+
 #include "encode/array_decoding.h"
 namespace arrow_zerobus::flight {
 namespace {
@@ -150,8 +152,11 @@ Result<IpcPayloadEncoder> IpcPayloadEncoder::Make(const std::shared_ptr<arrow::S
   encoder.plain_options_.use_threads = false;
   encoder.write_options_ = encoder.plain_options_;
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(const auto compression, CompressionOf(options.compression));
+  ARROW_ZEROBUS_RETURN_NOT_OK(CheckCompressionLevel(compression, options.compression_level));
   if (compression != arrow::Compression::UNCOMPRESSED) {
-    auto codec = arrow::util::Codec::Create(compression);
+    auto codec = options.compression_level.has_value()
+                     ? arrow::util::Codec::Create(compression, *options.compression_level)
+                     : arrow::util::Codec::Create(compression);
     if (!codec.ok()) {
       return ConfigurationError("Arrow IPC compression " +
                                 arrow::util::Codec::GetCodecAsString(compression) +

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ constexpr int64_t kDefaultMaxMessageBodyBytes = 2 * 1024 * 1024;
 struct IpcPayloadOptions {
   /// Compression of the body buffers (Arrow IPC buffer compression; the service accepts both).
   IpcCompression compression = IpcCompression::kNone;
+  /// The codec's level; unset: Arrow C++'s default for the codec. Checked against the codec's
+  /// range.
+  std::optional<int> compression_level;
   /// Record batch messages whose body would be larger are split into slices of rows. A single
   /// row larger than this is still sent, alone.
   int64_t max_body_bytes = kDefaultMaxMessageBodyBytes;

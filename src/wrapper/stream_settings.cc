@@ -51,6 +51,9 @@ flight::IpcPayloadOptions MakeIpcOptions(const WrapperConfiguration& config) {
   } else if (config.arrow_ipc_compression == "zstd") {
     options.compression = flight::IpcCompression::kZstd;
   }
+  if (config.arrow_ipc_compression_level.has_value()) {
+    options.compression_level = static_cast<int>(*config.arrow_ipc_compression_level);
+  }
   return options;
 }
 

@@ -84,6 +84,7 @@ def test_a_setting_of_the_wrong_type_is_a_type_error_naming_it(key, value, messa
         ("worker_threads", 0, "worker_threads is 0 but must be between 1 and 64"),
         ("debug_max_files_retained", 0, "debug_max_files_retained is 0"),
         ("arrow_ipc_compression", "gzip", "arrow_ipc_compression 'gzip' must be none, lz4_frame"),
+        ("arrow_ipc_compression_level", 3, "arrow_ipc_compression_level 3 needs a compression"),
         ("observability_exporter", "jaeger", "observability_exporter 'jaeger' must be otlp"),
         ("observability_endpoint", "localhost:4318", "observability_endpoint 'localhost:4318'"),
         ("table_name", "", "table_name is empty"),

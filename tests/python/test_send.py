@@ -202,3 +202,18 @@ def test_result_after_its_loop_closed_is_dropped(wrapper):
     loop.close()
     assert not task.done() or task.result().success
     wrapper.flush_sync()
+
+
+@pytest.mark.parametrize(("codec", "level"), [("zstd", 9), ("lz4_frame", None), ("zstd", None)])
+def test_arrow_format_with_ipc_compression_lands_every_row(emulator, table, codec, level):
+    settings = {
+        **emulator.settings(table),
+        "wire_format": "arrow",
+        "arrow_ipc_compression": codec,
+        "arrow_ipc_compression_level": level,
+    }
+    with ZerobusWrapper(**settings) as wrapper:
+        assert wrapper.config.arrow_ipc_compression_level == level
+        result = wrapper.send_batch_sync(people(50))
+    assert result.all_rows_landed and result.successful_count == 50
+    assert landed_ids(emulator, table) == list(range(50))

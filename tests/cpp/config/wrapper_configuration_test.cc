@@ -58,7 +58,7 @@ TEST(SettingKeysTest, EveryFieldInDeclarationOrder) {
       WrapperConfiguration::SettingKeys(),
       ElementsAre("zerobus_endpoint", "table_name", "unity_catalog_url", "client_id",
                   "client_secret", "descriptor_proto", "wire_format", "arrow_ipc_compression",
-                  "retry_timeout_ms", "retry_max_attempts", "retry_base_delay_ms",
+                  "arrow_ipc_compression_level", "retry_timeout_ms", "retry_max_attempts", "retry_base_delay_ms",
                   "retry_max_delay_ms", "stream_count", "max_inflight_requests",
                   "max_inflight_bytes", "max_request_bytes", "max_record_bytes",
                   "connect_timeout_ms", "server_lack_of_ack_timeout_ms", "flush_timeout_ms",
@@ -450,6 +450,15 @@ std::vector<RuleCase> RuleCases() {
   using C = WrapperConfiguration;
   return {
       {"EmptyEndpoint", [](C& c) { c.zerobus_endpoint = ""; }, {"zerobus_endpoint", "empty"}},
+      {"CompressionLevelWithoutCompression",
+       [](C& c) { c.arrow_ipc_compression_level = 3; },
+       {"arrow_ipc_compression_level 3", "needs a compression", "lz4_frame or zstd"}},
+      {"CompressionLevelOutsideTheCodecsRange",
+       [](C& c) {
+         c.arrow_ipc_compression = "zstd";
+         c.arrow_ipc_compression_level = 99;
+       },
+       {"arrow_ipc_compression_level 99", "outside", "zstd", "range", "..22"}},
       {"EndpointScheme",
        [](C& c) { c.zerobus_endpoint = "ftp://host"; },
        {"zerobus_endpoint", "'ftp://host'", "scheme"}},

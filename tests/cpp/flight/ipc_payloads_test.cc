@@ -334,5 +334,38 @@ TEST(IpcPayloadsTest, CanonicalCastThenMessagesEndToEnd) {
   ExpectRoundTrip(*messages, encoder.schema(), *expected);
 }
 
+TEST(IpcPayloadsTest, HigherZstdLevelCompressesAtLeastAsWellAndReadsBack) {
+  auto batch = WideRows(200, 500);
+  IpcPayloadOptions options;
+  options.max_body_bytes = 1 << 30;
+  options.compression = IpcCompression::kZstd;
+  int64_t previous = 0;
+  for (int level : {1, 9, 19}) {
+    SCOPED_TRACE(level);
+    options.compression_level = level;
+    auto encoder = MakeOrDie(batch->schema(), options);
+    auto messages = encoder.EncodeBatch(*batch);
+    ASSERT_TRUE(messages.ok()) << messages.status();
+    if (previous > 0) EXPECT_LE(BodyBytes(*messages), previous);
+    previous = BodyBytes(*messages);
+    ExpectRoundTrip(*messages, encoder.schema(), *batch);
+  }
+}
+
+TEST(IpcPayloadsTest, CompressionLevelOutsideTheCodecOrWithoutOneIsAConfigurationError) {
+  auto batch = CanonicalSample();
+  IpcPayloadOptions options;
+  options.compression_level = 3;
+  auto without = IpcPayloadEncoder::Make(batch->schema(), options);
+  ASSERT_FALSE(without.ok());
+  EXPECT_EQ(without.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(without.status().message(), ::testing::HasSubstr("needs a compression"));
+  options.compression = IpcCompression::kZstd;
+  options.compression_level = 1000;
+  auto outside = IpcPayloadEncoder::Make(batch->schema(), options);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_THAT(outside.status().message(), ::testing::HasSubstr("outside zstd's range"));
+}
+
 }  // namespace
 }  // namespace arrow_zerobus::flight
