@@ -116,8 +116,11 @@ def main() -> None:
             "seconds": round(seconds, 6),
             "rows_per_second": round(rows / seconds),
             "cpu_ns_per_row": round(cpu * 1e9 / rows, 2),
-            "wire_bytes_per_row": round(result.encoded_bytes / rows, 2),
         }
+        # encoded_bytes counts the Arrow format's uncompressed IPC body: the wire bytes only
+        # without compression (the C++ client measures the compressed ones).
+        if args.mode in ("arrow-none", "protobuf"):
+            line["wire_bytes_per_row"] = round(result.encoded_bytes / rows, 2)
         print("RESULT " + json.dumps(line), flush=True)
     error = wrapper.shutdown_sync()
     if error is not None:

@@ -7,8 +7,8 @@ bench/python_send_path_benchmark.py, bench/official_python_send_path_benchmark.p
 by (client, mode) and prints one Markdown table of medians across rounds: rows/s, the client's
 CPU ns per row, wire bytes per row (where the client reports it), rows/s relative to the
 official Rust SDK's arrow-none, and, for arrow-zerobus-cpp, rows/s as a share of the bare
-stream of the same format (bare-arrow for arrow-*, bare-protobuf for protobuf). Lines starting
-with `NOTE ` are printed under the table, once each; other lines are ignored.
+stream carrying the same bytes (bare-arrow for arrow-none, bare-protobuf for protobuf). Lines
+starting with `NOTE ` are printed under the table, once each; other lines are ignored.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def median_of(results: list[dict], field: str) -> float | None:
 
 
 def bare_mode(mode: str) -> str | None:
-    if mode.startswith("arrow-"):
+    """The bare stream carrying the same bytes: uncompressed Arrow, or Protobuf."""
+    if mode == "arrow-none":
         return "bare-arrow"
     if mode == "protobuf":
         return "bare-protobuf"
@@ -115,15 +116,6 @@ def main() -> None:
     print(f"Rows per round: {', '.join(f'{n:,}' for n in row_counts)}")
     print()
     print("\n".join(table(groups)))
-    if any(
-        m in ("arrow-zstd", "arrow-lz4") and median_of(r, "wire_bytes_per_row")
-        for (_, m), r in groups.items()
-    ):
-        print()
-        print(
-            "wire bytes/row as the clients report it: arrow-zerobus counts the uncompressed IPC "
-            "body (TransmissionResult.encoded_bytes), also in the compressed Arrow modes."
-        )
     if notes:
         print()
         print("\n".join(notes))

@@ -10,9 +10,8 @@
 #   scripts/bench_send_path.sh [--rounds N] [--passes P] [--rows N] [--batch-rows N]
 #
 # Defaults: 3 rounds per client and mode in each of 2 passes, 3,000,000 rows in batches of
-# 100,000. Needs cargo (Rust, via rustup). The Python client is the package installed in .venv
-# (scripts/test.sh reinstalls it when its sources change); a warning says when it is older
-# than this checkout.
+# 100,000. Needs cargo (Rust, via rustup). The Python client is the package in .venv, installed
+# first when this checkout's sources changed (scripts/lib/python_package.sh).
 #
 # Environment: BUILD_DIR (default: build).
 set -euo pipefail
@@ -62,17 +61,9 @@ note() {  # a line for the report, under the table
   echo "bench_send_path: $*" >&2
 }
 
-# The same hash scripts/test.sh keeps of the sources the Python package is built from.
-python_sources_hash() {
-  find python src include emulator cmake CMakeLists.txt pyproject.toml -type f \
-       \( -name '*.cc' -o -name '*.h' -o -name '*.in' -o -name '*.proto' -o -name '*.py' \
-          -o -name '*.pyi' -o -name 'py.typed' -o -name '*.cmake' -o -name 'CMakeLists.txt' \
-          -o -name '*.toml' \) -print0 \
-    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
-}
-if [ "$(python_sources_hash)" != "$(cat "$REPO/.venv/.arrow_zerobus_python.sha256" 2>/dev/null || true)" ]; then
-  note "arrow-zerobus-python: the package in .venv was built from other sources than this checkout (scripts/test.sh reinstalls it)"
-fi
+. "$REPO/scripts/lib/python_package.sh"
+echo -n "bench_send_path: " >&2
+ensure_python_package >&2
 
 OFFICIAL_PYTHON=1
 if ! why="$("$PYTHON" bench/official_python_send_path_benchmark.py --check)"; then
@@ -116,6 +107,13 @@ for pass in $(seq "$PASSES"); do
     done
   fi
 done
+
+# Compression levels, our C++ client alone: CPU and wire bytes per row for each (docs/benchmarks.md,
+# "Compression"); the default levels ran in the passes above.
+pass="$PASSES"
+run "arrow-zerobus C++, compression levels" "$CPP_BENCH" --endpoint "$ENDPOINT" \
+  --workspace-url "$WORKSPACE_URL" --modes arrow-lz4-9,arrow-zstd--5,arrow-zstd-3,arrow-zstd-9 \
+  --rounds "$ROUNDS" --rows "$ROWS" --batch-rows "$BATCH_ROWS"
 
 cp "$RESULTS" "$KEPT"
 echo "bench_send_path: RESULT lines kept in $KEPT" >&2

@@ -28,27 +28,10 @@ fi
 # the venv) or the package does not import. --no-build-isolation builds with the venv's pyarrow
 # and nanobind, whose paths do not change between runs, so the kept build directory
 # (build/<wheel tag>) recompiles only what changed.
-python_sources_hash() {
-  find python src include emulator cmake CMakeLists.txt pyproject.toml -type f \
-       \( -name '*.cc' -o -name '*.h' -o -name '*.in' -o -name '*.proto' -o -name '*.py' \
-          -o -name '*.pyi' -o -name 'py.typed' -o -name '*.cmake' -o -name 'CMakeLists.txt' \
-          -o -name '*.toml' \) -print0 \
-    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
-}
-PY_STAMP="$REPO/.venv/.arrow_zerobus_python.sha256"
-want_py="$(python_sources_hash)"
-if [ "$want_py" = "$(cat "$PY_STAMP" 2>/dev/null || true)" ] \
-    && (cd /tmp && "$REPO/.venv/bin/python" -c 'import arrow_zerobus_sdk_wrapper') 2>/dev/null; then
-  echo "test: Python package up to date"
-else
-  echo "test: pip install . (the Python package)"
-  rm -f "$PY_STAMP"
-  if PIP_DISABLE_PIP_VERSION_CHECK=1 "$REPO/.venv/bin/python" -m pip install --quiet \
-      --no-build-isolation "$REPO"; then
-    printf '%s\n' "$want_py" >"$PY_STAMP"
-  else
-    failed+=("pip-install")
-  fi
+. "$REPO/scripts/lib/python_package.sh"
+echo -n "test: "
+if ! ensure_python_package; then
+  failed+=("pip-install")
 fi
 
 # pytest exits with 5 when it collects nothing, so it runs only when test files exist. The tests
