@@ -123,6 +123,13 @@ ArrowInput ImportArrowInput(nb::handle data, std::string_view what) {
                      "); it expects " + kAccepted);
     }
     input.reader = std::move(reader).ValueOrDie();
+    if (nb::hasattr(data, "num_rows")) {
+      nb::object rows = data.attr("num_rows");
+      if (nb::isinstance<nb::int_>(rows)) {
+        int64_t count = 0;
+        if (nb::try_cast(rows, count) && count > 0) input.expected_rows = count;
+      }
+    }
     return input;
   }
   ThrowTypeError(std::string(what) + " expects " + kAccepted + "; got " + TypeName(data));

@@ -15,6 +15,9 @@ namespace arrow_zerobus::python {
 struct ArrowInput {
   std::shared_ptr<arrow::RecordBatch> batch;
   std::shared_ptr<arrow::RecordBatchReader> reader;
+  /// The rows the reader will yield when the object says (a pyarrow Table's num_rows), else 0:
+  /// only a hint for sizing the result.
+  int64_t expected_rows = 0;
 };
 
 /// Imports `data` through `__arrow_c_array__` (one batch: a pyarrow RecordBatch or any struct

@@ -35,10 +35,11 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
   static constexpr size_t kMaxInFlight = 32;
 
   StreamSend(std::shared_ptr<WrapperHandle> handle,
-             std::shared_ptr<arrow::RecordBatchReader> reader, std::function<void()> on_done,
-             const SpanContext& trace_parent)
+             std::shared_ptr<arrow::RecordBatchReader> reader, int64_t expected_rows,
+             std::function<void()> on_done, const SpanContext& trace_parent)
       : handle_(std::move(handle)),
         reader_(std::move(reader)),
+        expected_rows_(expected_rows),
         on_done_(std::move(on_done)),
         trace_parent_(trace_parent) {}
 
@@ -73,6 +74,7 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
   void Run() {
     const auto started = std::chrono::steady_clock::now();
     internal::ResultMerger merged;
+    merged.ExpectRows(expected_rows_);
     while (true) {
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -133,6 +135,7 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
 
   std::shared_ptr<WrapperHandle> handle_;
   std::shared_ptr<arrow::RecordBatchReader> reader_;
+  const int64_t expected_rows_;  ///< 0: unknown
   std::function<void()> on_done_;
   const SpanContext trace_parent_;
 
@@ -161,11 +164,11 @@ PendingSend PendingSend::SendBatch(const std::shared_ptr<WrapperHandle>& handle,
 
 PendingSend PendingSend::SendStream(const std::shared_ptr<WrapperHandle>& handle,
                                     std::shared_ptr<arrow::RecordBatchReader> reader,
-                                    std::function<void()> on_done,
+                                    int64_t expected_rows, std::function<void()> on_done,
                                     const SpanContext& trace_parent) {
   PendingSend pending;
-  pending.stream_ =
-      std::make_shared<StreamSend>(handle, std::move(reader), std::move(on_done), trace_parent);
+  pending.stream_ = std::make_shared<StreamSend>(handle, std::move(reader), expected_rows,
+                                                 std::move(on_done), trace_parent);
   pending.stream_->Start();
   return pending;
 }

@@ -53,7 +53,8 @@ class PendingSend {
   /// Every batch of `reader`, read and submitted on a thread of its own.
   static PendingSend SendStream(const std::shared_ptr<WrapperHandle>& handle,
                                 std::shared_ptr<arrow::RecordBatchReader> reader,
-                                std::function<void()> on_done, const SpanContext& trace_parent);
+                                int64_t expected_rows, std::function<void()> on_done,
+                                const SpanContext& trace_parent);
 
   bool ready() const;
   bool wait_for(std::chrono::milliseconds timeout) const;

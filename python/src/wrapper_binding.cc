@@ -42,7 +42,8 @@ class PyWrapper {
     if (input.batch != nullptr) {
       return PendingSend::SendBatch(handle_, std::move(input.batch), std::move(callback), parent);
     }
-    return PendingSend::SendStream(handle_, std::move(input.reader), std::move(callback), parent);
+    return PendingSend::SendStream(handle_, std::move(input.reader), input.expected_rows,
+                                   std::move(callback), parent);
   }
 
   TransmissionResult Send(nb::handle data, const std::string& traceparent) {

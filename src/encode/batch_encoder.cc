@@ -121,13 +121,15 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
   // One pass: records over the limit become row errors, the rest get their place in the arena.
   // Locals and plain pointers: stores through vectors' elements would be reloaded every row.
   int64_t* offsets = out.offsets.data();
+  const uint64_t* size_of = sizes.data();
+  const auto max_record_bytes = static_cast<uint64_t>(options.max_record_bytes);
   int64_t offset = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const uint64_t size = sizes[i];
-    if (!errors.failed(i) && size > static_cast<uint64_t>(options.max_record_bytes)) {
-      errors.Add(i, "", RowErrorKind::kRecordTooLarge, [&] {
+    const uint64_t size = size_of[i];
+    if (size > max_record_bytes && !errors.failed(i)) {
+      errors.Add(i, "", RowErrorKind::kRecordTooLarge, [size, max_record_bytes] {
         return "record of " + std::to_string(size) + " bytes exceeds the limit of " +
-               std::to_string(options.max_record_bytes) + " bytes";
+               std::to_string(max_record_bytes) + " bytes";
       });
     }
     int64_t entry = 0;
@@ -164,7 +166,7 @@ Result<EncodedBatch> EncodeBatch(const schema::SchemaPlan& plan, const arrow::Re
     if (options.frame_records) {
       // The frame: tag of field 1, length-delimited, and the record's length.
       *p++ = static_cast<uint8_t>((1u << 3) | static_cast<uint32_t>(WireType::kLengthDelimited));
-      p = WriteVarint(sizes[i], p);
+      p = WriteVarint(size_of[i], p);
     }
     cursor[i] = p;
   }
