@@ -79,8 +79,8 @@ Result<BareRun> RunBareStream(const std::string& endpoint, const std::string& wo
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto channel, stream::CreateZerobusChannel(parsed, {}));
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(
       auth::Headers headers, EmulatorOAuthHeaders(endpoint, workspace_url, table)->GetHeaders());
-  const auto timeout = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(timeout_seconds));
+  const auto timeout =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_seconds));
 
   BareListener listener;
   auto connection = stream::BidiConnection::Start(channel, headers, &protocol, table, 1, &listener);

@@ -112,8 +112,7 @@ void RegisterAll() {
       std::make_shared<LazyDataset>("flat", [rows] { return MakeFlatBatch(rows, 42); }),
       std::make_shared<LazyDataset>("nested", [rows] { return MakeNestedBatch(rows, 43); }),
       std::make_shared<LazyDataset>("wide", [wide_rows] { return MakeWideBatch(wide_rows, 44); }),
-      std::make_shared<LazyDataset>("orders",
-                                    [rows] { return MakeCanonicalOrdersBatch(rows, 0); }),
+      std::make_shared<LazyDataset>("orders", [rows] { return MakeCanonicalOrdersBatch(rows, 0); }),
   };
   for (const auto& d : datasets) {
     const std::string prefix = "encode/" + d->name() + "/";

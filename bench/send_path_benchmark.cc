@@ -7,8 +7,8 @@
 // Modes:
 //   arrow-none, arrow-lz4, arrow-zstd   ZerobusWrapper::send_table, Arrow format (IPC compression;
 //   arrow-zstd-N, arrow-lz4-N           with compression level N)
-//   protobuf                            ZerobusWrapper::send_table, Protobuf format (encoding timed)
-//   bare-arrow, bare-protobuf           the same bytes (IPC messages, or encoded and packed
+//   protobuf                            ZerobusWrapper::send_table, Protobuf format (encoding
+//   timed) bare-arrow, bare-protobuf           the same bytes (IPC messages, or encoded and packed
 //                                       records) built before timing and pushed down one bare gRPC
 //                                       call (bench/bare_stream.h): the ceiling for each format
 //
@@ -204,16 +204,17 @@ BareMessages BareArrow(const std::vector<std::shared_ptr<arrow::RecordBatch>>& b
 BareMessages BareProtobuf(const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
   BareMessages bare;
   const auto plan = OrdersPlan(*batches.front()->schema());
-  bare.protocol = Check(zerobus::EphemeralProtocol::Make(kTable, plan->descriptor.SerializeAsString()),
-                        "protocol");
+  bare.protocol = Check(
+      zerobus::EphemeralProtocol::Make(kTable, plan->descriptor.SerializeAsString()), "protocol");
   encode::EncodeOptions options;
   options.frame_records = true;
   int64_t offset = 0;
   for (const auto& batch : batches) {
-    const encode::EncodedBatch encoded = Check(encode::EncodeBatch(*plan, *batch, options), "encode");
-    auto packed = Check(zerobus::PackRequests(encoded, stream::kDefaultMaxRequestBytes, 0,
-                                              encoded.num_rows),
-                        "pack");
+    const encode::EncodedBatch encoded =
+        Check(encode::EncodeBatch(*plan, *batch, options), "encode");
+    auto packed =
+        Check(zerobus::PackRequests(encoded, stream::kDefaultMaxRequestBytes, 0, encoded.num_rows),
+              "pack");
     for (auto& request : packed) {
       AppendMessages(zerobus::ProtoRequest(std::move(request.request)), &offset, &bare);
     }

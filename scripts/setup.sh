@@ -32,6 +32,7 @@ APT_PACKAGES=(
   clang-format
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh, tests/fuzz)
   openssl  # the conformance suite's test CA (tests/conformance/test_legacy_sdk_020.py)
+  linux-perf  # scripts/profile_send_path.sh
 )
 
 # A venv is usable when its interpreter starts (it breaks if the base Python went away).

@@ -87,8 +87,8 @@ TransmissionResult BatchJob::BuildResult() const {
     size_t request = 0;
     for (int64_t row = 0; row < rows;) {
       if (next_error != encoded.errors.end() && next_error->row == row) {
-        fail(row, Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
-                         next_error->message));
+        fail(row,
+             Status(StatusCode::kInvalidArgument, ErrorKind::kConversion, next_error->message));
         ++next_error;
         ++row;
         continue;
