@@ -16,8 +16,8 @@
 //                       [--batch-rows N] [--rounds N]
 //   send_path_benchmark --write-inputs DIR [--rows N] [--batch-rows N]
 //
-// Each mode runs one untimed warm-up, then --rounds timed rounds, each printed as a
-// `RESULT {json}` line (the shape bench/rust_sdk prints; bench/send_path_report.py tabulates
+// Each mode runs one untimed warm-up; then the modes take turns for --rounds timed rounds, each
+// printed as a `RESULT {json}` line (the shape bench/rust_sdk prints; bench/send_path_report.py tabulates
 // them). --write-inputs writes the same rows for the other clients of scripts/bench_send_path.sh:
 // DIR/batches.arrows (Arrow IPC stream), DIR/records.bin (each Protobuf record as a little-endian
 // u32 length and its bytes) and DIR/descriptor.pb (the records' DescriptorProto).
@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -299,31 +300,49 @@ int main(int argc, char** argv) {
                       "emulator");
   if (target.local) std::printf("(in-process emulator: CPU per row includes the server's)\n");
 
+  // Every mode is set up and warmed first; then the modes take turns in each round, so that the
+  // machine's state drifting between rounds (large on a shared VM) hits all of them alike.
+  struct Runner {
+    std::string mode;
+    std::function<Round()> run;
+    std::unique_ptr<ZerobusWrapper> wrapper;  ///< for the wrapper modes
+  };
+  std::vector<Runner> runners;
   for (const std::string& mode : settings.modes) {
+    Runner runner{mode, nullptr, nullptr};
     if (mode == "bare-arrow" || mode == "bare-protobuf") {
-      const BareMessages bare = mode == "bare-arrow" ? BareArrow(batches) : BareProtobuf(batches);
-      RunBare(target, bare);  // warm-up
-      for (int round = 1; round <= settings.rounds; ++round) {
-        PrintResult(mode, round, table->num_rows(), RunBare(target, bare));
-      }
+      auto bare = std::make_shared<const BareMessages>(mode == "bare-arrow" ? BareArrow(batches)
+                                                                            : BareProtobuf(batches));
+      runner.run = [&target, bare] { return RunBare(target, *bare); };
     } else if (mode == "protobuf" || ParseArrowMode(mode)) {
-      auto wrapper = MakeWrapper(target, mode);
-      SendTable(*wrapper, table, mode);  // warm-up: opens the stream, plans, fills pools
+      runner.wrapper = MakeWrapper(target, mode);
       // The Arrow format's results count the uncompressed body: what goes on the wire is the
       // IPC messages as the stream encodes them, measured here with the same options.
       std::optional<double> arrow_wire_bytes;
       if (ParseArrowMode(mode)) {
-        const WrapperConfiguration& config = wrapper->configuration();
+        const WrapperConfiguration& config = runner.wrapper->configuration();
         arrow_wire_bytes = BareArrow(batches, internal::MakeIpcOptions(config)).wire_bytes;
       }
-      for (int round = 1; round <= settings.rounds; ++round) {
+      runner.run = [wrapper = runner.wrapper.get(), &table, mode, arrow_wire_bytes] {
         Round result = SendTable(*wrapper, table, mode);
         if (arrow_wire_bytes) result.wire_bytes = *arrow_wire_bytes;
-        PrintResult(mode, round, table->num_rows(), result);
-      }
-      if (Status closed = wrapper->shutdown(); !closed.ok()) Fail(mode + ": " + closed.ToString());
+        return result;
+      };
     } else {
       Fail("unknown mode " + mode);
+    }
+    runner.run();  // warm-up: opens the stream, plans, fills pools
+    runners.push_back(std::move(runner));
+  }
+  for (int round = 1; round <= settings.rounds; ++round) {
+    for (Runner& runner : runners) {
+      PrintResult(runner.mode, round, table->num_rows(), runner.run());
+    }
+  }
+  for (Runner& runner : runners) {
+    if (runner.wrapper == nullptr) continue;
+    if (Status closed = runner.wrapper->shutdown(); !closed.ok()) {
+      Fail(runner.mode + ": " + closed.ToString());
     }
   }
   return 0;

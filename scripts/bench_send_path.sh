@@ -90,15 +90,16 @@ for pass in $(seq "$PASSES"); do
   for mode in arrow-none arrow-zstd arrow-lz4 protobuf; do
     run "official Rust SDK, $mode" "$RUST_BENCH" --endpoint "$ENDPOINT" \
       --workspace-url "$WORKSPACE_URL" --inputs "$INPUTS" --mode "$mode" --rounds "$ROUNDS"
-    run "arrow-zerobus C++, $mode" "$CPP_BENCH" --endpoint "$ENDPOINT" \
-      --workspace-url "$WORKSPACE_URL" --modes "$mode" --rounds "$ROUNDS" --rows "$ROWS" \
-      --batch-rows "$BATCH_ROWS"
     run "arrow-zerobus Python, $mode" "$PYTHON" bench/python_send_path_benchmark.py \
       --endpoint "$ENDPOINT" --workspace-url "$WORKSPACE_URL" --inputs "$INPUTS" \
       --mode "$mode" --rounds "$ROUNDS"
   done
-  run "bare gRPC streams" "$CPP_BENCH" --endpoint "$ENDPOINT" --workspace-url "$WORKSPACE_URL" \
-    --modes bare-arrow,bare-protobuf --rounds "$ROUNDS" --rows "$ROWS" --batch-rows "$BATCH_ROWS"
+  # Our modes and the bare streams take turns round by round in one process (the % of bare
+  # stream compares rounds run moments apart).
+  run "arrow-zerobus C++ and bare gRPC streams" "$CPP_BENCH" --endpoint "$ENDPOINT" \
+    --workspace-url "$WORKSPACE_URL" \
+    --modes arrow-none,bare-arrow,protobuf,bare-protobuf,arrow-zstd,arrow-lz4 \
+    --rounds "$ROUNDS" --rows "$ROWS" --batch-rows "$BATCH_ROWS"
   if [ "$OFFICIAL_PYTHON" -eq 1 ]; then
     for mode in arrow-none arrow-zstd; do
       run "official Python SDK, $mode" env RUST_LOG=error "$PYTHON" \
