@@ -17,10 +17,11 @@
 //   send_path_benchmark --write-inputs DIR [--rows N] [--batch-rows N]
 //
 // Each mode runs one untimed warm-up; then the modes take turns for --rounds timed rounds, each
-// printed as a `RESULT {json}` line (the shape bench/rust_sdk prints; bench/send_path_report.py tabulates
-// them). --write-inputs writes the same rows for the other clients of scripts/bench_send_path.sh:
-// DIR/batches.arrows (Arrow IPC stream), DIR/records.bin (each Protobuf record as a little-endian
-// u32 length and its bytes) and DIR/descriptor.pb (the records' DescriptorProto).
+// printed as a `RESULT {json}` line (the shape bench/rust_sdk prints; bench/send_path_report.py
+// tabulates them). --write-inputs writes the same rows for the other clients of
+// scripts/bench_send_path.sh: DIR/batches.arrows (Arrow IPC stream), DIR/records.bin (each Protobuf
+// record as a little-endian u32 length and its bytes) and DIR/descriptor.pb (the records'
+// DescriptorProto).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -311,8 +312,8 @@ int main(int argc, char** argv) {
   for (const std::string& mode : settings.modes) {
     Runner runner{mode, nullptr, nullptr};
     if (mode == "bare-arrow" || mode == "bare-protobuf") {
-      auto bare = std::make_shared<const BareMessages>(mode == "bare-arrow" ? BareArrow(batches)
-                                                                            : BareProtobuf(batches));
+      auto bare = std::make_shared<const BareMessages>(
+          mode == "bare-arrow" ? BareArrow(batches) : BareProtobuf(batches));
       runner.run = [&target, bare] { return RunBare(target, *bare); };
     } else if (mode == "protobuf" || ParseArrowMode(mode)) {
       runner.wrapper = MakeWrapper(target, mode);
