@@ -107,8 +107,9 @@ class ZerobusWrapper {
   /// the result is row i of the table). A schema check_schema() refuses is refused once, as in
   /// send_reader().
   TransmissionResult send_table(const std::shared_ptr<arrow::Table>& table);
-  /// Sends every batch `reader` yields, all in flight at once up to the stream's window; the
-  /// result numbers rows across the batches in order. A read error ends the send and becomes
+  /// Sends every batch `reader` yields, reading ahead of the acknowledgements up to 64 MiB of
+  /// batches per stream (at least one batch; never beyond max_inflight_bytes); the result
+  /// numbers rows across the batches in order. A read error ends the send and becomes
   /// the result's error; the rows read before it are reported as usual. A schema that
   /// check_schema() refuses (an unsupported column type) is refused once, before any row is
   /// read: the result has that error, no rows, and nothing is sent.

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "wrapper/batch_state.h"
+#include "wrapper/read_ahead.h"
 #include "wrapper/result_merge.h"
 
 namespace arrow_zerobus::python {
@@ -28,18 +29,17 @@ bool WrapperHandle::WaitForStreams(std::chrono::milliseconds timeout) {
 
 // --- StreamSend -------------------------------------------------------------------------------
 
-// Reads batches and submits each; at most kMaxInFlight batches are waiting for their result, so
-// a long stream is not read into memory ahead of the Zerobus stream.
+// Reads batches and submits each, as far ahead of their results as internal::ReadAheadLimit
+// allows, so a long stream is not read into memory ahead of the Zerobus stream.
 class StreamSend : public std::enable_shared_from_this<StreamSend> {
  public:
-  static constexpr size_t kMaxInFlight = 32;
-
   StreamSend(std::shared_ptr<WrapperHandle> handle,
              std::shared_ptr<arrow::RecordBatchReader> reader, int64_t expected_rows,
              std::function<void()> on_done, const SpanContext& trace_parent)
       : handle_(std::move(handle)),
         reader_(std::move(reader)),
         expected_rows_(expected_rows),
+        limit_(internal::ReadAheadLimit::For(handle_->wrapper().configuration())),
         on_done_(std::move(on_done)),
         trace_parent_(trace_parent) {}
 
@@ -83,23 +83,26 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
       std::shared_ptr<arrow::RecordBatch> batch;
       arrow::Status read = reader_->ReadNext(&batch);
       if (!read.ok()) {
-        DrainInto(merged, 0);
+        Drain(merged, /*room_only=*/false);
         merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
                                "reading the next batch failed after " +
                                    std::to_string(merged.rows()) + " rows: " + read.ToString()));
         break;
       }
       if (batch == nullptr) break;
+      const int64_t bytes = internal::BatchBytes(*batch);
       BatchFuture future =
           handle_->wrapper().send_batch_async(std::move(batch), nullptr, trace_parent_);
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (cancelled_) future.cancel();
         in_flight_.push_back(std::move(future));
+        in_flight_sizes_.push_back(bytes);
+        in_flight_bytes_ += bytes;
       }
-      DrainInto(merged, kMaxInFlight - 1);
+      Drain(merged, /*room_only=*/true);
     }
-    DrainInto(merged, 0);
+    Drain(merged, /*room_only=*/false);
     // The reader goes first: a Python producer's release takes the GIL, which a caller that
     // waits for the result does not hold.
     reader_.reset();
@@ -118,30 +121,37 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
     handle->StreamFinished();
   }
 
-  // Adds the results of the oldest batches until at most `keep` are in flight.
-  void DrainInto(internal::ResultMerger& merged, size_t keep) {
+  // Adds the results of the oldest batches: every one, or (`room_only`) until the read-ahead
+  // limit has room for another.
+  void Drain(internal::ResultMerger& merged, bool room_only) {
     while (true) {
       BatchFuture oldest;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (in_flight_.size() <= keep) return;
+        if (in_flight_.empty()) return;
+        if (room_only && !limit_.Full(in_flight_.size(), in_flight_bytes_)) return;
         oldest = in_flight_.front();
       }
       merged.Add(oldest.get());
       std::lock_guard<std::mutex> lock(mu_);
       in_flight_.pop_front();
+      in_flight_bytes_ -= in_flight_sizes_.front();
+      in_flight_sizes_.pop_front();
     }
   }
 
   std::shared_ptr<WrapperHandle> handle_;
   std::shared_ptr<arrow::RecordBatchReader> reader_;
   const int64_t expected_rows_;  ///< 0: unknown
+  const internal::ReadAheadLimit limit_;
   std::function<void()> on_done_;
   const SpanContext trace_parent_;
 
   mutable std::mutex mu_;
   mutable std::condition_variable done_;
   std::deque<BatchFuture> in_flight_;
+  std::deque<int64_t> in_flight_sizes_;  ///< BatchBytes of each, in the same order
+  int64_t in_flight_bytes_ = 0;
   bool cancelled_ = false;
   bool reading_done_ = false;
   std::optional<TransmissionResult> result_;

@@ -7,15 +7,12 @@
 #include <arrow/table.h>
 
 #include "wrapper/batch_state.h"
+#include "wrapper/read_ahead.h"
 #include "wrapper/result_merge.h"
 #include "wrapper/wrapper_core.h"
 
 namespace arrow_zerobus {
 namespace {
-
-// send_reader keeps at most this many batches in the pipeline, so a large file is not read
-// into memory ahead of the stream.
-constexpr size_t kMaxReaderBatchesInFlight = 32;
 
 // What a default-constructed future (one that refers to no send) answers with at once.
 const TransmissionResult& NoSendResult() {
@@ -39,31 +36,32 @@ TransmissionResult SendAll(ZerobusWrapper& wrapper, arrow::RecordBatchReader& re
     merged.Refuse(std::move(refused), reader.schema());
     return merged.Finish(internal::MillisecondsSince(started));
   }
-  std::deque<BatchFuture> in_flight;
+  // Batches in flight with their bytes, bounded by internal::ReadAheadLimit.
+  const auto limit = internal::ReadAheadLimit::For(wrapper.configuration());
+  std::deque<std::pair<BatchFuture, int64_t>> in_flight;
+  int64_t in_flight_bytes = 0;
+  auto merge_oldest = [&] {
+    merged.Add(in_flight.front().first.get());
+    in_flight_bytes -= in_flight.front().second;
+    in_flight.pop_front();
+  };
   while (true) {
+    while (limit.Full(in_flight.size(), in_flight_bytes)) merge_oldest();
     std::shared_ptr<arrow::RecordBatch> batch;
     arrow::Status read = reader.ReadNext(&batch);
     if (!read.ok()) {
-      while (!in_flight.empty()) {
-        merged.Add(in_flight.front().get());
-        in_flight.pop_front();
-      }
+      while (!in_flight.empty()) merge_oldest();
       merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
                              "reading the next batch failed after " +
                                  std::to_string(merged.rows()) + " rows: " + read.ToString()));
       break;
     }
     if (batch == nullptr) break;
-    in_flight.push_back(wrapper.send_batch_async(std::move(batch)));
-    if (in_flight.size() >= kMaxReaderBatchesInFlight) {
-      merged.Add(in_flight.front().get());
-      in_flight.pop_front();
-    }
+    const int64_t bytes = internal::BatchBytes(*batch);
+    in_flight.emplace_back(wrapper.send_batch_async(std::move(batch)), bytes);
+    in_flight_bytes += bytes;
   }
-  while (!in_flight.empty()) {
-    merged.Add(in_flight.front().get());
-    in_flight.pop_front();
-  }
+  while (!in_flight.empty()) merge_oldest();
   return merged.Finish(internal::MillisecondsSince(started));
 }
 

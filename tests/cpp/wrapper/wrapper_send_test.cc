@@ -2,6 +2,7 @@
 // schema changes, cancellation and the wrapper's lifecycle.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "testing/arrow_builders.h"
 #include "testing/emulator_fixture.h"
 #include "testing/wrapper_fixture.h"
+#include "wrapper/read_ahead.h"
 
 namespace arrow_zerobus::testing {
 namespace {
@@ -420,6 +422,84 @@ TEST_P(WrapperSendTest, CreateRejectsAnInvalidConfiguration) {
   ASSERT_FALSE(wrapper.ok());
   EXPECT_EQ(wrapper.status().kind(), ErrorKind::kConfiguration);
   EXPECT_THAT(wrapper.status().message(), HasSubstr("table"));
+}
+
+// A reader of `batches` batches of `rows` Event rows that counts how many it was asked for.
+class EventsReader : public arrow::RecordBatchReader {
+ public:
+  EventsReader(int batches, int64_t rows) : batches_(batches), rows_(rows) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return EventsBatch(0, 1)->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    const int index = read_.load();
+    *batch = index < batches_ ? EventsBatch(index * rows_, rows_) : nullptr;
+    if (index < batches_) read_.store(index + 1);
+    return arrow::Status::OK();
+  }
+  int read() const { return read_.load(); }
+
+ private:
+  const int batches_;
+  const int64_t rows_;
+  std::atomic<int> read_{0};
+};
+
+/// Waits up to `bound` for `reached`; whether it held.
+template <typename Reached>
+bool WaitUpTo(std::chrono::milliseconds bound, Reached reached) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!reached() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return reached();
+}
+
+TEST_P(WrapperSendTest, SendReaderKeepsManySmallBatchesInFlightWhileAcksAreSlow) {
+  // Acks take 3 s. Bounded by bytes, not by a count of 32 batches, all 200 one-row batches are
+  // read and sent before the first ack could come back.
+  auto emu = StartEmulator();
+  emulator::FaultScript slow_acks;
+  slow_acks.ack_delay = std::chrono::milliseconds(3000);
+  emu->SetFaultScript(kTestTable, slow_acks);
+  auto wrapper = MakeWrapper(Config(*emu));
+  ASSERT_NE(wrapper, nullptr);
+  EventsReader reader(200, 1);
+  TransmissionResult result;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread sender([&] { result = wrapper->send_reader(reader); });
+  WaitUpTo(std::chrono::milliseconds(2500), [&] { return reader.read() == 200; });
+  const int read_in_time = reader.read();
+  const auto read_after = std::chrono::steady_clock::now() - started;
+  sender.join();
+  EXPECT_EQ(read_in_time, 200) << "batches read before the first acknowledgement was due";
+  EXPECT_LT(read_after, std::chrono::milliseconds(3000));
+  ExpectEveryRowOnce(result);
+  EXPECT_TRUE(result.all_rows_landed()) << result.Summary();
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(200));
+}
+
+TEST_P(WrapperSendTest, SendReaderReadsNoFurtherAheadThanTheStreamsWindow) {
+  // A window of 64 KiB and batches larger than it: the second batch is read only once the
+  // first is acknowledged (acks take 400 ms), so a file is not read into memory ahead of them.
+  auto emu = StartEmulator();
+  emulator::FaultScript slow_acks;
+  slow_acks.ack_delay = std::chrono::milliseconds(400);
+  emu->SetFaultScript(kTestTable, slow_acks);
+  WrapperConfiguration config = Config(*emu);
+  config.max_inflight_bytes = 64 * 1024;
+  auto wrapper = MakeWrapper(config);
+  ASSERT_NE(wrapper, nullptr);
+  constexpr int64_t kRows = 5000;
+  ASSERT_GE(internal::BatchBytes(*EventsBatch(0, kRows)), config.max_inflight_bytes);
+  EventsReader reader(4, kRows);
+  TransmissionResult result;
+  std::thread sender([&] { result = wrapper->send_reader(reader); });
+  ASSERT_TRUE(WaitUpTo(std::chrono::milliseconds(2000), [&] { return reader.read() >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_EQ(reader.read(), 1) << "read ahead of the first acknowledgement";
+  sender.join();
+  ExpectEveryRowOnce(result);
+  EXPECT_TRUE(result.all_rows_landed()) << result.Summary();
+  EXPECT_EQ(LandedIds(*emu, kTestTable), Iota(4 * kRows));
 }
 
 }  // namespace
