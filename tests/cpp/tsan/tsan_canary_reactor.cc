@@ -2,9 +2,11 @@
 // call was started. Built only with ARROW_ZEROBUS_TSAN: ThreadSanitizer must report it with
 // scripts/tsan.supp in force and the gRPC happens-before library linked, which proves that the
 // library orders only what precedes the start of an operation, not what follows it.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <thread>
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -13,10 +15,18 @@
 namespace {
 
 int written_after_the_start = 0;
+// Set by main after its write; read with relaxed order, which ThreadSanitizer does not count as
+// synchronization, so that the reaction reads after the write without being ordered after it.
+// Without it, a call that fails quickly enough ran the reaction before main wrote, and nothing
+// was reported.
+std::atomic<bool> written{false};
 
 class Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   void OnReadInitialMetadataDone(bool /*ok*/) override {
+    for (int waited = 0; !written.load(std::memory_order_relaxed) && waited < 5000; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     std::printf("reaction read %d\n", written_after_the_start);
   }
   void OnDone(const grpc::Status& status) override { done_.set_value(status.error_code()); }
@@ -38,6 +48,7 @@ int main() {
   stub.PrepareBidiStreamingCall(&context, "/canary.Canary/Call", grpc::StubOptions(), &reactor);
   reactor.StartCall();
   written_after_the_start = 42;
+  written.store(true, std::memory_order_relaxed);
   if (done.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
     std::printf("the call did not end within 20 s\n");
     return 1;
