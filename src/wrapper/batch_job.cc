@@ -86,6 +86,8 @@ TransmissionResult BatchJob::BuildResult() const {
     };
     size_t request = 0;
     for (int64_t row = 0; row < rows;) {
+      // Errors are sorted by row, one per row; one left behind would stop a run short of `row`.
+      while (next_error != encoded.errors.end() && next_error->row < row) ++next_error;
       if (next_error != encoded.errors.end() && next_error->row == row) {
         fail(row,
              Status(StatusCode::kInvalidArgument, ErrorKind::kConversion, next_error->message));
