@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import json
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from send_path_client import cpu_seconds, print_result, read_batches
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -65,18 +65,6 @@ def missing_arrow_api() -> str | None:
     if not hasattr(ZerobusSdk, "create_arrow_stream"):
         return f"{PACKAGE} {version}: ZerobusSdk has no create_arrow_stream"
     return None
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def load_batches(inputs: Path) -> list[pa.RecordBatch]:
-    import pyarrow as pa
-
-    with pa.OSFile(str(inputs / "batches.arrows")) as source:
-        return list(pa.ipc.open_stream(source))
 
 
 def one_round(sdk, args, options, batches: list[pa.RecordBatch]) -> tuple[float, float]:
@@ -131,7 +119,7 @@ def main() -> None:
 
     client = f"official-python-sdk-{importlib.metadata.version(PACKAGE)}"
     started = time.perf_counter()
-    batches = load_batches(args.inputs)
+    batches = read_batches(args.inputs)
     rows = sum(batch.num_rows for batch in batches)
     if rows == 0:
         sys.exit(f"official_python_send_path_benchmark: {args.inputs} holds no rows")
@@ -151,16 +139,7 @@ def main() -> None:
         one_round(sdk, args, options, batches)  # warm-up
         for round_number in range(1, args.rounds + 1):
             seconds, cpu = one_round(sdk, args, options, batches)
-            line = {
-                "client": client,
-                "mode": args.mode,
-                "round": round_number,
-                "rows": rows,
-                "seconds": round(seconds, 6),
-                "rows_per_second": round(rows / seconds),
-                "cpu_ns_per_row": round(cpu * 1e9 / rows, 2),
-            }
-            print("RESULT " + json.dumps(line), flush=True)
+            print_result(client, args.mode, round_number, rows, seconds, cpu)
     except Exception as error:  # the SDK's exceptions and our checks alike end the run
         sys.exit(f"official_python_send_path_benchmark: {args.mode}: {error}")
 

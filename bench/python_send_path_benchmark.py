@@ -19,13 +19,12 @@ it next to the other clients.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 import pyarrow as pa
+from send_path_client import cpu_seconds, print_result, read_batches
 
 from arrow_zerobus_sdk_wrapper import ZerobusWrapper
 
@@ -37,17 +36,6 @@ MODES = {
     "arrow-zstd": ("arrow", "zstd"),
     "protobuf": ("protobuf", None),
 }
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def load_table(inputs: Path) -> pa.Table:
-    """Every batch of DIR/batches.arrows, in memory, one chunk per batch."""
-    with pa.OSFile(str(inputs / "batches.arrows")) as source:
-        return pa.ipc.open_stream(source).read_all()
 
 
 def send(wrapper: ZerobusWrapper, table: pa.Table, mode: str):
@@ -83,7 +71,7 @@ def main() -> None:
         parser.error("--rounds must be at least 1")
 
     started = time.perf_counter()
-    table = load_table(args.inputs)
+    table = pa.Table.from_batches(read_batches(args.inputs))
     rows = table.num_rows
     if rows == 0:
         sys.exit(f"python_send_path_benchmark: {args.inputs}/batches.arrows holds no rows")
@@ -108,20 +96,10 @@ def main() -> None:
     send(wrapper, table, args.mode)  # warm-up: opens the stream, plans the schema
     for round_number in range(1, args.rounds + 1):
         seconds, cpu, result = send(wrapper, table, args.mode)
-        line = {
-            "client": CLIENT,
-            "mode": args.mode,
-            "round": round_number,
-            "rows": rows,
-            "seconds": round(seconds, 6),
-            "rows_per_second": round(rows / seconds),
-            "cpu_ns_per_row": round(cpu * 1e9 / rows, 2),
-        }
         # encoded_bytes counts the Arrow format's uncompressed IPC body: the wire bytes only
         # without compression (the C++ client measures the compressed ones).
-        if args.mode in ("arrow-none", "protobuf"):
-            line["wire_bytes_per_row"] = round(result.encoded_bytes / rows, 2)
-        print("RESULT " + json.dumps(line), flush=True)
+        wire_bytes = result.encoded_bytes if args.mode in ("arrow-none", "protobuf") else None
+        print_result(CLIENT, args.mode, round_number, rows, seconds, cpu, wire_bytes)
     error = wrapper.shutdown_sync()
     if error is not None:
         sys.exit(f"python_send_path_benchmark: {args.mode}: shutdown: {error}")

@@ -39,9 +39,9 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
       : handle_(std::move(handle)),
         reader_(std::move(reader)),
         expected_rows_(expected_rows),
-        limit_(internal::ReadAheadLimit::For(handle_->wrapper().configuration())),
         on_done_(std::move(on_done)),
-        trace_parent_(trace_parent) {}
+        trace_parent_(trace_parent),
+        in_flight_(internal::ReadAheadLimit::For(handle_->wrapper().configuration())) {}
 
   void Start() {
     handle_->StreamStarted();
@@ -65,9 +65,8 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
     std::lock_guard<std::mutex> lock(mu_);
     if (result_.has_value()) return false;
     cancelled_ = true;
-    bool any = !reading_done_;
-    for (const BatchFuture& future : in_flight_) any = future.cancel() || any;
-    return any;
+    const bool any = in_flight_.CancelAll();
+    return any || !reading_done_;
   }
 
  private:
@@ -84,9 +83,7 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
       arrow::Status read = reader_->ReadNext(&batch);
       if (!read.ok()) {
         Drain(merged, /*room_only=*/false);
-        merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
-                               "reading the next batch failed after " +
-                                   std::to_string(merged.rows()) + " rows: " + read.ToString()));
+        merged.FailRead(read);
         break;
       }
       if (batch == nullptr) break;
@@ -96,9 +93,7 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (cancelled_) future.cancel();
-        in_flight_.push_back(std::move(future));
-        in_flight_sizes_.push_back(bytes);
-        in_flight_bytes_ += bytes;
+        in_flight_.Push(std::move(future), bytes);
       }
       Drain(merged, /*room_only=*/true);
     }
@@ -129,29 +124,24 @@ class StreamSend : public std::enable_shared_from_this<StreamSend> {
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (in_flight_.empty()) return;
-        if (room_only && !limit_.Full(in_flight_.size(), in_flight_bytes_)) return;
-        oldest = in_flight_.front();
+        if (room_only && !in_flight_.Full()) return;
+        oldest = in_flight_.oldest();
       }
       merged.Add(oldest.get());
       std::lock_guard<std::mutex> lock(mu_);
-      in_flight_.pop_front();
-      in_flight_bytes_ -= in_flight_sizes_.front();
-      in_flight_sizes_.pop_front();
+      in_flight_.PopOldest();
     }
   }
 
   std::shared_ptr<WrapperHandle> handle_;
   std::shared_ptr<arrow::RecordBatchReader> reader_;
   const int64_t expected_rows_;  ///< 0: unknown
-  const internal::ReadAheadLimit limit_;
   std::function<void()> on_done_;
   const SpanContext trace_parent_;
 
   mutable std::mutex mu_;
   mutable std::condition_variable done_;
-  std::deque<BatchFuture> in_flight_;
-  std::deque<int64_t> in_flight_sizes_;  ///< BatchBytes of each, in the same order
-  int64_t in_flight_bytes_ = 0;
+  internal::ReadAheadWindow in_flight_;
   bool cancelled_ = false;
   bool reading_done_ = false;
   std::optional<TransmissionResult> result_;

@@ -8,10 +8,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <utility>
 
 #include <arrow/record_batch.h>
 
 #include "arrow_zerobus/config.h"
+#include "arrow_zerobus/wrapper.h"
 
 namespace arrow_zerobus::internal {
 
@@ -34,6 +37,39 @@ struct ReadAheadLimit {
   bool Full(size_t batches, int64_t bytes) const {
     return batches > 0 && (batches >= max_batches || bytes >= max_bytes);
   }
+};
+
+/// The batches a send of many has in flight, oldest first, with the bytes they hold against a
+/// ReadAheadLimit. Not thread-safe: its owner guards it.
+class ReadAheadWindow {
+ public:
+  explicit ReadAheadWindow(ReadAheadLimit limit) : limit_(limit) {}
+
+  /// Whether another batch must wait for the oldest to finish.
+  bool Full() const { return limit_.Full(batches_.size(), bytes_); }
+  bool empty() const { return batches_.empty(); }
+  /// Adds a batch sent, holding `bytes` (BatchBytes).
+  void Push(BatchFuture future, int64_t bytes) {
+    batches_.emplace_back(std::move(future), bytes);
+    bytes_ += bytes;
+  }
+  /// The oldest batch's future; the window must not be empty.
+  const BatchFuture& oldest() const { return batches_.front().first; }
+  void PopOldest() {
+    bytes_ -= batches_.front().second;
+    batches_.pop_front();
+  }
+  /// Cancels every batch in the window (BatchFuture::cancel); whether any was cancelled.
+  bool CancelAll() const {
+    bool any = false;
+    for (const auto& batch : batches_) any = batch.first.cancel() || any;
+    return any;
+  }
+
+ private:
+  const ReadAheadLimit limit_;
+  std::deque<std::pair<BatchFuture, int64_t>> batches_;
+  int64_t bytes_ = 0;
 };
 
 /// What a batch in flight holds in memory: the bytes of the buffer ranges its arrays reference

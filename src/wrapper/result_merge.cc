@@ -10,9 +10,9 @@ void ResultMerger::Add(const TransmissionResult& batch) {
   std::vector<int64_t>& landed = merged_.successful_rows;
   const size_t old_size = landed.size();
   const size_t needed = old_size + batch.successful_rows.size();
-  if (needed > landed.capacity()) landed.reserve(std::max(needed, 2 * landed.capacity()));
-  // Resized once and written through a plain pointer (see BatchJob::BuildResult); a batch whose
-  // rows all landed is a run of indices, written without reading its list.
+  // Resized once (growing geometrically) and written through a plain pointer (see
+  // BatchJob::BuildResult); a batch whose rows all landed is a run of indices, written without
+  // reading its list.
   landed.resize(needed);
   int64_t* out = landed.data() + old_size;
   if (static_cast<int64_t>(batch.successful_rows.size()) == batch.total_rows) {
@@ -44,7 +44,11 @@ void ResultMerger::ExpectRows(int64_t rows) {
   merged_.successful_rows.reserve(static_cast<size_t>(std::max<int64_t>(rows, 0)));
 }
 
-void ResultMerger::FailRead(Status error) { read_error_ = std::move(error); }
+void ResultMerger::FailRead(const arrow::Status& read) {
+  read_error_ = Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
+                       "reading the next batch failed after " + std::to_string(rows()) +
+                           " rows: " + read.ToString());
+}
 
 void ResultMerger::Refuse(Status error, const std::shared_ptr<arrow::Schema>& schema) {
   read_error_ = std::move(error);

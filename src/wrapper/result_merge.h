@@ -18,8 +18,9 @@ class ResultMerger {
   /// Sizes the result for `rows` rows in all (when the input tells), so that appending the
   /// batches' rows never reallocates.
   void ExpectRows(int64_t rows);
-  /// The input ended with an error: it becomes the result's error.
-  void FailRead(Status error);
+  /// Reading the input's next batch failed: that becomes the result's error, naming the rows
+  /// read before it.
+  void FailRead(const arrow::Status& read);
   /// The input was refused before any row was read (its schema cannot be sent): `error`
   /// becomes the result's error, and the failed values have `schema`'s columns and no rows.
   void Refuse(Status error, const std::shared_ptr<arrow::Schema>& schema);

@@ -2,7 +2,6 @@
 #include "arrow_zerobus/wrapper.h"
 
 #include <algorithm>
-#include <deque>
 
 #include <arrow/table.h>
 
@@ -36,30 +35,23 @@ TransmissionResult SendAll(ZerobusWrapper& wrapper, arrow::RecordBatchReader& re
     merged.Refuse(std::move(refused), reader.schema());
     return merged.Finish(internal::MillisecondsSince(started));
   }
-  // Batches in flight with their bytes, bounded by internal::ReadAheadLimit.
-  const auto limit = internal::ReadAheadLimit::For(wrapper.configuration());
-  std::deque<std::pair<BatchFuture, int64_t>> in_flight;
-  int64_t in_flight_bytes = 0;
+  internal::ReadAheadWindow in_flight(internal::ReadAheadLimit::For(wrapper.configuration()));
   auto merge_oldest = [&] {
-    merged.Add(in_flight.front().first.get());
-    in_flight_bytes -= in_flight.front().second;
-    in_flight.pop_front();
+    merged.Add(in_flight.oldest().get());
+    in_flight.PopOldest();
   };
   while (true) {
-    while (limit.Full(in_flight.size(), in_flight_bytes)) merge_oldest();
+    while (in_flight.Full()) merge_oldest();
     std::shared_ptr<arrow::RecordBatch> batch;
     arrow::Status read = reader.ReadNext(&batch);
     if (!read.ok()) {
       while (!in_flight.empty()) merge_oldest();
-      merged.FailRead(Status(StatusCode::kInvalidArgument, ErrorKind::kConversion,
-                             "reading the next batch failed after " +
-                                 std::to_string(merged.rows()) + " rows: " + read.ToString()));
+      merged.FailRead(read);
       break;
     }
     if (batch == nullptr) break;
     const int64_t bytes = internal::BatchBytes(*batch);
-    in_flight.emplace_back(wrapper.send_batch_async(std::move(batch)), bytes);
-    in_flight_bytes += bytes;
+    in_flight.Push(wrapper.send_batch_async(std::move(batch)), bytes);
   }
   while (!in_flight.empty()) merge_oldest();
   return merged.Finish(internal::MillisecondsSince(started));
