@@ -33,6 +33,7 @@ APT_PACKAGES=(
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh, tests/fuzz)
   openssl  # the conformance suite's test CA (tests/conformance/test_legacy_sdk_020.py)
   linux-perf  # scripts/profile_send_path.sh
+  debootstrap  # scripts/check_wheel.sh: a clean Debian root to install the wheel in
 )
 
 # A venv is usable when its interpreter starts (it breaks if the base Python went away).

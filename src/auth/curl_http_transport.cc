@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/ca_bundle.h"
+
 namespace arrow_zerobus::auth {
 namespace {
 
@@ -83,7 +85,7 @@ std::string Scrub(std::string text, std::string_view userinfo) {
 }
 
 Status TransferError(CURLcode code, const std::string& url, const char* error_buffer,
-                     const BodySink& sink, const CurlOptions& options) {
+                     const BodySink& sink, const std::string& ca_file) {
   const std::string where = "POST " + RedactUrl(url);
   if (sink.overflow) {
     return Status(
@@ -100,7 +102,7 @@ Status TransferError(CURLcode code, const std::string& url, const char* error_bu
     case CURLE_UNSUPPORTED_PROTOCOL:
       return ConfigurationError(where + " is not possible: " + detail);
     case CURLE_SSL_CACERT_BADFILE:
-      return ConfigurationError(where + " failed: the CA file '" + options.ca_file +
+      return ConfigurationError(where + " failed: the CA file '" + ca_file +
                                 "' cannot be used: " + detail);
     default:
       return Status(StatusCode::kUnavailable, ErrorKind::kAuthentication,
@@ -164,7 +166,9 @@ Result<HttpResponse> Post(const CurlOptions& options, const HttpRequest& request
       static_cast<long>(options.connect_timeout.count()));  // NOLINT(runtime/int)
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options.ca_file.empty()) set(CURLOPT_CAINFO, options.ca_file.c_str());
+  const std::optional<std::string> ca_file =
+      options.ca_file.empty() ? SystemCaBundlePath(ProcessEnvironment()) : options.ca_file;
+  if (ca_file) set(CURLOPT_CAINFO, ca_file->c_str());
   if (options.proxy.has_value()) set(CURLOPT_PROXY, options.proxy->c_str());
   if (rc != CURLE_OK) {
     return InternalError("libcurl rejected an option for POST " + RedactUrl(request.url) + ": " +
@@ -172,7 +176,9 @@ Result<HttpResponse> Post(const CurlOptions& options, const HttpRequest& request
   }
 
   rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) return TransferError(rc, request.url, error_buffer, sink, options);
+  if (rc != CURLE_OK) {
+    return TransferError(rc, request.url, error_buffer, sink, ca_file.value_or("(libcurl's)"));
+  }
   long status = 0;  // NOLINT(runtime/int)
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   return HttpResponse{static_cast<int>(status), std::move(sink.body)};

@@ -16,7 +16,8 @@ struct CurlOptions {
   /// The whole exchange: connect, send, wait, receive.
   std::chrono::milliseconds timeout{30000};
   std::chrono::milliseconds connect_timeout{10000};
-  /// PEM bundle of trusted CAs; empty: the system trust store.
+  /// PEM bundle of trusted CAs; empty: the system trust store (SystemCaBundlePath, so also on
+  /// distributions other than the one libcurl was built for), else libcurl's built-in default.
   std::string ca_file;
   /// No value: libcurl's own handling of http_proxy / https_proxy / no_proxy. A value is passed
   /// to libcurl as the proxy; an empty string means no proxy at all, whatever the environment.

@@ -9,14 +9,21 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include "common/ca_bundle.h"
+
 namespace arrow_zerobus::stream {
 namespace {
 
-constexpr char kSystemRoots[] = "/etc/ssl/certs/ca-certificates.crt";
-
-std::string ReadSystemRoots() {
-  std::ifstream in(kSystemRoots);
-  if (!in) return {};
+// The system's CA bundle, read; empty when none of the usual places has one (gRPC then tries its
+// own list). Only $SSL_CERT_FILE can name a file that cannot be read: that is the caller's error.
+Result<std::string> ReadSystemRoots(const EnvironmentLookup& env) {
+  const std::optional<std::string> path = SystemCaBundlePath(env);
+  if (!path) return std::string();
+  std::ifstream in(*path);
+  if (!in) {
+    return ConfigurationError("The CA bundle '" + *path +
+                              "' named by SSL_CERT_FILE cannot be read");
+  }
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
@@ -55,8 +62,11 @@ Result<std::shared_ptr<grpc::Channel>> CreateZerobusChannel(const ZerobusEndpoin
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (endpoint.tls) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs =
-        options.pem_root_certs.empty() ? ReadSystemRoots() : options.pem_root_certs;
+    if (options.pem_root_certs.empty()) {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadSystemRoots(env));
+    } else {
+      ssl.pem_root_certs = options.pem_root_certs;
+    }
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();

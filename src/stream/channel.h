@@ -15,10 +15,11 @@ namespace arrow_zerobus::stream {
 
 struct ChannelOptions {
   std::string application_name;  ///< appended to the user agent
-  /// PEM roots for TLS; empty: the system trust store (/etc/ssl/certs/ca-certificates.crt),
-  /// else gRPC's bundled roots.
+  /// PEM roots for TLS; empty: the system trust store (SystemCaBundlePath: $SSL_CERT_FILE or the
+  /// usual places of Linux distributions), else gRPC's own search.
   std::string pem_root_certs;
-  EnvironmentLookup environment;  ///< for proxy variables; null: the process environment
+  /// For proxy variables and SSL_CERT_FILE; null: the process environment.
+  EnvironmentLookup environment;
 };
 
 /// The proxy as gRPC's "grpc.http_proxy" argument wants it: "http://" is assumed when no scheme

@@ -238,6 +238,36 @@ TEST(CurlHttpTransportTest, VerifiesTlsPeersAgainstTheSystemStoreOrTheCaFile) {
   EXPECT_THAT(unreadable.status().message(), HasSubstr(missing.ca_file));
 }
 
+// Without a ca_file the system's bundle is used, found as on any distribution: SSL_CERT_FILE
+// first (here naming the test CA, so the self-signed server becomes trusted).
+TEST(CurlHttpTransportTest, WithoutACaFileTrustsTheBundleNamedBySslCertFile) {
+  SelfSignedCertificate certificate;
+  ASSERT_TRUE(certificate.valid());
+  auto tls = std::make_unique<httplib::SSLServer>(certificate.cert(), certificate.key());
+  ASSERT_TRUE(tls->is_valid());
+  auto server = Serve(
+      [](httplib::Server& s) {
+        s.Post("/oidc/v1/token", [](const httplib::Request&, httplib::Response& res) {
+          res.set_content("trusted", "text/plain");
+        });
+      },
+      std::move(tls));
+  const std::string url = server->url("https") + "/oidc/v1/token";
+
+  ASSERT_EQ(setenv("SSL_CERT_FILE", certificate.path().c_str(), 1), 0);
+  auto trusted = MakeCurlHttpTransport(Local())(Request(url));
+  const std::string missing = ::testing::TempDir() + "no_such_system_bundle.pem";
+  ASSERT_EQ(setenv("SSL_CERT_FILE", missing.c_str(), 1), 0);
+  auto unreadable = MakeCurlHttpTransport(Local())(Request(url));
+  unsetenv("SSL_CERT_FILE");
+
+  ASSERT_TRUE(trusted.ok()) << trusted.status();
+  EXPECT_EQ(trusted->body, "trusted");
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_EQ(unreadable.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(unreadable.status().message(), HasSubstr(missing));
+}
+
 TEST(CurlHttpTransportTest, AnExplicitProxyIsUsed) {
   auto server = Serve([](httplib::Server& s) {
     s.Post("/x", [](const httplib::Request&, httplib::Response& res) {
