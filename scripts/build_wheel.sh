@@ -15,7 +15,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 "$REPO/scripts/setup.sh" >&2
 
-# shellcheck source=lib/python_package.sh
+# shellcheck source=scripts/lib/python_package.sh
 . "$REPO/scripts/lib/python_package.sh"
 PYTHON="$REPO/.venv/bin/python"
 raw="$REPO/build-python/wheel"
