@@ -127,6 +127,10 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions options) {
   oauth_options.token_lifetime = options.token_lifetime;
   oauth_options.workspace_id = options.workspace_id;
   oauth_options.require_zerobuswrite = options.require_zerobuswrite;
+  EmulatorState* state = emulator->state_.get();
+  oauth_options.declared_columns = [state](const std::string& table) {
+    return state->DeclaredColumns(table);
+  };
   auto oauth = OAuthEndpoint::Start(std::move(oauth_options), emulator->state_->shared_tokens());
   if (!oauth.ok()) {
     if (oauth.status().kind() != ErrorKind::kConnection) return oauth.status();

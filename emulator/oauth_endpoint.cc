@@ -16,19 +16,30 @@
 
 #include "auth/oauth_request.h"
 #include "common/text.h"
+#include "unity_catalog_table.h"
 
 namespace arrow_zerobus::emulator {
 namespace {
 
 constexpr char kTokenPath[] = "/oidc/v1/token";
+constexpr char kTablePathPattern[] = R"(/api/2\.1/unity-catalog/tables/([^/]+))";
 
 struct Reply {
   int status = 200;
   nlohmann::json body;
+  /// The WWW-Authenticate challenge of a 401.
+  const char* challenge = "Basic realm=\"emulator\"";
 };
 
 Reply OAuthError(int status, const char* error, std::string description) {
   return Reply{status, {{"error", error}, {"error_description", std::move(description)}}};
+}
+
+/// The error body of the Databricks REST APIs.
+Reply ApiError(int status, const char* error_code, std::string message) {
+  return Reply{status,
+               {{"error_code", error_code}, {"message", std::move(message)}},
+               "Bearer realm=\"emulator\""};
 }
 
 int HexValue(char c) {
@@ -245,6 +256,18 @@ Result<std::string> GrantedTable(const std::vector<Grant>& grants, bool require_
   return full;
 }
 
+/// The table of a schema tool's grant (zerobus-protocol §3.4, the Rust tool): a TABLE entry with
+/// SELECT and without MODIFY. nullopt for anything else, which the Zerobus rules then judge.
+std::optional<std::string> SelectOnlyTable(const std::vector<Grant>& grants) {
+  for (const Grant& grant : grants) {
+    if (grant.object_type == "TABLE" && Contains(grant.privileges, "SELECT") &&
+        !Contains(grant.privileges, "MODIFY") && auth::ParseTableName(grant.path).ok()) {
+      return grant.path;
+    }
+  }
+  return std::nullopt;
+}
+
 /// cpp-httplib 0.11 listens with a backlog of 5: when more clients connect at once, the kernel
 /// drops their SYNs and they retry a second later. Listening again widens the backlog.
 class WideBacklogServer : public httplib::Server {
@@ -264,7 +287,17 @@ struct OAuthEndpoint::Impl {
   int port = 0;
 
   Reply HandleToken(const httplib::Request& request) const;
+  Reply HandleGetTable(const httplib::Request& request) const;
+  Reply TokenReply(const std::string& table, TokenScope scope) const;
 };
+
+Reply OAuthEndpoint::Impl::TokenReply(const std::string& table, TokenScope scope) const {
+  return Reply{200,
+               {{"access_token", registry->Issue(table, options.token_lifetime, scope)},
+                {"token_type", "Bearer"},
+                {"expires_in", options.token_lifetime.count()},
+                {"scope", "all-apis"}}};
+}
 
 Reply OAuthEndpoint::Impl::HandleToken(const httplib::Request& request) const {
   if (!request.has_header("Authorization")) {
@@ -319,28 +352,59 @@ Reply OAuthEndpoint::Impl::HandleToken(const httplib::Request& request) const {
     return OAuthError(400, "invalid_scope", "scope '" + scope + "' does not include all-apis");
   }
 
+  const auto resource = field("resource");
+  const auto details = field("authorization_details");
+  if (!resource && !details) {
+    // The schema tools' plain token (Python and Java): reads Unity Catalog, streams nothing.
+    return TokenReply("", TokenScope::kWorkspace);
+  }
+  std::vector<Grant> grants;
+  if (details) {
+    auto parsed = ParseGrants(*details);
+    if (!parsed.ok()) return OAuthError(400, "invalid_request", parsed.status().message());
+    grants = std::move(parsed).value();
+    // The Rust schema tool's token: SELECT on the table, no Zerobus resource.
+    if (!resource) {
+      if (auto table = SelectOnlyTable(grants)) return TokenReply(*table, TokenScope::kTableRead);
+    }
+  }
+
   if (!options.workspace_id.empty()) {
     const std::string expected =
         "api://databricks/workspaces/" + options.workspace_id + "/zerobusDirectWriteApi";
-    const auto resource = field("resource");
     if (resource != expected) {
       return OAuthError(400, "invalid_target",
                         "resource '" + resource.value_or("") + "' is not " + expected);
     }
   }
-
-  const auto details = field("authorization_details");
   if (!details) return OAuthError(400, "invalid_request", "missing authorization_details");
-  auto grants = ParseGrants(*details);
-  if (!grants.ok()) return OAuthError(400, "invalid_request", grants.status().message());
-  auto table = GrantedTable(*grants, options.require_zerobuswrite);
+  auto table = GrantedTable(grants, options.require_zerobuswrite);
   if (!table.ok()) return OAuthError(400, "invalid_request", table.status().message());
+  return TokenReply(*table, TokenScope::kZerobusWrite);
+}
 
-  return Reply{200,
-               {{"access_token", registry->Issue(*table, options.token_lifetime)},
-                {"token_type", "Bearer"},
-                {"expires_in", options.token_lifetime.count()},
-                {"scope", "all-apis"}}};
+Reply OAuthEndpoint::Impl::HandleGetTable(const httplib::Request& request) const {
+  const std::string table = request.matches[1];
+  const std::string authorization = request.get_header_value("Authorization");
+  const std::string_view trimmed = TrimWhitespace(authorization);
+  const size_t space = trimmed.find(' ');
+  if (space == std::string_view::npos || AsciiLower(trimmed.substr(0, space)) != "bearer") {
+    return ApiError(401, "UNAUTHENTICATED",
+                    "reading table " + table + " needs an Authorization: Bearer token");
+  }
+  const Status access =
+      registry->CheckTableRead(std::string(TrimWhitespace(trimmed.substr(space + 1))), table);
+  if (access.code() == StatusCode::kUnauthenticated) {
+    return ApiError(401, "UNAUTHENTICATED", access.message());
+  }
+  if (!access.ok()) return ApiError(403, "PERMISSION_DENIED", access.message());
+  const auto columns = options.declared_columns ? options.declared_columns(table) : std::nullopt;
+  if (!columns) {
+    return ApiError(404, "TABLE_DOES_NOT_EXIST", "Table '" + table + "' does not exist.");
+  }
+  auto info = UnityCatalogTableInfo(table, *columns);
+  if (!info.ok()) return ApiError(500, "INTERNAL_ERROR", info.status().message());
+  return Reply{200, std::move(info).value()};
 }
 
 Result<std::unique_ptr<OAuthEndpoint>> OAuthEndpoint::Start(
@@ -361,7 +425,7 @@ Result<std::unique_ptr<OAuthEndpoint>> OAuthEndpoint::Start(
 
   auto send = [](httplib::Response& response, const Reply& reply) {
     response.status = reply.status;
-    if (reply.status == 401) response.set_header("WWW-Authenticate", "Basic realm=\"emulator\"");
+    if (reply.status == 401) response.set_header("WWW-Authenticate", reply.challenge);
     response.set_header("Cache-Control", "no-store");
     // Descriptions quote what the client sent, which need not be UTF-8: replaced (U+FFFD), not
     // thrown on (cpp-httplib turned the exception into an HTTP 500).
@@ -383,7 +447,11 @@ Result<std::unique_ptr<OAuthEndpoint>> OAuthEndpoint::Start(
               [self, send](const httplib::Request& request, httplib::Response& response) {
                 send(response, self->HandleToken(request));
               });
-  // Everything else; registered after the token path, which therefore matches first.
+  server.Get(kTablePathPattern,
+             [self, send](const httplib::Request& request, httplib::Response& response) {
+               send(response, self->HandleGetTable(request));
+             });
+  // Everything else; registered after the paths above, which therefore match first.
   auto other = [send](const httplib::Request& request, httplib::Response& response) {
     if (request.path == kTokenPath) {
       response.set_header("Allow", "POST");

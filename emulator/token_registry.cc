@@ -29,28 +29,55 @@ TokenRegistry::TokenRegistry(Clock clock)
 
 TokenRegistry::~TokenRegistry() { std::lock_guard<std::mutex> lock(mutex_); }
 
-std::string TokenRegistry::Issue(const std::string& table, std::chrono::seconds lifetime) {
+std::string TokenRegistry::Issue(const std::string& table, std::chrono::seconds lifetime,
+                                 TokenScope scope) {
   std::string token = RandomToken();
   std::lock_guard<std::mutex> lock(mutex_);
   const auto now = clock_();
   std::erase_if(grants_, [&](const auto& entry) { return entry.second.expires_at <= now; });
   while (grants_.count(token) != 0) token = RandomToken();
-  grants_[token] = Grant{table, now + lifetime};
+  grants_[token] = Grant{table, now + lifetime, scope};
   ++issued_;
   return token;
 }
 
-Status TokenRegistry::Check(const std::string& token, const std::string& table) const {
+Result<TokenRegistry::Grant> TokenRegistry::Find(const std::string& token,
+                                                 const std::string& table) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto found = grants_.find(token);
   if (found == grants_.end() || clock_() >= found->second.expires_at) {
     return Status(StatusCode::kUnauthenticated, ErrorKind::kAuthentication,
                   "the bearer token presented for table " + table + " is unknown or expired");
   }
-  if (found->second.table != table) {
+  return found->second;
+}
+
+Status TokenRegistry::Check(const std::string& token, const std::string& table) const {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(Grant grant, Find(token, table));
+  if (grant.scope == TokenScope::kWorkspace) {
+    return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
+                  "token does not grant Zerobus writes to table " + table +
+                      ": it was requested without authorization_details");
+  }
+  if (grant.table != table) {
     return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
                   "token does not grant access to table " + table + " (it was issued for " +
-                      found->second.table + ")");
+                      grant.table + ")");
+  }
+  if (grant.scope != TokenScope::kZerobusWrite) {
+    return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
+                  "token does not grant Zerobus writes to table " + table +
+                      ": it was issued for SELECT, not MODIFY");
+  }
+  return Status::OK();
+}
+
+Status TokenRegistry::CheckTableRead(const std::string& token, const std::string& table) const {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(Grant grant, Find(token, table));
+  if (grant.scope != TokenScope::kWorkspace && grant.table != table) {
+    return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
+                  "token does not grant access to table " + table + " (it was issued for " +
+                      grant.table + ")");
   }
   return Status::OK();
 }

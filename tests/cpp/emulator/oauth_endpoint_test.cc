@@ -36,6 +36,7 @@ constexpr char kClientId[] = "client-1";
 constexpr char kSecret[] = "s3cr3t-Value";
 constexpr char kWorkspaceId[] = "1234567890";
 constexpr char kTable[] = "main.sales.orders";
+constexpr char kOtherTable[] = "main.sales.returns";
 constexpr seconds kLifetime{1800};
 
 const std::chrono::system_clock::time_point kEpoch{seconds(1'750'000'000)};
@@ -92,6 +93,13 @@ class OAuthEndpointTest : public ::testing::Test {
     options.token_lifetime = kLifetime;
     options.workspace_id = kWorkspaceId;
     options.require_zerobuswrite = require_zerobuswrite;
+    options.declared_columns = [](const std::string& table) {
+      std::optional<std::vector<TableColumn>> columns;
+      if (table == kTable || table == kOtherTable) {
+        columns = std::vector<TableColumn>{{"id", "BIGINT", false}, {"note", "STRING", true}};
+      }
+      return columns;
+    };
     auto started = OAuthEndpoint::Start(options, registry_);
     ASSERT_TRUE(started.ok()) << started.status();
     endpoint_ = std::move(started).value();
@@ -132,6 +140,23 @@ class OAuthEndpointTest : public ::testing::Test {
         options, Transport(), [this] { return kEpoch + seconds(offset_.load()); });
   }
 
+  /// The access token of a token request made of `fields`, which must succeed.
+  std::string TokenFor(const std::map<std::string, std::string>& fields) {
+    const auth::HttpResponse response = PostBody(FormBody(fields));
+    EXPECT_EQ(response.status, 200) << response.body;
+    const auto json = nlohmann::json::parse(response.body, nullptr, false);
+    return json.is_object() ? json.value("access_token", "") : "";
+  }
+
+  /// GET of a table's Unity Catalog TableInfo with `authorization` (no header when empty).
+  httplib::Result GetTable(const std::string& table, const std::string& authorization) {
+    httplib::Client client("127.0.0.1", endpoint_->port());
+    client.set_read_timeout(5, 0);
+    httplib::Headers headers;
+    if (!authorization.empty()) headers.emplace("Authorization", authorization);
+    return client.Get("/api/2.1/unity-catalog/tables/" + table, headers);
+  }
+
   std::atomic<int64_t> offset_{0};
   std::shared_ptr<TokenRegistry> registry_;
   std::unique_ptr<OAuthEndpoint> endpoint_;
@@ -165,6 +190,84 @@ TEST_F(OAuthEndpointTest, IssuesATableBoundTokenToOurClientsRequest) {
                                      Not(HasSubstr(token->value))));
   EXPECT_EQ(registry_->issued_count(), 1);
   EXPECT_EQ(endpoint_->requests(), 1);
+}
+
+// The schema tools' token (zerobus-protocol §3.4): Python's and Java's send the all-apis scope
+// alone. It reads any table's schema from Unity Catalog and opens no stream.
+TEST_F(OAuthEndpointTest, ThePlainAllApisTokenReadsUnityCatalogAndStreamsNothing) {
+  const std::string token = TokenFor({{"grant_type", "client_credentials"}, {"scope", "all-apis"}});
+  ASSERT_FALSE(token.empty());
+  for (const char* table : {kTable, kOtherTable}) {
+    auto response = GetTable(table, "Bearer " + token);
+    ASSERT_TRUE(response) << table;
+    ASSERT_EQ(response->status, 200) << response->body;
+    const auto info = nlohmann::json::parse(response->body);
+    EXPECT_EQ(info["full_name"], table);
+    ASSERT_EQ(info["columns"].size(), 2u);
+    EXPECT_EQ(info["columns"][0]["type_text"], "bigint");
+    EXPECT_EQ(info["columns"][0]["nullable"], false);
+  }
+  const Status stream = registry_->Check(token, kTable);
+  EXPECT_EQ(stream.code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(stream.message(), HasSubstr("without authorization_details"));
+}
+
+// The Rust schema tool's token: SELECT on the table and no Zerobus resource. It reads that table
+// only, and opens no stream.
+TEST_F(OAuthEndpointTest, ASelectTokenReadsItsOwnTableOnly) {
+  const std::string token =
+      TokenFor({{"grant_type", "client_credentials"},
+                {"scope", "all-apis"},
+                {"authorization_details",
+                 nlohmann::json::array({Privilege("TABLE", kTable, {"SELECT"})}).dump()}});
+  ASSERT_FALSE(token.empty());
+  auto own = GetTable(kTable, "Bearer " + token);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  auto other = GetTable(kOtherTable, "Bearer " + token);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403) << other->body;
+  const auto error = nlohmann::json::parse(other->body);
+  EXPECT_EQ(error["error_code"], "PERMISSION_DENIED");
+  EXPECT_THAT(error["message"].get<std::string>(),
+              AllOf(HasSubstr(kOtherTable), Not(HasSubstr(token))));
+  const Status stream = registry_->Check(token, kTable);
+  EXPECT_EQ(stream.code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(stream.message(), HasSubstr("SELECT, not MODIFY"));
+}
+
+TEST_F(OAuthEndpointTest, AZerobusTokenReadsTheSchemaOfItsTableOnly) {
+  auto token = auth::ParseTokenResponse(200, Post(TokenRequest()).body, kEpoch);
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto own = GetTable(kTable, "Bearer " + token->value);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  auto other = GetTable(kOtherTable, "Bearer " + token->value);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403) << other->body;
+}
+
+TEST_F(OAuthEndpointTest, UnityCatalogRefusesMissingUnknownAndExpiredTokensAndUnknownTables) {
+  const std::string token = TokenFor({{"grant_type", "client_credentials"}, {"scope", "all-apis"}});
+  for (const std::string authorization :
+       {std::string(), std::string("Basic abc"), std::string("Bearer emu-unknown")}) {
+    auto response = GetTable(kTable, authorization);
+    ASSERT_TRUE(response) << authorization;
+    EXPECT_EQ(response->status, 401) << authorization << ": " << response->body;
+    EXPECT_EQ(nlohmann::json::parse(response->body)["error_code"], "UNAUTHENTICATED");
+    EXPECT_THAT(response->get_header_value("WWW-Authenticate"), StartsWith("Bearer"));
+  }
+  auto missing = GetTable("main.sales.nothing_here", "Bearer " + token);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404) << missing->body;
+  const auto error = nlohmann::json::parse(missing->body);
+  EXPECT_EQ(error["error_code"], "TABLE_DOES_NOT_EXIST");
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("main.sales.nothing_here"));
+
+  offset_ += kLifetime.count();
+  auto expired = GetTable(kTable, "Bearer " + token);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, 401) << expired->body;
 }
 
 TEST_F(OAuthEndpointTest, OAuthTokenProviderWithTheCurlTransport) {
