@@ -84,9 +84,10 @@ std::string Scrub(std::string text, std::string_view userinfo) {
   return text;
 }
 
-Status TransferError(CURLcode code, const std::string& url, const char* error_buffer,
+Status TransferError(CURLcode code, const HttpRequest& request, const char* error_buffer,
                      const BodySink& sink, const std::string& ca_file) {
-  const std::string where = "POST " + RedactUrl(url);
+  const std::string& url = request.url;
+  const std::string where = request.method + " " + RedactUrl(url);
   if (sink.overflow) {
     return Status(
         StatusCode::kResourceExhausted, ErrorKind::kAuthentication,
@@ -110,11 +111,16 @@ Status TransferError(CURLcode code, const std::string& url, const char* error_bu
   }
 }
 
-Result<HttpResponse> Post(const CurlOptions& options, const HttpRequest& request) {
+Result<HttpResponse> Send(const CurlOptions& options, const HttpRequest& request) {
+  if (request.method != "POST" && request.method != "GET") {
+    return ConfigurationError("HTTP method '" + request.method + "' for " + RedactUrl(request.url) +
+                              " is not supported: only POST and GET");
+  }
   ARROW_ZEROBUS_RETURN_NOT_OK(GlobalInit());
   std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle) {
-    return InternalError("libcurl could not create a handle for POST " + RedactUrl(request.url));
+    return InternalError("libcurl could not create a handle for " + request.method + " " +
+                         RedactUrl(request.url));
   }
 
   std::unique_ptr<curl_slist, ListDeleter> headers;
@@ -127,16 +133,19 @@ Result<HttpResponse> Post(const CurlOptions& options, const HttpRequest& request
   for (const auto& [name, value] : request.headers) {
     if (name.empty() || name.find(':') != std::string::npos || HasLineBreak(name) ||
         HasLineBreak(value)) {
-      return ConfigurationError("HTTP header '" + name + "' for POST " + RedactUrl(request.url) +
+      return ConfigurationError("HTTP header '" + name + "' for " + request.method + " " +
+                                RedactUrl(request.url) +
                                 " has an empty name, a colon in its name or a line break");
     }
     if (!append_header(name + ": " + value)) {
-      return InternalError("libcurl could not add a header for POST " + RedactUrl(request.url));
+      return InternalError("libcurl could not add a header for " + request.method + " " +
+                           RedactUrl(request.url));
     }
   }
   // No "Expect: 100-continue" round trip before larger bodies.
   if (!append_header("Expect:")) {
-    return InternalError("libcurl could not add a header for POST " + RedactUrl(request.url));
+    return InternalError("libcurl could not add a header for " + request.method + " " +
+                         RedactUrl(request.url));
   }
 
   BodySink sink;
@@ -155,9 +164,13 @@ Result<HttpResponse> Post(const CurlOptions& options, const HttpRequest& request
   set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));  // NOLINT
 #endif
   set(CURLOPT_NOSIGNAL, 1L);  // signals are not thread-safe; timeouts work without them
-  set(CURLOPT_POST, 1L);
-  set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  set(CURLOPT_POSTFIELDS, request.body.c_str());
+  if (request.method == "GET") {
+    set(CURLOPT_HTTPGET, 1L);
+  } else {
+    set(CURLOPT_POST, 1L);
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    set(CURLOPT_POSTFIELDS, request.body.c_str());
+  }
   set(CURLOPT_HTTPHEADER, headers.get());
   set(CURLOPT_WRITEFUNCTION, &WriteBody);
   set(CURLOPT_WRITEDATA, static_cast<void*>(&sink));
@@ -171,13 +184,13 @@ Result<HttpResponse> Post(const CurlOptions& options, const HttpRequest& request
   if (ca_file) set(CURLOPT_CAINFO, ca_file->c_str());
   if (options.proxy.has_value()) set(CURLOPT_PROXY, options.proxy->c_str());
   if (rc != CURLE_OK) {
-    return InternalError("libcurl rejected an option for POST " + RedactUrl(request.url) + ": " +
-                         curl_easy_strerror(rc));
+    return InternalError("libcurl rejected an option for " + request.method + " " +
+                         RedactUrl(request.url) + ": " + curl_easy_strerror(rc));
   }
 
   rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
-    return TransferError(rc, request.url, error_buffer, sink, ca_file.value_or("(libcurl's)"));
+    return TransferError(rc, request, error_buffer, sink, ca_file.value_or("(libcurl's)"));
   }
   long status = 0;  // NOLINT(runtime/int)
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -194,7 +207,7 @@ std::string RedactUrl(const std::string& url) {
 
 HttpTransport MakeCurlHttpTransport(CurlOptions options) {
   return
-      [options = std::move(options)](const HttpRequest& request) { return Post(options, request); };
+      [options = std::move(options)](const HttpRequest& request) { return Send(options, request); };
 }
 
 }  // namespace arrow_zerobus::auth

@@ -1,6 +1,7 @@
-// The libcurl HttpTransport: how OAuthTokenProvider reaches a workspace's token endpoint. It
-// only ever POSTs (the token request is its one use), verifies TLS peers, and turns transport
-// failures into retryable AuthenticationErrors that name the URL (without any user:password@).
+// The libcurl HttpTransport: how OAuthTokenProvider reaches a workspace's token endpoint and how
+// a table's schema is read from Unity Catalog. It POSTs or GETs (nothing else), verifies TLS
+// peers, and turns transport failures into retryable AuthenticationErrors that name the URL
+// (without any user:password@).
 #pragma once
 
 #include <chrono>
@@ -26,12 +27,13 @@ struct CurlOptions {
   size_t max_response_bytes = size_t{1} << 20;
 };
 
-/// A transport that POSTs `request.body` with `request.headers` to `request.url` and returns
-/// the HTTP status and body; any status, 4xx and 5xx included, is a response. Errors: connect
-/// refused, DNS, TLS and the like are UNAVAILABLE, timeouts DEADLINE_EXCEEDED, both retryable
-/// AuthenticationErrors; a body over max_response_bytes is RESOURCE_EXHAUSTED, not retryable; a
-/// malformed or non-http(s) URL, an unreadable ca_file or a header with a line break is a
-/// ConfigurationError. Redirects are not followed. Thread-safe: each call has its own connection.
+/// A transport that POSTs `request.body` (or GETs, by `request.method`) with `request.headers`
+/// to `request.url` and returns the HTTP status and body; any status, 4xx and 5xx included, is a
+/// response. Errors: connect refused, DNS, TLS and the like are UNAVAILABLE, timeouts
+/// DEADLINE_EXCEEDED, both retryable AuthenticationErrors; a body over max_response_bytes is
+/// RESOURCE_EXHAUSTED, not retryable; a malformed or non-http(s) URL, an unreadable ca_file or a
+/// header with a line break is a ConfigurationError. Redirects are not followed. Thread-safe: each
+/// call has its own connection.
 HttpTransport MakeCurlHttpTransport(CurlOptions options = {});
 
 /// `url` without the userinfo ("https://user:pw@host/x" -> "https://host/x"), for messages.

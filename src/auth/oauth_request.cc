@@ -37,7 +37,12 @@ Result<TableName> ParseTableName(std::string_view name) {
   return TableName{parts[0], parts[1], parts[2]};
 }
 
-std::string AuthorizationDetails(const TableName& table) {
+namespace {
+
+/// The unity_catalog_privileges entries: USE CATALOG and USE SCHEMA on the table's parents, and
+/// `table_privileges` (with `operations` when given) on the table.
+nlohmann::json PrivilegesOn(const TableName& table, std::vector<std::string> table_privileges,
+                            std::vector<std::string> operations) {
   auto privileges = [](const char* type, std::string path, std::vector<std::string> privs) {
     return nlohmann::json{{"type", "unity_catalog_privileges"},
                           {"privileges", std::move(privs)},
@@ -47,15 +52,15 @@ std::string AuthorizationDetails(const TableName& table) {
   nlohmann::json details = nlohmann::json::array();
   details.push_back(privileges("CATALOG", table.catalog, {"USE CATALOG"}));
   details.push_back(privileges("SCHEMA", table.catalog + "." + table.schema, {"USE SCHEMA"}));
-  auto table_entry = privileges("TABLE", table.full(), {"SELECT", "MODIFY"});
-  table_entry["operations"] = {"zerobuswrite"};
+  auto table_entry = privileges("TABLE", table.full(), std::move(table_privileges));
+  if (!operations.empty()) table_entry["operations"] = std::move(operations);
   details.push_back(std::move(table_entry));
-  return details.dump();
+  return details;
 }
 
-HttpRequest BuildTokenRequest(std::string_view workspace_url, std::string_view workspace_id,
-                              const TableName& table, std::string_view client_id,
-                              std::string_view client_secret) {
+/// POST <workspace_url>/oidc/v1/token with HTTP Basic client credentials and `form`.
+HttpRequest TokenRequest(std::string_view workspace_url, std::string_view client_id,
+                         std::string_view client_secret, std::string form) {
   std::string base(workspace_url);
   while (!base.empty() && base.back() == '/') base.pop_back();
   HttpRequest request;
@@ -65,11 +70,31 @@ HttpRequest BuildTokenRequest(std::string_view workspace_url, std::string_view w
        "Basic " + Base64Encode(std::string(client_id) + ":" + std::string(client_secret))},
       {"Content-Type", "application/x-www-form-urlencoded"},
   };
-  request.body = "grant_type=client_credentials&scope=all-apis&resource=" +
-                 FormEncode("api://databricks/workspaces/" + std::string(workspace_id) +
-                            "/zerobusDirectWriteApi") +
-                 "&authorization_details=" + FormEncode(AuthorizationDetails(table));
+  request.body = std::move(form);
   return request;
+}
+
+}  // namespace
+
+std::string AuthorizationDetails(const TableName& table) {
+  return PrivilegesOn(table, {"SELECT", "MODIFY"}, {"zerobuswrite"}).dump();
+}
+
+HttpRequest BuildTokenRequest(std::string_view workspace_url, std::string_view workspace_id,
+                              const TableName& table, std::string_view client_id,
+                              std::string_view client_secret) {
+  return TokenRequest(workspace_url, client_id, client_secret,
+                      "grant_type=client_credentials&scope=all-apis&resource=" +
+                          FormEncode("api://databricks/workspaces/" + std::string(workspace_id) +
+                                     "/zerobusDirectWriteApi") +
+                          "&authorization_details=" + FormEncode(AuthorizationDetails(table)));
+}
+
+HttpRequest BuildSchemaTokenRequest(std::string_view workspace_url, const TableName& table,
+                                    std::string_view client_id, std::string_view client_secret) {
+  return TokenRequest(workspace_url, client_id, client_secret,
+                      "grant_type=client_credentials&scope=all-apis&authorization_details=" +
+                          FormEncode(PrivilegesOn(table, {"SELECT"}, {}).dump()));
 }
 
 Result<AccessToken> ParseTokenResponse(int http_status, std::string_view body,
@@ -119,14 +144,18 @@ Result<AccessToken> ParseTokenResponse(int http_status, std::string_view body,
   return token;
 }
 
-std::string FormEncode(std::string_view value) {
+namespace {
+
+/// RFC 3986's unreserved characters as they are, every other byte as %XX; a space as "+" when
+/// `plus_for_space` (forms) or %20 (paths).
+std::string PercentEncode(std::string_view value, bool plus_for_space) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (char c : value) {
     const auto u = static_cast<unsigned char>(c);
     if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
       out += c;
-    } else if (c == ' ') {
+    } else if (c == ' ' && plus_for_space) {
       out += '+';
     } else {
       out += '%';
@@ -136,5 +165,11 @@ std::string FormEncode(std::string_view value) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string FormEncode(std::string_view value) { return PercentEncode(value, true); }
+
+std::string PathEncode(std::string_view value) { return PercentEncode(value, false); }
 
 }  // namespace arrow_zerobus::auth

@@ -25,6 +25,7 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::string method = "POST";  ///< POST (with `body`) or GET
 };
 
 /// The token request: POST <workspace_url>/oidc/v1/token, HTTP Basic client credentials, a form
@@ -34,7 +35,13 @@ HttpRequest BuildTokenRequest(std::string_view workspace_url, std::string_view w
                               const TableName& table, std::string_view client_id,
                               std::string_view client_secret);
 
-/// The authorization_details JSON array for `table`.
+/// The token request for reading `table`'s schema from Unity Catalog, as the Rust SDK's schema
+/// tool makes it: no Zerobus resource, and SELECT (not MODIFY) on the table, with USE CATALOG
+/// and USE SCHEMA on its parents.
+HttpRequest BuildSchemaTokenRequest(std::string_view workspace_url, const TableName& table,
+                                    std::string_view client_id, std::string_view client_secret);
+
+/// The authorization_details JSON array for writing to `table` through Zerobus.
 std::string AuthorizationDetails(const TableName& table);
 
 struct AccessToken {
@@ -49,6 +56,9 @@ struct AccessToken {
 Result<AccessToken> ParseTokenResponse(int http_status, std::string_view body,
                                        std::chrono::system_clock::time_point now);
 
+/// application/x-www-form-urlencoded (a space as "+").
 std::string FormEncode(std::string_view value);
+/// A URL path segment (a space as %20).
+std::string PathEncode(std::string_view value);
 
 }  // namespace arrow_zerobus::auth

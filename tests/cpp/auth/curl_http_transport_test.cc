@@ -297,6 +297,29 @@ TEST(CurlHttpTransportTest, OnlyHttpAndWellFormedHeaders) {
   EXPECT_EQ(rejected.status().kind(), ErrorKind::kConfiguration);
   EXPECT_THAT(rejected.status().message(),
               AllOf(HasSubstr("'Authorization'"), Not(HasSubstr("c2VjcmV0"))));
+
+  HttpRequest put = Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/t");
+  put.method = "PUT";
+  auto unsupported = MakeCurlHttpTransport(Local())(put);
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_EQ(unsupported.status().kind(), ErrorKind::kConfiguration);
+  EXPECT_THAT(unsupported.status().message(), HasSubstr("'PUT'"));
+}
+
+TEST(CurlHttpTransportTest, GetsWithoutABody) {
+  auto server = Serve([](httplib::Server& s) {
+    s.Get("/api/x", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content("got " + req.get_header_value("Authorization") + " body[" + req.body + "]",
+                      "text/plain");
+    });
+  });
+  HttpRequest get = Request(server->url("http") + "/api/x", "ignored for a GET");
+  get.method = "GET";
+  get.headers = {{"Authorization", "Bearer t"}};
+  auto response = MakeCurlHttpTransport(Local())(get);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "got Bearer t body[]");
 }
 
 TEST(RedactUrlTest, RemovesOnlyTheUserInfo) {
