@@ -22,6 +22,9 @@ Settings come from --config, then ZEROBUS_* environment variables, then these fl
                            other users: set ZEROBUS_CLIENT_SECRET in the environment instead
   --debug-dir DIR          also write every batch as Arrow and protobuf debug files under DIR
   --writer-disabled        only convert (and write debug files): send nothing, no credentials
+  --schema-from-table      build the records from the table's columns in Unity Catalog, read
+                           once at the start (schema_source table): the file's columns are
+                           matched to them by name, in any order; Protobuf format only
   --set KEY=VALUE          any configuration key (repeatable), e.g. --set max_inflight_requests=100
   --format protobuf|arrow  wire format (wire_format): Protobuf records on the Zerobus stream (the
                            default) or Arrow batches over Arrow Flight, without row conversion
@@ -135,6 +138,8 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
         parsed.csv.strings_can_be_null = true;
       } else if (flag == "--writer-disabled") {
         parsed.settings.emplace_back("zerobus_writer_disabled", "true");
+      } else if (flag == "--schema-from-table") {
+        parsed.settings.emplace_back("schema_source", "table");
       } else {
         return UsageError("unknown option " + std::string(flag));
       }

@@ -62,6 +62,10 @@ struct WrapperConfiguration {
   /// A DescriptorProto (serialized) to use instead of one generated from each batch's schema;
   /// columns are matched to its fields by name.
   std::optional<std::string> descriptor_proto;
+  /// Where the record descriptor comes from: "arrow" (generated from each batch's schema) or
+  /// "table" (built from the table's columns, read from Unity Catalog once when the wrapper is
+  /// created; the batch's columns are then matched to them by name). Protobuf format only.
+  std::string schema_source = "arrow";
 
   // --- Wire format (docs/api.md, "Wire formats") ------------------------------------------------
   WireFormat wire_format = WireFormat::kProtobuf;

@@ -244,6 +244,11 @@ class WrapperConfiguration:
         "descriptor_proto",
         "Serialized DescriptorProto used instead of one generated from the schema, or None.",
     )
+    schema_source = _setting(
+        "schema_source",
+        '"arrow" (the descriptor generated from each batch\'s schema, the default) or "table" '
+        "(built from the table's columns in Unity Catalog; Protobuf format only).",
+    )
     wire_format = _setting(
         "wire_format",
         '"protobuf" (rows as Protobuf records, the default) or "arrow" (Arrow batches over '

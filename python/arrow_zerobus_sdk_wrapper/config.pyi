@@ -14,6 +14,7 @@ class WrapperConfiguration:
         client_id: str | None = ...,
         client_secret: str | None = ...,
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
+        schema_source: str | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
         arrow_ipc_compression_level: int | None = ...,
@@ -158,6 +159,8 @@ class WrapperConfiguration:
     def observability_traces_enabled(self) -> bool: ...
     @property
     def observability_max_queued_spans(self) -> int: ...
+    @property
+    def schema_source(self) -> str: ...
     @property
     def wire_format(self) -> str: ...
     @property

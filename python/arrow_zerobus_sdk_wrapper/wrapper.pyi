@@ -34,6 +34,7 @@ class ZerobusWrapper:
         client_id: str | None = ...,
         client_secret: str | None = ...,
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
+        schema_source: str | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
         arrow_ipc_compression_level: int | None = ...,

@@ -55,6 +55,7 @@ constexpr Setting kSettings[] = {
     ARROW_ZEROBUS_SETTING(client_id),
     ARROW_ZEROBUS_SETTING(client_secret),
     ARROW_ZEROBUS_SETTING(descriptor_proto),
+    ARROW_ZEROBUS_SETTING(schema_source),
     ARROW_ZEROBUS_SETTING(wire_format),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression_level),

@@ -284,6 +284,25 @@ std::vector<std::string> WrapperConfiguration::problems() const {
     }
   }
 
+  if (schema_source != "arrow" && schema_source != "table") {
+    out.Add("schema_source '" + schema_source + "' must be arrow or table");
+  } else if (schema_source == "table") {
+    if (descriptor_proto.has_value()) {
+      out.Add(
+          "schema_source is table but descriptor_proto is set: the descriptor comes from one "
+          "or the other");
+    }
+    if (wire_format == WireFormat::kArrow) {
+      out.Add(
+          "schema_source table is not supported with wire_format arrow yet: the table's "
+          "schema is applied to Protobuf records (use wire_format protobuf)");
+    }
+    if (zerobus_writer_disabled) {
+      out.Add(
+          "schema_source table reads the table from Unity Catalog, which writer-disabled "
+          "mode does not reach (use schema_source arrow)");
+    }
+  }
   if (wire_format == WireFormat::kArrow && descriptor_proto.has_value()) {
     out.Add(
         "descriptor_proto is set but wire_format is arrow: a descriptor applies to Protobuf "

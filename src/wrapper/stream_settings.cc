@@ -2,11 +2,38 @@
 
 #include <cctype>
 
+#include "auth/curl_http_transport.h"
 #include "auth/oauth_request.h"
+#include "auth/unity_catalog.h"
 #include "common/endpoint.h"
 #include "schema/proto_names.h"
+#include "schema/uc_descriptor.h"
 
 namespace arrow_zerobus::internal {
+namespace {
+
+/// The record descriptor of the configured table, from its columns in Unity Catalog. Each HTTP
+/// exchange is bounded by connect_timeout_ms, as a token fetch is.
+Result<google::protobuf::DescriptorProto> TableDescriptor(const WrapperConfiguration& config,
+                                                          const std::string& message_name) {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
+  auth::CurlOptions curl;
+  curl.timeout = std::chrono::milliseconds(config.connect_timeout_ms);
+  curl.connect_timeout = std::min(curl.connect_timeout, curl.timeout);
+  const std::string context =
+      "schema_source table: the columns of " + config.table_name + " in Unity Catalog";
+  auto table_info = auth::FetchUnityCatalogTable(
+      {config.unity_catalog_url, table, config.client_id, config.client_secret.expose()},
+      auth::MakeCurlHttpTransport(curl));
+  if (!table_info.ok()) return table_info.status().WithContext(context);
+  auto columns = schema::ParseUcTableColumns(*table_info);
+  if (!columns.ok()) return columns.status().WithContext(context);
+  auto descriptor = schema::DescriptorFromUcColumns(*columns, message_name);
+  if (!descriptor.ok()) return descriptor.status().WithContext(context);
+  return descriptor;
+}
+
+}  // namespace
 
 stream::StreamOptions MakeStreamOptions(const WrapperConfiguration& config) {
   using std::chrono::milliseconds;
@@ -74,6 +101,10 @@ Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config) 
                                 " bytes) is not a serialized DescriptorProto");
     }
     options.descriptor = std::move(descriptor);
+  }
+  if (config.schema_source == "table") {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(options.descriptor,
+                                   TableDescriptor(config, options.message_name));
   }
   return options;
 }

@@ -19,7 +19,9 @@ stream::StreamOptions MakeStreamOptions(const WrapperConfiguration& config);
 debug::DebugOptions MakeDebugOptions(const WrapperConfiguration& config);
 /// The Arrow format's IPC options (compression from arrow_ipc_compression).
 flight::IpcPayloadOptions MakeIpcOptions(const WrapperConfiguration& config);
-/// The record message is named after the table ("main.sales.order_lines" -> OrderLines).
+/// The record message is named after the table ("main.sales.order_lines" -> OrderLines). With
+/// schema_source table, its descriptor is read from Unity Catalog here (one token request and one
+/// GET, each bounded by connect_timeout_ms).
 Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config);
 /// OAuth M2M tokens for the configured client and table (no request is made here).
 Result<std::shared_ptr<auth::HeadersProvider>> MakeHeadersProvider(

@@ -33,6 +33,12 @@ pq.write_table(table, f"{work}/orders.parquet", row_group_size=4)
 with open(f"{work}/more.jsonl", "w") as out:
     for i in range(6, 9):
         out.write('{"id": %d, "name": "n%d", "counter": %d}\n' % (i, i, 10 + i))
+# For --schema-from-table: name before id, id as int32 where the table says BIGINT, no note.
+narrow = pa.table({"name": pa.array(["x", "y", "z"]), "id": pa.array([7, 8, 9], pa.int32())})
+pq.write_table(narrow, f"{work}/narrow.parquet")
+with open(f"{work}/tables.json", "w") as out:
+    out.write('{"main.default.cli_table": [{"name": "id", "type": "BIGINT", "nullable": false},'
+              ' {"name": "name", "type": "STRING"}, {"name": "note", "type": "STRING"}]}')
 PY
 
 # ---- usage and configuration errors exit 2 (no emulator needed).
@@ -53,8 +59,8 @@ run_cli no_table "$CLI" send "$WORK/more.jsonl" --writer-disabled
 expect_rc "send without a table" 2
 expect_in no_table.err "table_name"
 
-# ---- the emulator, on ports the OS picks.
-start_emulator
+# ---- the emulator, on ports the OS picks, with one declared table.
+start_emulator --tables "$WORK/tables.json"
 
 # ---- send both files: 7 rows land, 2 fail conversion -> exit 1.
 run_cli send env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
@@ -69,6 +75,22 @@ expect_in send.out "quarantine: +2 rows -> .*q\.arrows"
 if grep -q emulator-secret "$WORK/send.out" "$WORK/send.err"; then
   fail "the client secret was printed"
 fi
+
+# ---- --schema-from-table: the file's columns differ from the declared table's in order, in the
+# width of id and by the missing nullable note; they land through the table's schema, and are
+# refused by the table without it.
+run_cli from_table env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
+  ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
+  "$CLI" send "$WORK/narrow.parquet" --endpoint "$ENDPOINT" --table main.default.cli_table \
+  --schema-from-table
+expect_rc "send --schema-from-table" 0
+expect_in from_table.out "rows: +3 total, 3 succeeded, 0 failed"
+run_cli arrow_schema env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
+  ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
+  "$CLI" send "$WORK/narrow.parquet" --endpoint "$ENDPOINT" --table main.default.cli_table
+expect_rc "the same file without --schema-from-table (the stream is refused)" 4
+expect_in arrow_schema.out "rows: +3 total, 0 succeeded, 3 failed"
+expect_in arrow_schema.out "field 'id' \\(int32\\) cannot carry column type BIGINT"
 
 "$PYTHON" - "$WORK" <<'PY' || fail "landed rows or quarantine file are wrong"
 import glob

@@ -39,16 +39,17 @@ std::string ErrorOf(const std::vector<std::string_view>& args) {
 }
 
 TEST(ParseSendArgsTest, InputsFlagsAndSettingsInOrder) {
-  auto parsed =
-      ParseSendArgs({"a.parquet", "--table", "c.s.t", "b.jsonl", "--endpoint=http://h:1", "--set",
-                     "max_inflight_requests=7", "--debug-dir", "/tmp/d", "--writer-disabled",
-                     "--batch-rows", "100", "--quarantine", "q.arrows", "-q", "--", "--odd.csv"});
+  auto parsed = ParseSendArgs({"a.parquet", "--table", "c.s.t", "b.jsonl", "--endpoint=http://h:1",
+                               "--set", "max_inflight_requests=7", "--debug-dir", "/tmp/d",
+                               "--writer-disabled", "--batch-rows", "100", "--quarantine",
+                               "q.arrows", "-q", "--schema-from-table", "--", "--odd.csv"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_THAT(parsed->inputs, ElementsAre("a.parquet", "b.jsonl", "--odd.csv"));
   EXPECT_THAT(parsed->settings,
               ElementsAre(Pair("table_name", "c.s.t"), Pair("zerobus_endpoint", "http://h:1"),
                           Pair("max_inflight_requests", "7"), Pair("debug_output_dir", "/tmp/d"),
-                          Pair("debug_enabled", "true"), Pair("zerobus_writer_disabled", "true")));
+                          Pair("debug_enabled", "true"), Pair("zerobus_writer_disabled", "true"),
+                          Pair("schema_source", "table")));
   EXPECT_EQ(parsed->batch_rows, 100);
   EXPECT_EQ(parsed->quarantine, fs::path("q.arrows"));
   EXPECT_TRUE(parsed->quiet);

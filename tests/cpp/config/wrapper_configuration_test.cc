@@ -57,9 +57,9 @@ TEST(SettingKeysTest, EveryFieldInDeclarationOrder) {
   EXPECT_THAT(
       WrapperConfiguration::SettingKeys(),
       ElementsAre("zerobus_endpoint", "table_name", "unity_catalog_url", "client_id",
-                  "client_secret", "descriptor_proto", "wire_format", "arrow_ipc_compression",
-                  "arrow_ipc_compression_level", "retry_timeout_ms", "retry_max_attempts",
-                  "retry_base_delay_ms", "retry_max_delay_ms", "stream_count",
+                  "client_secret", "descriptor_proto", "schema_source", "wire_format",
+                  "arrow_ipc_compression", "arrow_ipc_compression_level", "retry_timeout_ms",
+                  "retry_max_attempts", "retry_base_delay_ms", "retry_max_delay_ms", "stream_count",
                   "max_inflight_requests", "max_inflight_bytes", "max_request_bytes",
                   "max_record_bytes", "connect_timeout_ms", "server_lack_of_ack_timeout_ms",
                   "flush_timeout_ms", "recovery", "stream_paused_max_wait_ms", "application_name",
