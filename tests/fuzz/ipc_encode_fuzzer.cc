@@ -59,10 +59,11 @@ double DecodedBytes(const arrow::ArrayData& data) {
   };
   switch (data.type->id()) {
     case arrow::Type::BINARY_VIEW:
-    case arrow::Type::STRING_VIEW: {
+    case arrow::Type::STRING_VIEW: {  // a null's view is undefined and never read
       double bytes = 16 * length;
       const auto* views = data.GetValues<arrow::BinaryViewType::c_type>(1);
-      for (int64_t i = 0; i < data.length; ++i) bytes += views[i].size();
+      const arrow::ArraySpan span(data);
+      for (int64_t i = 0; i < data.length; ++i) bytes += span.IsValid(i) ? views[i].size() : 0;
       return bytes;
     }
     case arrow::Type::LIST_VIEW:
@@ -87,13 +88,13 @@ double DecodedBytes(const arrow::ArrayData& data) {
   }
 }
 
-// Whether the library gets `batch`: a malformed one, which it refuses before decoding anything,
-// or one whose decoded values stay within kMaxDecodedBytes.
+// Whether the library gets `batch`: one whose decoded values stay within kMaxDecodedBytes, up to
+// its first malformed column, where the library stops (it checks and converts column by column).
 bool WithinBounds(const arrow::RecordBatch& batch) {
   if (batch.num_rows() > kMaxRows) return false;
   double bytes = 0;
   for (const auto& column : batch.columns()) {
-    if (!encode::internal::ValidateStructure(*column, "").ok()) return true;
+    if (!encode::internal::ValidateStructure(*column, "").ok()) return bytes <= kMaxDecodedBytes;
     auto aligned = encode::internal::AlignBuffers(column, "");  // views are read as structs
     if (!aligned.ok()) return true;
     bytes += DecodedBytes(*(*aligned)->data());

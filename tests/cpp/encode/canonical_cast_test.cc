@@ -2,6 +2,7 @@
 // represented fail with exactly the protobuf encoder's errors (row, column, kind, message), the
 // good rows are kept in order, and an already-canonical batch is passed through without a copy.
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <random>
@@ -341,6 +342,32 @@ TEST(CanonicalCastTest, SlicedInputsAreReadFromTheirOffsets) {
                              R"([null, {"x": 3, "name": "r"}, {"x": 4, "name": null}])"));
   ExpectColumn(out, 3, ArrayFromJson(s.field(3)->type(), R"([[["l", 2], ["m", 3]], [], null])"));
   ExpectColumn(out, 4, ArrayFromJson(s.field(4)->type(), "[2000000, 3000000, 4000000]"));
+}
+
+// Arrow leaves the view of a null slot undefined; its cast sized the output by every view, nulls
+// included (the ipc_encode fuzz target found a null claiming 1 GiB). Sliced too, at an offset.
+TEST(CanonicalCastTest, AViewNullClaimingAGibibyteCostsNothing) {
+  for (const auto& type : {arrow::utf8_view(), arrow::binary_view()}) {
+    SCOPED_TRACE(type->ToString());
+    auto array = ArrayFromJson(type, R"(["zero", "a", null, "b"])");
+    auto data = array->data()->Copy();
+    auto views = arrow::AllocateBuffer(data->buffers[1]->size());
+    ASSERT_TRUE(views.ok());
+    std::memcpy((*views)->mutable_data(), data->buffers[1]->data(), data->buffers[1]->size());
+    auto* view = reinterpret_cast<arrow::BinaryViewType::c_type*>((*views)->mutable_data());
+    view[2].inlined.size = 1 << 30;  // the null slot's length, which Arrow does not validate
+    data->buffers[1] = std::shared_ptr<arrow::Buffer>(std::move(*views));
+    auto sliced = arrow::MakeArray(data)->Slice(1);
+    ASSERT_TRUE(sliced->ValidateFull().ok());
+
+    const int64_t peak_before = arrow::default_memory_pool()->max_memory();
+    CanonicalBatch out = CastOk(MakeBatch({F("v", type)}, {sliced}));
+    const auto& target = out.batch->schema()->field(0)->type();
+    ExpectColumn(out, 0, ArrayFromJson(target, R"(["a", null, "b"])"));
+    EXPECT_LT(arrow::default_memory_pool()->max_memory(),
+              std::max<int64_t>(peak_before, 1) + (64 << 20))
+        << "the null's claimed length was allocated";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
