@@ -1,12 +1,12 @@
 #include "schema/uc_descriptor.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
-#include <set>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "schema/proto_names.h"
 
 namespace arrow_zerobus::schema {
@@ -31,16 +31,9 @@ struct UcKind::Member {
   bool nullable = true;
 };
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 /// The proto type of a primitive type name, Spark's JSON name or UC's type_name alike.
 std::optional<FieldDescriptorProto::Type> PrimitiveProto(std::string_view name) {
-  const std::string lower = Lower(name);
+  const std::string lower = AsciiLower(name);
   auto starts = [&](std::string_view prefix) { return lower.rfind(prefix, 0) == 0; };
   if (lower == "byte" || lower == "tinyint" || lower == "short" || lower == "smallint" ||
       lower == "int" || lower == "integer" || lower == "date") {
@@ -118,7 +111,7 @@ Result<UcKind> ParseSparkType(const nlohmann::json& type, int depth) {
 Result<UcKind> ColumnType(const UcColumn& column) {
   if (column.type_json.empty()) {
     const std::string& name = column.type_name.empty() ? column.type_text : column.type_name;
-    const std::string lower = Lower(name);
+    const std::string lower = AsciiLower(name);
     if (lower.rfind("array", 0) == 0 || lower.rfind("map", 0) == 0 ||
         lower.rfind("struct", 0) == 0) {
       return ConfigurationError("missing type_json for complex column '" + column.name + "'");
@@ -140,26 +133,13 @@ Result<UcKind> ColumnType(const UcColumn& column) {
   return type;
 }
 
-Status CheckFieldName(std::string_view name) {
-  std::string reason;
-  if (name.empty()) {
-    reason = "it is empty";
-  } else if (std::isdigit(static_cast<unsigned char>(name[0]))) {
-    reason = "it starts with a digit";
-  } else if (!std::all_of(name.begin(), name.end(),
-                          [](unsigned char c) { return std::isalnum(c) || c == '_'; })) {
-    reason = "only ASCII letters, digits and '_' are allowed";
-  }
-  if (reason.empty()) return Status::OK();
-  return ConfigurationError("invalid field name '" + std::string(name) + "': " + reason);
-}
-
 class Builder {
  public:
   /// Adds the field `name` of `type` numbered `number` to `message`, with its nested messages.
   Status AddField(const std::string& path, const std::string& name, const UcKind& type,
                   bool nullable, int32_t number, DescriptorProto* message) {
-    ARROW_ZEROBUS_RETURN_NOT_OK(CheckFieldName(name).WithContext("column '" + path + "'"));
+    ARROW_ZEROBUS_RETURN_NOT_OK(
+        CheckColumnName(name, path).WithContext("invalid field name '" + name + "'"));
     FieldDescriptorProto* field = message->add_field();
     field->set_name(name);
     field->set_number(number);
