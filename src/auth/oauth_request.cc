@@ -61,10 +61,8 @@ nlohmann::json PrivilegesOn(const TableName& table, std::vector<std::string> tab
 /// POST <workspace_url>/oidc/v1/token with HTTP Basic client credentials and `form`.
 HttpRequest TokenRequest(std::string_view workspace_url, std::string_view client_id,
                          std::string_view client_secret, std::string form) {
-  std::string base(workspace_url);
-  while (!base.empty() && base.back() == '/') base.pop_back();
   HttpRequest request;
-  request.url = base + "/oidc/v1/token";
+  request.url = UrlWithPath(workspace_url, "/oidc/v1/token");
   request.headers = {
       {"Authorization",
        "Basic " + Base64Encode(std::string(client_id) + ":" + std::string(client_secret))},

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
+
 namespace arrow_zerobus::auth {
 namespace {
 
@@ -36,11 +38,10 @@ Result<std::string> FetchUnityCatalogTable(const UnityCatalogTableRequest& reque
                                   std::chrono::system_clock::now());
   if (!token.ok()) return with_table(token.status());
 
-  std::string base = request.workspace_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
   HttpRequest get;
   get.method = "GET";
-  get.url = base + "/api/2.1/unity-catalog/tables/" + PathEncode(table);
+  get.url =
+      UrlWithPath(request.workspace_url, "/api/2.1/unity-catalog/tables/" + PathEncode(table));
   get.headers = {{"Authorization", "Bearer " + token->value}, {"Accept", "application/json"}};
   auto response = transport(get);
   if (!response.ok()) return with_table(response.status());

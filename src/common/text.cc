@@ -55,4 +55,9 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
+std::string UrlWithPath(std::string_view base, std::string_view path) {
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  return std::string(base) + std::string(path);
+}
+
 }  // namespace arrow_zerobus

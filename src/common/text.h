@@ -13,6 +13,8 @@ std::string AsciiUpper(std::string_view text);
 std::string_view TrimWhitespace(std::string_view text);
 /// Whether `text` is valid UTF-8 (what JSON, protobuf strings and Python text require).
 bool IsValidUtf8(std::string_view text);
+/// `path` (starting with '/') appended to the URL `base`, whatever trailing slashes it has.
+std::string UrlWithPath(std::string_view base, std::string_view path);
 /// Standard base64 (RFC 4648, with padding).
 std::string Base64Encode(std::string_view bytes);
 

@@ -14,11 +14,6 @@ using telemetry::TelemetrySettings;
 constexpr char kDefaultEndpoint[] = "http://localhost:4318";
 constexpr char kDefaultServiceName[] = "arrow_zerobus";
 
-std::string SignalUrl(std::string base, std::string_view path) {
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + std::string(path);
-}
-
 Result<std::chrono::milliseconds> Milliseconds(const EnvironmentLookup& env, const char* variable,
                                                const std::optional<int64_t>& setting,
                                                int64_t fallback) {
@@ -60,9 +55,9 @@ Result<TelemetrySettings> ResolveTelemetrySettings(const WrapperConfiguration& c
   // A signal's own variable is a full URL, used as is, unless the setting names the endpoint.
   const bool from_setting = !config.observability_endpoint.empty();
   settings.metrics_url =
-      !from_setting && !metrics_url.empty() ? metrics_url : SignalUrl(base, "/v1/metrics");
+      !from_setting && !metrics_url.empty() ? metrics_url : UrlWithPath(base, "/v1/metrics");
   settings.traces_url =
-      !from_setting && !traces_url.empty() ? traces_url : SignalUrl(base, "/v1/traces");
+      !from_setting && !traces_url.empty() ? traces_url : UrlWithPath(base, "/v1/traces");
 
   const std::string& header_text = config.observability_headers.empty()
                                        ? env("OTEL_EXPORTER_OTLP_HEADERS")
