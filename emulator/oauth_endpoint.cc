@@ -132,14 +132,21 @@ struct Credentials {
   std::string client_secret;
 };
 
-/// The client credentials of an "Authorization: Basic base64(id:secret)" header.
-std::optional<Credentials> ParseBasicAuth(std::string_view header) {
+/// What follows `scheme` (lower case, matched case-insensitively) in an Authorization header.
+std::optional<std::string_view> AuthorizationOf(std::string_view header, std::string_view scheme) {
   header = TrimWhitespace(header);
   const size_t space = header.find(' ');
-  if (space == std::string_view::npos || AsciiLower(header.substr(0, space)) != "basic") {
+  if (space == std::string_view::npos || AsciiLower(header.substr(0, space)) != scheme) {
     return std::nullopt;
   }
-  const auto decoded = Base64Decode(TrimWhitespace(header.substr(space + 1)));
+  return TrimWhitespace(header.substr(space + 1));
+}
+
+/// The client credentials of an "Authorization: Basic base64(id:secret)" header.
+std::optional<Credentials> ParseBasicAuth(std::string_view header) {
+  const auto encoded = AuthorizationOf(header, "basic");
+  if (!encoded) return std::nullopt;
+  const auto decoded = Base64Decode(*encoded);
   if (!decoded) return std::nullopt;
   const size_t colon = decoded->find(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
@@ -386,14 +393,12 @@ Reply OAuthEndpoint::Impl::HandleToken(const httplib::Request& request) const {
 Reply OAuthEndpoint::Impl::HandleGetTable(const httplib::Request& request) const {
   const std::string table = request.matches[1];
   const std::string authorization = request.get_header_value("Authorization");
-  const std::string_view trimmed = TrimWhitespace(authorization);
-  const size_t space = trimmed.find(' ');
-  if (space == std::string_view::npos || AsciiLower(trimmed.substr(0, space)) != "bearer") {
+  const auto token = AuthorizationOf(authorization, "bearer");
+  if (!token) {
     return ApiError(401, "UNAUTHENTICATED",
                     "reading table " + table + " needs an Authorization: Bearer token");
   }
-  const Status access =
-      registry->CheckTableRead(std::string(TrimWhitespace(trimmed.substr(space + 1))), table);
+  const Status access = registry->CheckTableRead(std::string(*token), table);
   if (access.code() == StatusCode::kUnauthenticated) {
     return ApiError(401, "UNAUTHENTICATED", access.message());
   }

@@ -22,6 +22,12 @@ std::string RandomToken() {
   return token;
 }
 
+Status IssuedForAnotherTable(const std::string& table, const std::string& issued_for) {
+  return Status(
+      StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
+      "token does not grant access to table " + table + " (it was issued for " + issued_for + ")");
+}
+
 }  // namespace
 
 TokenRegistry::TokenRegistry(Clock clock)
@@ -59,11 +65,7 @@ Status TokenRegistry::Check(const std::string& token, const std::string& table) 
                   "token does not grant Zerobus writes to table " + table +
                       ": it was requested without authorization_details");
   }
-  if (grant.table != table) {
-    return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
-                  "token does not grant access to table " + table + " (it was issued for " +
-                      grant.table + ")");
-  }
+  if (grant.table != table) return IssuedForAnotherTable(table, grant.table);
   if (grant.scope != TokenScope::kZerobusWrite) {
     return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
                   "token does not grant Zerobus writes to table " + table +
@@ -75,9 +77,7 @@ Status TokenRegistry::Check(const std::string& token, const std::string& table) 
 Status TokenRegistry::CheckTableRead(const std::string& token, const std::string& table) const {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(Grant grant, Find(token, table));
   if (grant.scope != TokenScope::kWorkspace && grant.table != table) {
-    return Status(StatusCode::kPermissionDenied, ErrorKind::kAuthentication,
-                  "token does not grant access to table " + table + " (it was issued for " +
-                      grant.table + ")");
+    return IssuedForAnotherTable(table, grant.table);
   }
   return Status::OK();
 }
