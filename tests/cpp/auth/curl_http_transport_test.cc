@@ -59,6 +59,14 @@ std::unique_ptr<LocalServer> Serve(std::function<void(httplib::Server&)> routes,
   return std::make_unique<LocalServer>(std::move(server));
 }
 
+/// Serve over TLS with `certificate`, a self-signed one the client trusts only when told to.
+std::unique_ptr<LocalServer> ServeTls(const SelfSignedCertificate& certificate,
+                                      std::function<void(httplib::Server&)> routes) {
+  auto tls = std::make_unique<httplib::SSLServer>(certificate.cert(), certificate.key());
+  EXPECT_TRUE(tls->is_valid());
+  return Serve(std::move(routes), std::move(tls));
+}
+
 /// Options that ignore any proxy of the test environment: the servers are local.
 CurlOptions Local() {
   CurlOptions options;
@@ -208,15 +216,11 @@ TEST(CurlHttpTransportTest, HttpsToAPlaintextServerFailsInTls) {
 TEST(CurlHttpTransportTest, VerifiesTlsPeersAgainstTheSystemStoreOrTheCaFile) {
   SelfSignedCertificate certificate;
   ASSERT_TRUE(certificate.valid());
-  auto tls = std::make_unique<httplib::SSLServer>(certificate.cert(), certificate.key());
-  ASSERT_TRUE(tls->is_valid());
-  auto server = Serve(
-      [](httplib::Server& s) {
-        s.Post("/oidc/v1/token", [](const httplib::Request& req, httplib::Response& res) {
-          res.set_content("secure:" + req.body, "text/plain");
-        });
-      },
-      std::move(tls));
+  auto server = ServeTls(certificate, [](httplib::Server& s) {
+    s.Post("/oidc/v1/token", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content("secure:" + req.body, "text/plain");
+    });
+  });
   const std::string url = server->url("https") + "/oidc/v1/token";
 
   auto untrusted = MakeCurlHttpTransport(Local())(Request(url));
@@ -243,15 +247,11 @@ TEST(CurlHttpTransportTest, VerifiesTlsPeersAgainstTheSystemStoreOrTheCaFile) {
 TEST(CurlHttpTransportTest, WithoutACaFileTrustsTheBundleNamedBySslCertFile) {
   SelfSignedCertificate certificate;
   ASSERT_TRUE(certificate.valid());
-  auto tls = std::make_unique<httplib::SSLServer>(certificate.cert(), certificate.key());
-  ASSERT_TRUE(tls->is_valid());
-  auto server = Serve(
-      [](httplib::Server& s) {
-        s.Post("/oidc/v1/token", [](const httplib::Request&, httplib::Response& res) {
-          res.set_content("trusted", "text/plain");
-        });
-      },
-      std::move(tls));
+  auto server = ServeTls(certificate, [](httplib::Server& s) {
+    s.Post("/oidc/v1/token", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("trusted", "text/plain");
+    });
+  });
   const std::string url = server->url("https") + "/oidc/v1/token";
 
   ASSERT_EQ(setenv("SSL_CERT_FILE", certificate.path().c_str(), 1), 0);
