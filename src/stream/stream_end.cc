@@ -24,7 +24,7 @@ Status TranslateStreamEnd(const grpc::Status& status, const EndedCall& call) {
   if (!call.opened) {
     const bool auth = code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied;
     return Status(code, auth ? ErrorKind::kAuthentication : ErrorKind::kConnection,
-                  "Opening a " + label + " for table " + call.table + " failed: " + server_said,
+                  "Opening the " + label + " for table " + call.table + " failed: " + server_said,
                   retryable);
   }
   return Status(code, ErrorKind::kTransmission, "Server ended " + which + ": " + server_said,

@@ -215,6 +215,7 @@ Status StreamEngine::Connect(std::unique_lock<std::mutex>& lock, const std::stri
     const auto delay = episode_->backoff->OnCompletion();
     const auto wake = std::min(Clock::now() + delay, AckDeadlineLocked());
     changed_.wait_until(lock, wake, [&] { return shutting_down_; });
+    if (Status renewed = RenewChannelLocked(); !renewed.ok()) return renewed;
   }
   // Close began while the attempt waited: the stream is Close's now, it ends this connection.
   if (phase_ == Phase::kClosing) return Status::OK();
@@ -224,6 +225,13 @@ Status StreamEngine::Connect(std::unique_lock<std::mutex>& lock, const std::stri
   if (entries_.empty()) episode_.reset();  // nothing to prove the connection with
   SendPendingLocked();
   changed_.notify_all();
+  return Status::OK();
+}
+
+Status StreamEngine::RenewChannelLocked() {
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(ZerobusEndpoint endpoint, ParseZerobusEndpoint(config_.endpoint));
+  // The connections made on the old channel hold it until they are retired on this thread.
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(channel_, stream::CreateZerobusChannel(endpoint, config_.channel));
   return Status::OK();
 }
 

@@ -194,6 +194,9 @@ class StreamEngine final : private ConnectionListener {
   /// The oldest request's flush_timeout deadline; max() when nothing is outstanding.
   Clock::time_point AckDeadlineLocked() const;
   Status AckDeadlineError() const;
+  /// A new channel, so that the next attempt dials at once: a channel whose connection failed
+  /// waits out gRPC's own reconnect backoff (a second or more), failing every call meanwhile.
+  Status RenewChannelLocked();
   /// What the observer needs of every unacknowledged entry (no bodies).
   std::vector<Entry> NamesLocked() const;
   /// Hands resolved entries to the observer in order, outside mu_.
@@ -207,7 +210,8 @@ class StreamEngine final : private ConnectionListener {
 
   const StreamConfig config_;
   const std::shared_ptr<const StreamProtocol> protocol_;
-  const std::shared_ptr<grpc::Channel> channel_;
+  /// Replaced before each retry of a connect (RenewChannelLocked); guarded by mu_.
+  std::shared_ptr<grpc::Channel> channel_;
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

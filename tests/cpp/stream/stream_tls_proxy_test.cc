@@ -33,16 +33,18 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::SizeIs;
 using ::testing::StartsWith;
 
 /// A minimal HTTP CONNECT proxy on 127.0.0.1 and a free port: answers every CONNECT with 200
-/// and relays bytes both ways until either side closes, or refuses it with 403. Records the
-/// target of every CONNECT.
+/// and relays bytes both ways until either side closes, or refuses it with 403 (every CONNECT, or
+/// only the first `refusals` of them). Records the target of every CONNECT.
 class ConnectProxy {
  public:
   enum class Mode { kTunnel, kRefuse };
 
-  explicit ConnectProxy(Mode mode = Mode::kTunnel) : mode_(mode) {
+  explicit ConnectProxy(Mode mode = Mode::kTunnel, int refusals = 0)
+      : mode_(mode), refusals_left_(refusals) {
     if (pipe(wake_) != 0) return;
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
@@ -178,11 +180,16 @@ class ConnectProxy {
       SendAll(client, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
       return Close(client);
     }
+    bool refuse = mode_ == Mode::kRefuse;
     {
       std::lock_guard<std::mutex> lock(mu_);
       targets_.push_back(target);
+      if (refusals_left_ > 0) {
+        --refusals_left_;
+        refuse = true;
+      }
     }
-    if (mode_ == Mode::kRefuse) {
+    if (refuse) {
       SendAll(client, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
       return Close(client);
     }
@@ -215,6 +222,7 @@ class ConnectProxy {
   }
 
   const Mode mode_;
+  int refusals_left_;  ///< guarded by mu_
   int listen_fd_ = -1;
   int port_ = 0;
   int wake_[2] = {-1, -1};  ///< written once when stopping: wakes every poll for good
@@ -472,9 +480,20 @@ TEST_P(StreamProxyTest, ARefusingProxyFailsOpenRetryably) {
   ASSERT_TRUE(refusing.listening());
   ExpectRetriedConnectionFailure(OpenError(format(), ConfigWith({{"grpc_proxy", refusing.url()}})),
                                  "HTTP proxy returned response code 403");
-  EXPECT_THAT(refusing.targets(), Not(IsEmpty()));
+  // Each attempt is a connection of its own, not a wait on gRPC's reconnect backoff.
+  EXPECT_THAT(refusing.targets(), SizeIs(4));
   EXPECT_THAT(refusing.targets(), Each(Target(*emu_)));
   ExpectNothingLanded(*emu_);
+}
+
+// A connection that fails once (here, a proxy refusing the first CONNECT) leaves gRPC's channel
+// in its reconnect backoff, a second or more; the retry must not be spent waiting on it.
+TEST_P(StreamProxyTest, AConnectionRefusedOnceIsRetriedOnANewConnection) {
+  ConnectProxy flaky(ConnectProxy::Mode::kTunnel, /*refusals=*/1);
+  ASSERT_TRUE(flaky.listening());
+  EXPECT_TRUE(SendsAndLands(format(), ConfigWith({{"grpc_proxy", flaky.url()}}), *emu_, 0));
+  EXPECT_THAT(flaky.targets(), ElementsAre(Target(*emu_), Target(*emu_)));
+  EXPECT_EQ(emu_->Counters(kTestTable).streams_created, 1);
 }
 
 INSTANTIATE_BOTH_FORMATS(StreamTlsTest);
