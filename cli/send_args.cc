@@ -22,9 +22,12 @@ Settings come from --config, then ZEROBUS_* environment variables, then these fl
                            other users: set ZEROBUS_CLIENT_SECRET in the environment instead
   --debug-dir DIR          also write every batch as Arrow and protobuf debug files under DIR
   --writer-disabled        only convert (and write debug files): send nothing, no credentials
-  --schema-from-table      build the records from the table's columns in Unity Catalog, read
-                           once at the start (schema_source table): the file's columns are
-                           matched to them by name, in any order; Protobuf format only
+  --schema-from-table      fit the file to the table's columns in Unity Catalog, read once at
+                           the start (schema_source table): columns matched by name ignoring
+                           case, in any order, values converted to the table's types (a value
+                           that does not fit fails its row); see also --set parse_strings=true,
+                           truncate_to_date=true, drop_extra_columns=true, and
+                           table_schema=FILE (needed with --writer-disabled)
   --set KEY=VALUE          any configuration key (repeatable), e.g. --set max_inflight_requests=100
   --format protobuf|arrow  wire format (wire_format): Protobuf records on the Zerobus stream (the
                            default) or Arrow batches over Arrow Flight, without row conversion

@@ -34,6 +34,7 @@ APT_PACKAGES=(
   openssl  # the conformance suite's test CA (tests/conformance/test_legacy_sdk_020.py)
   linux-perf  # scripts/profile_send_path.sh
   debootstrap  # scripts/check_wheel.sh: a clean Debian root to install the wheel in
+  tzdata  # Arrow's time zone database: zoned timestamps into TIMESTAMP_NTZ and DATE columns
 )
 
 # A venv is usable when its interpreter starts (it breaks if the base Python went away).

@@ -62,10 +62,24 @@ struct WrapperConfiguration {
   /// A DescriptorProto (serialized) to use instead of one generated from each batch's schema;
   /// columns are matched to its fields by name.
   std::optional<std::string> descriptor_proto;
-  /// Where the record descriptor comes from: "arrow" (generated from each batch's schema) or
-  /// "table" (built from the table's columns, read from Unity Catalog once when the wrapper is
-  /// created; the batch's columns are then matched to them by name). Protobuf format only.
+  /// Where the schema sent comes from: "arrow" (each batch's own) or "table" (the table's
+  /// columns, read from Unity Catalog once when the wrapper is created; each batch is fitted to
+  /// them: columns matched by name ignoring case, reordered, converted value by value).
   std::string schema_source = "arrow";
+  /// schema_source table: the table's description, the JSON Unity Catalog answers to
+  /// GET /api/2.1/unity-catalog/tables/{name}, used instead of fetching it. Needed in
+  /// writer-disabled mode, which makes no network call. Given as text (environment, YAML,
+  /// Python), the value is the path of a file holding it, as for descriptor_proto.
+  std::optional<std::string> table_schema;
+  /// schema_source table: batch columns (and struct members) the table lacks are dropped
+  /// instead of refused.
+  bool drop_extra_columns = false;
+  /// schema_source table: text converts to number, BOOLEAN, DATE, TIMESTAMP and DECIMAL columns
+  /// by parsing (ISO 8601 for dates and times); a value that does not parse fails its row.
+  bool parse_strings = false;
+  /// schema_source table: timestamp columns convert to DATE columns, keeping the day (a zoned
+  /// timestamp's local day) and dropping the time of day.
+  bool truncate_to_date = false;
 
   // --- Wire format (docs/api.md, "Wire formats") ------------------------------------------------
   WireFormat wire_format = WireFormat::kProtobuf;

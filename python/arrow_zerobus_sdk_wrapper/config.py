@@ -246,8 +246,27 @@ class WrapperConfiguration:
     )
     schema_source = _setting(
         "schema_source",
-        '"arrow" (the descriptor generated from each batch\'s schema, the default) or "table" '
-        "(built from the table's columns in Unity Catalog; Protobuf format only).",
+        '"arrow" (each batch\'s own schema, the default) or "table" (each batch fitted to the '
+        "table's columns in Unity Catalog: matched by name, converted value by value).",
+    )
+    table_schema = _setting(
+        "table_schema",
+        "schema_source table: the table's Unity Catalog description (JSON), used instead of "
+        "fetching it (its bytes); needed in writer-disabled mode. Given as the path of a file "
+        "holding it. None: fetched.",
+    )
+    drop_extra_columns = _setting(
+        "drop_extra_columns",
+        "schema_source table: drop batch columns the table lacks instead of refusing them.",
+    )
+    parse_strings = _setting(
+        "parse_strings",
+        "schema_source table: parse text into number, BOOLEAN, DATE, TIMESTAMP and DECIMAL "
+        "columns (ISO 8601 for dates and times).",
+    )
+    truncate_to_date = _setting(
+        "truncate_to_date",
+        "schema_source table: convert timestamps to DATE columns, dropping the time of day.",
     )
     wire_format = _setting(
         "wire_format",

@@ -15,6 +15,10 @@ class WrapperConfiguration:
         client_secret: str | None = ...,
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
         schema_source: str | None = ...,
+        table_schema: str | os.PathLike[str] | None = ...,
+        drop_extra_columns: bool | None = ...,
+        parse_strings: bool | None = ...,
+        truncate_to_date: bool | None = ...,
         wire_format: str | None = ...,
         arrow_ipc_compression: str | None = ...,
         arrow_ipc_compression_level: int | None = ...,
@@ -161,6 +165,14 @@ class WrapperConfiguration:
     def observability_max_queued_spans(self) -> int: ...
     @property
     def schema_source(self) -> str: ...
+    @property
+    def table_schema(self) -> bytes | None: ...
+    @property
+    def drop_extra_columns(self) -> bool: ...
+    @property
+    def parse_strings(self) -> bool: ...
+    @property
+    def truncate_to_date(self) -> bool: ...
     @property
     def wire_format(self) -> str: ...
     @property

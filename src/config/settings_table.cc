@@ -1,5 +1,7 @@
 // The settings table and the text form (parse and display) of each kind of setting.
 #include "config/settings_table.h"
+
+#include "common/file_text.h"
 #include "common/text.h"
 
 #include <algorithm>
@@ -56,6 +58,10 @@ constexpr Setting kSettings[] = {
     ARROW_ZEROBUS_SETTING(client_secret),
     ARROW_ZEROBUS_SETTING(descriptor_proto),
     ARROW_ZEROBUS_SETTING(schema_source),
+    ARROW_ZEROBUS_SETTING(table_schema),
+    ARROW_ZEROBUS_SETTING(drop_extra_columns),
+    ARROW_ZEROBUS_SETTING(parse_strings),
+    ARROW_ZEROBUS_SETTING(truncate_to_date),
     ARROW_ZEROBUS_SETTING(wire_format),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression_level),
@@ -143,21 +149,7 @@ bool MeansUnset(std::string_view text) {
 }
 
 Result<std::string> ReadFileBytes(const Setting& setting, std::string_view text) {
-  const std::filesystem::path path{std::string(text)};
-  std::error_code error;
-  const auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) {
-    return IoError(std::string(setting.key) + ": file '" + path.string() + "' does not exist");
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    return IoError(std::string(setting.key) + ": '" + path.string() + "' is not a regular file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    return IoError(std::string(setting.key) + ": cannot read file '" + path.string() + "'");
-  }
-  return bytes;
+  return ReadWholeFile(std::string(text), std::string(setting.key) + ": file");
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {

@@ -292,15 +292,22 @@ std::vector<std::string> WrapperConfiguration::problems() const {
           "schema_source is table but descriptor_proto is set: the descriptor comes from one "
           "or the other");
     }
-    if (wire_format == WireFormat::kArrow) {
+    if (zerobus_writer_disabled && !table_schema.has_value()) {
       out.Add(
-          "schema_source table is not supported with wire_format arrow yet: the table's "
-          "schema is applied to Protobuf records (use wire_format protobuf)");
+          "schema_source table in writer-disabled mode needs table_schema: that mode "
+          "makes no network call, so the table's description cannot be fetched from Unity "
+          "Catalog");
     }
-    if (zerobus_writer_disabled) {
-      out.Add(
-          "schema_source table reads the table from Unity Catalog, which writer-disabled "
-          "mode does not reach (use schema_source arrow)");
+  } else {
+    for (const auto& [name, set] :
+         {std::pair<const char*, bool>{"table_schema", table_schema.has_value()},
+          {"drop_extra_columns", drop_extra_columns},
+          {"parse_strings", parse_strings},
+          {"truncate_to_date", truncate_to_date}}) {
+      if (set) {
+        out.Add(std::string(name) + " applies to schema_source table only, but schema_source is " +
+                schema_source);
+      }
     }
   }
   if (wire_format == WireFormat::kArrow && descriptor_proto.has_value()) {

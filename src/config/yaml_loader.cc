@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "arrow_zerobus/config.h"
+#include "common/file_text.h"
 #include "config/settings_table.h"
 
 namespace arrow_zerobus {
@@ -184,19 +185,8 @@ Result<WrapperConfiguration> WrapperConfiguration::FromYamlString(const std::str
 }
 
 Result<WrapperConfiguration> WrapperConfiguration::FromYamlFile(const std::filesystem::path& path) {
-  std::error_code error;
-  const auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) {
-    return IoError("configuration file '" + path.string() + "' does not exist");
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    return IoError("configuration file '" + path.string() + "' is not a regular file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    return IoError("cannot read configuration file '" + path.string() + "'");
-  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(std::string text,
+                                 ReadWholeFile(path.string(), "configuration file"));
   return Load(text, path.string());
 }
 

@@ -18,22 +18,6 @@ std::string Describe(const arrow::Field& field) {
          (field.nullable() ? "" : " not null");
 }
 
-Status CheckSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
-  if (expected.num_fields() != actual.num_fields()) {
-    return ConversionError("batch has " + std::to_string(actual.num_fields()) +
-                           " columns but the stream's schema has " +
-                           std::to_string(expected.num_fields()));
-  }
-  for (int i = 0; i < expected.num_fields(); ++i) {
-    if (!expected.field(i)->Equals(*actual.field(i), /*check_metadata=*/false)) {
-      return ConversionError("batch column " + std::to_string(i) + " is " +
-                             Describe(*actual.field(i)) + " but the stream's schema has " +
-                             Describe(*expected.field(i)));
-    }
-  }
-  return Status::OK();
-}
-
 /// The rows of `batch` that did not fail, through a boolean filter.
 Result<std::shared_ptr<arrow::RecordBatch>> KeepRows(
     const std::shared_ptr<arrow::RecordBatch>& batch, const std::vector<uint8_t>& row_failed) {
@@ -57,7 +41,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> KeepRows(
 Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
                                        const arrow::RecordBatch& batch,
                                        const CastOptions& options) {
-  ARROW_ZEROBUS_RETURN_NOT_OK(CheckSchema(*schema.source, *batch.schema()));
+  ARROW_ZEROBUS_RETURN_NOT_OK(internal::CheckBatchSchema(*schema.source, *batch.schema()));
   const int64_t n = batch.num_rows();
   // Read from an IPC stream or imported through the C data interface, the row count is the
   // sender's word; a batch without columns has nothing that would contradict it.
@@ -72,41 +56,71 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
   bool zero_copy = true;
   // Source column order, so a row's first error is the one the protobuf encoder reports.
   for (int c = 0; c < batch.num_columns(); ++c) {
-    const std::string& name = batch.schema()->field(c)->name();
     const int target = canonical_index[c];
     if (target < 0) {
-      return InternalError("column '" + name + "' has no place in the canonical schema");
+      return InternalError("column '" + batch.schema()->field(c)->name() +
+                           "' has no place in the canonical schema");
     }
-    std::shared_ptr<arrow::Array> column = batch.column(c);
-    // RecordBatch::Make does not check its columns against the schema: a column of another type
-    // was sent as it was, under the schema's type (the Protobuf encoder checks this too).
-    if (!column->type()->Equals(*batch.schema()->field(c)->type())) {
-      return ConversionError("column '" + name + "' holds " + column->type()->ToString() +
-                             " values but the batch schema declares " +
-                             batch.schema()->field(c)->type()->ToString());
-    }
-    if (column->length() != n) {
-      return ConversionError("column '" + name + "' has " + std::to_string(column->length()) +
-                             " values but the batch has " + std::to_string(n) + " rows");
-    }
-    if (options.validate) {
-      ARROW_ZEROBUS_RETURN_NOT_OK(encode::internal::ValidateStructure(*column, name));
-    }
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(column, encode::internal::AlignBuffers(column, name));
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(column, encode::internal::DecodeArray(column, name));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto column, internal::ReadableColumn(batch, c, options));
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
         columns[target],
         internal::ConvertColumn(column, *schema.canonical->field(target), &errors));
     zero_copy = zero_copy && columns[target] == batch.column(c);
   }
+  return internal::AssembleCast(schema.canonical, n, std::move(columns), errors, zero_copy);
+}
 
+namespace internal {
+
+Status CheckBatchSchema(const arrow::Schema& expected, const arrow::Schema& actual) {
+  if (expected.num_fields() != actual.num_fields()) {
+    return ConversionError("batch has " + std::to_string(actual.num_fields()) +
+                           " columns but the stream's schema has " +
+                           std::to_string(expected.num_fields()));
+  }
+  for (int i = 0; i < expected.num_fields(); ++i) {
+    if (!expected.field(i)->Equals(*actual.field(i), /*check_metadata=*/false)) {
+      return ConversionError("batch column " + std::to_string(i) + " is " +
+                             Describe(*actual.field(i)) + " but the stream's schema has " +
+                             Describe(*expected.field(i)));
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<arrow::Array>> ReadableColumn(const arrow::RecordBatch& batch, int c,
+                                                     const CastOptions& options) {
+  const std::string& name = batch.schema()->field(c)->name();
+  const int64_t n = batch.num_rows();
+  std::shared_ptr<arrow::Array> column = batch.column(c);
+  // RecordBatch::Make does not check its columns against the schema: a column of another type
+  // was sent as it was, under the schema's type (the Protobuf encoder checks this too).
+  if (!column->type()->Equals(*batch.schema()->field(c)->type())) {
+    return ConversionError("column '" + name + "' holds " + column->type()->ToString() +
+                           " values but the batch schema declares " +
+                           batch.schema()->field(c)->type()->ToString());
+  }
+  if (column->length() != n) {
+    return ConversionError("column '" + name + "' has " + std::to_string(column->length()) +
+                           " values but the batch has " + std::to_string(n) + " rows");
+  }
+  if (options.validate) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(encode::internal::ValidateStructure(*column, name));
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(column, encode::internal::AlignBuffers(column, name));
+  return encode::internal::DecodeArray(column, name);
+}
+
+Result<CanonicalBatch> AssembleCast(const std::shared_ptr<arrow::Schema>& schema, int64_t n,
+                                    std::vector<std::shared_ptr<arrow::Array>> columns,
+                                    RowErrorCollector& errors, bool zero_copy) {
   CanonicalBatch out;
   out.num_rows = n;
   out.row_failed = std::move(errors.failed_rows());
   out.errors = std::move(errors.errors());
   std::sort(out.errors.begin(), out.errors.end(),
             [](const encode::RowError& a, const encode::RowError& b) { return a.row < b.row; });
-  auto converted = arrow::RecordBatch::Make(schema.canonical, n, std::move(columns));
+  auto converted = arrow::RecordBatch::Make(schema, n, std::move(columns));
   if (out.errors.empty()) {
     out.batch = std::move(converted);
     out.zero_copy = zero_copy;
@@ -120,4 +134,5 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
   return out;
 }
 
+}  // namespace internal
 }  // namespace arrow_zerobus::encode

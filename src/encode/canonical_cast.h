@@ -13,6 +13,7 @@
 #include "arrow_zerobus/status.h"
 #include "encode/canonical_schema.h"
 #include "encode/row_error.h"
+#include "encode/row_error_collector.h"
 
 namespace arrow_zerobus::encode {
 
@@ -49,4 +50,22 @@ Result<CanonicalBatch> CastToCanonical(const CanonicalSchema& schema,
                                        const arrow::RecordBatch& batch,
                                        const CastOptions& options = {});
 
+namespace internal {
+
+/// OK when `actual` has the columns of `expected` (metadata aside), else a ConversionError
+/// naming the first that differs.
+Status CheckBatchSchema(const arrow::Schema& expected, const arrow::Schema& actual);
+
+/// Column `c` of `batch`, checked against the batch's schema and row count, validated (per
+/// `options`), its buffers aligned and its encoding layers decoded: ready for ConvertColumn.
+Result<std::shared_ptr<arrow::Array>> ReadableColumn(const arrow::RecordBatch& batch, int c,
+                                                     const CastOptions& options);
+
+/// The converted `columns` under `schema` as a CanonicalBatch: the rows `errors` failed left
+/// out, the errors sorted by row.
+Result<CanonicalBatch> AssembleCast(const std::shared_ptr<arrow::Schema>& schema, int64_t n,
+                                    std::vector<std::shared_ptr<arrow::Array>> columns,
+                                    RowErrorCollector& errors, bool zero_copy);
+
+}  // namespace internal
 }  // namespace arrow_zerobus::encode

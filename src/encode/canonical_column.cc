@@ -152,7 +152,7 @@ Status CheckShape(const arrow::Array& array, const arrow::DataType& target,
 /// reports the same first one.
 class Converter {
  public:
-  explicit Converter(RowErrorCollector* errors) : errors_(errors) {}
+  Converter(RowErrorCollector* errors, const LeafRules* rules) : errors_(errors), rules_(rules) {}
 
   /// A value with at most one per element: a column, a struct member, a map key or value.
   /// `nulls` says what a null of it is (lists and maps use their own rule).
@@ -170,6 +170,10 @@ class Converter {
         return out;
       }
       default: {
+        if (rules_ != nullptr && rules_->Handles(array->type(), target)) {
+          CheckValues(NoCheck{}, *array->data(), path, scope, nulls);
+          return ByRules(array, target, path, scope);
+        }
         bool checked = false;
         WithCheck(*array, [&](const auto& check) {
           CheckValues(check, *array->data(), path, scope, nulls);
@@ -185,6 +189,18 @@ class Converter {
   }
 
  private:
+  /// `values` converted by the rules; the failures of present elements become row errors.
+  Result<ArrayPtr> ByRules(const ArrayPtr& values, const arrow::Field& target,
+                           const std::string& path, const Scope& scope) {
+    std::vector<LeafFailure> failures;
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto out, rules_->Convert(values, target, path, &failures));
+    for (const LeafFailure& failure : failures) {
+      if (!scope.Present(failure.index)) continue;
+      errors_->Add(scope.RowOf(failure.index), path, failure.kind, [&] { return failure.cause; });
+    }
+    return out;
+  }
+
   template <typename Check>
   void CheckValues(const Check& check, const arrow::ArrayData& data, const std::string& path,
                    const Scope& scope, const NullRule& nulls) {
@@ -305,6 +321,13 @@ class Converter {
                                      Struct(parts.values, item.type(), path + "[]", element_scope));
       CheckListRows(NoCheck{}, lists, elements, off, !target.nullable(), !item.nullable(), path,
                     scope);
+    } else if (rules_ != nullptr && rules_->Handles(parts.values->type(), item)) {
+      CheckListRows(NoCheck{}, lists, elements, off, !target.nullable(), !item.nullable(), path,
+                    scope);
+      const std::vector<uint8_t> mask = ElementMask(lists, elements, off, scope);
+      const Scope element_scope{parts.values->length(), &scope, off,
+                                mask.empty() ? nullptr : mask.data()};
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(values, ByRules(parts.values, item, path, element_scope));
     } else {
       bool checked = false;
       WithCheck(*parts.values, [&](const auto& check) {
@@ -367,17 +390,19 @@ class Converter {
   }
 
   RowErrorCollector* errors_;
+  const LeafRules* rules_;
 };
 
 }  // namespace
 
 Result<std::shared_ptr<arrow::Array>> ConvertColumn(const std::shared_ptr<arrow::Array>& column,
                                                     const arrow::Field& target,
-                                                    RowErrorCollector* errors) {
+                                                    RowErrorCollector* errors,
+                                                    const LeafRules* rules) {
   // arrow::util::ValidateUTF8 accepts everything until its tables are built.
   static const bool utf8_tables_ready = (arrow::util::InitializeUTF8(), true);
   (void)utf8_tables_ready;
-  Converter converter(errors);
+  Converter converter(errors, rules);
   const Scope rows{column->length()};
   return converter.Singular(column, target, target.name(), rows, RequiredUnless(target.nullable()));
 }

@@ -21,28 +21,6 @@ namespace {
 using encode::RowErrorKind;
 using internal::IntConversion;
 
-Status FromArrow(const arrow::Status& status, const std::string& path, const std::string& action) {
-  return ConversionError("column '" + path + "': " + action + " failed: " + status.ToString());
-}
-
-/// The same buffers under another type of the same layout.
-ArrayPtr Relabel(const ArrayPtr& values, std::shared_ptr<arrow::DataType> type) {
-  auto data = values->data()->Copy();
-  data->type = std::move(type);
-  return arrow::MakeArray(std::move(data));
-}
-
-Result<ArrayPtr> CastExact(const ArrayPtr& values, const std::shared_ptr<arrow::DataType>& target,
-                           const std::string& path) {
-  encode::internal::EnsureComputeInitialized();
-  auto cast = arrow::compute::Cast(*values, target, arrow::compute::CastOptions::Safe());
-  if (!cast.ok()) {
-    return FromArrow(cast.status(), path,
-                     "converting " + values->type()->ToString() + " to " + target->ToString());
-  }
-  return *cast;
-}
-
 /// `values` (a view array) with the views of null slots made empty. Arrow leaves a null slot's view
 /// undefined, and its casts size their output by every view's length, nulls included: one null
 /// claiming 1 GiB would make the cast allocate 1 GiB (found by the ipc_encode fuzz target).
@@ -129,6 +107,27 @@ Result<ArrayPtr> DecimalsToText(const ArrayPtr& values, const std::string& path)
 }
 
 }  // namespace
+
+Status FromArrow(const arrow::Status& status, const std::string& path, const std::string& action) {
+  return ConversionError("column '" + path + "': " + action + " failed: " + status.ToString());
+}
+
+ArrayPtr Relabel(const ArrayPtr& values, std::shared_ptr<arrow::DataType> type) {
+  auto data = values->data()->Copy();
+  data->type = std::move(type);
+  return arrow::MakeArray(std::move(data));
+}
+
+Result<ArrayPtr> CastExact(const ArrayPtr& values, const std::shared_ptr<arrow::DataType>& target,
+                           const std::string& path) {
+  encode::internal::EnsureComputeInitialized();
+  auto cast = arrow::compute::Cast(*values, target, arrow::compute::CastOptions::Safe());
+  if (!cast.ok()) {
+    return FromArrow(cast.status(), path,
+                     "converting " + values->type()->ToString() + " to " + target->ToString());
+  }
+  return *cast;
+}
 
 Result<std::shared_ptr<arrow::Buffer>> ValidityFromZero(const arrow::ArrayData& data,
                                                         const std::string& path) {

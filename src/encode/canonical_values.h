@@ -15,6 +15,18 @@
 
 namespace arrow_zerobus::encode::internal {
 
+/// A ConversionError naming the column, what was being done and Arrow's error.
+Status FromArrow(const arrow::Status& status, const std::string& path, const std::string& action);
+
+/// The same buffers under another type of the same layout.
+std::shared_ptr<arrow::Array> Relabel(const std::shared_ptr<arrow::Array>& values,
+                                      std::shared_ptr<arrow::DataType> type);
+
+/// Arrow's safe cast (exact, or an error naming the column).
+Result<std::shared_ptr<arrow::Array>> CastExact(const std::shared_ptr<arrow::Array>& values,
+                                                const std::shared_ptr<arrow::DataType>& target,
+                                                const std::string& path);
+
 /// The validity bitmap of `data` for an array that starts at offset 0 (null if no nulls).
 Result<std::shared_ptr<arrow::Buffer>> ValidityFromZero(const arrow::ArrayData& data,
                                                         const std::string& path);

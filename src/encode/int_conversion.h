@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include <arrow/type.h>
 
@@ -36,7 +37,14 @@ template <typename SrcT, typename Fail>
 uint64_t ConvertInteger(const IntConversion& c, SrcT raw, Fail&& fail) {
   const bool scaled = c.scaled();
   __int128 v = raw;
-  if (scaled) {
+  if (scaled && c.multiply == 1 && std::is_signed_v<SrcT>) {
+    // Only dividing (nanoseconds to microseconds): 64-bit arithmetic cannot overflow, and is
+    // many times faster than a 128-bit division.
+    const int64_t wide = raw;
+    int64_t q = wide / c.divide;
+    if ((wide % c.divide != 0) && (wide < 0)) --q;  // floor, so -1 ns is -1 us, not 0
+    v = q;
+  } else if (scaled) {
     v *= c.multiply;
     if (c.divide != 1) {
       __int128 q = v / c.divide;

@@ -16,6 +16,12 @@ std::string_view RowErrorKindName(RowErrorKind kind) {
       return "NullElement";
     case RowErrorKind::kRecordTooLarge:
       return "RecordTooLarge";
+    case RowErrorKind::kNotConvertible:
+      return "NotConvertible";
+    case RowErrorKind::kPrecisionLoss:
+      return "PrecisionLoss";
+    case RowErrorKind::kDecimalOverflow:
+      return "DecimalOverflow";
   }
   return "Unknown";
 }

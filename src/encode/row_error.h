@@ -14,6 +14,11 @@ enum class RowErrorKind : uint8_t {
   kNullValue,          ///< null in a non-nullable (required) column
   kNullElement,        ///< null list element or map key/value: protobuf cannot hold it
   kRecordTooLarge,     ///< the encoded record exceeds the record size limit
+  // Conversions to a table's column types (schema_source: table):
+  kNotConvertible,   ///< text that does not parse as the column's type, JSON that is not JSON
+  kPrecisionLoss,    ///< a value the column's type would change: an integer a float rounds,
+                     ///< decimal digits beyond the column's scale
+  kDecimalOverflow,  ///< more digits than the DECIMAL column's precision
 };
 
 std::string_view RowErrorKindName(RowErrorKind kind);

@@ -1,13 +1,13 @@
 #include "schema/uc_descriptor.h"
 
 #include <algorithm>
-#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
 #include "schema/proto_names.h"
+#include "schema/uc_types.h"
 
 namespace arrow_zerobus::schema {
 namespace {
@@ -15,128 +15,45 @@ namespace {
 using google::protobuf::DescriptorProto;
 using google::protobuf::FieldDescriptorProto;
 
-constexpr int kMaxDepth = 100;
-
-/// A Unity Catalog column type as the generators see it.
-struct UcKind {
-  enum Kind { kPrimitive, kArray, kMap, kStruct } kind = kPrimitive;
-  FieldDescriptorProto::Type proto = FieldDescriptorProto::TYPE_STRING;  ///< kPrimitive
-  std::vector<UcKind> elements;  ///< kArray: {element}; kMap: {key, value}
-  struct Member;
-  std::vector<Member> members;  ///< kStruct
-};
-struct UcKind::Member {
-  std::string name;
-  UcKind type;
-  bool nullable = true;
-};
-
-/// The proto type of a primitive type name, Spark's JSON name or UC's type_name alike.
-std::optional<FieldDescriptorProto::Type> PrimitiveProto(std::string_view name) {
-  const std::string lower = AsciiLower(name);
-  auto starts = [&](std::string_view prefix) { return lower.rfind(prefix, 0) == 0; };
-  if (lower == "byte" || lower == "tinyint" || lower == "short" || lower == "smallint" ||
-      lower == "int" || lower == "integer" || lower == "date") {
-    return FieldDescriptorProto::TYPE_INT32;
+/// The proto type a primitive travels as: DECIMAL as its text, VARIANT as JSON text, DATE as int32
+/// days, TIMESTAMP and TIMESTAMP_NTZ as int64 microseconds.
+FieldDescriptorProto::Type ProtoTypeOf(UcPrimitive primitive) {
+  switch (primitive) {
+    case UcPrimitive::kByte:
+    case UcPrimitive::kShort:
+    case UcPrimitive::kInt:
+    case UcPrimitive::kDate:
+      return FieldDescriptorProto::TYPE_INT32;
+    case UcPrimitive::kLong:
+    case UcPrimitive::kTimestamp:
+    case UcPrimitive::kTimestampNtz:
+      return FieldDescriptorProto::TYPE_INT64;
+    case UcPrimitive::kFloat:
+      return FieldDescriptorProto::TYPE_FLOAT;
+    case UcPrimitive::kDouble:
+      return FieldDescriptorProto::TYPE_DOUBLE;
+    case UcPrimitive::kBoolean:
+      return FieldDescriptorProto::TYPE_BOOL;
+    case UcPrimitive::kBinary:
+      return FieldDescriptorProto::TYPE_BYTES;
+    case UcPrimitive::kString:
+    case UcPrimitive::kDecimal:
+    case UcPrimitive::kVariant:
+      return FieldDescriptorProto::TYPE_STRING;
   }
-  if (lower == "long" || lower == "bigint" || lower == "timestamp" || lower == "timestamp_ntz") {
-    return FieldDescriptorProto::TYPE_INT64;
-  }
-  if (lower == "float") return FieldDescriptorProto::TYPE_FLOAT;
-  if (lower == "double") return FieldDescriptorProto::TYPE_DOUBLE;
-  if (lower == "boolean" || lower == "bool") return FieldDescriptorProto::TYPE_BOOL;
-  if (lower == "binary") return FieldDescriptorProto::TYPE_BYTES;
-  // DECIMAL travels as its text and VARIANT as JSON text; CHAR(n) and VARCHAR(n) are strings.
-  if (lower == "string" || lower == "variant" || starts("decimal") || starts("varchar") ||
-      starts("char")) {
-    return FieldDescriptorProto::TYPE_STRING;
-  }
-  return std::nullopt;
+  return FieldDescriptorProto::TYPE_STRING;
 }
 
-Status Unsupported(std::string_view type) {
-  return ConfigurationError("unsupported Databricks type '" + std::string(type) + "'");
-}
-
-/// A type of Spark's JSON: a name ("long") or an object (array, map, struct).
-Result<UcKind> ParseSparkType(const nlohmann::json& type, int depth) {
-  if (depth > kMaxDepth) {
-    return ConfigurationError("the type nests deeper than " + std::to_string(kMaxDepth) +
-                              " levels");
-  }
-  if (type.is_string()) {
-    const auto proto = PrimitiveProto(type.get<std::string>());
-    if (!proto) return Unsupported(type.get<std::string>());
-    return UcKind{UcKind::kPrimitive, *proto, {}, {}};
-  }
-  if (!type.is_object() || !type.contains("type") || !type["type"].is_string()) {
-    return ConfigurationError("a type is neither a name nor an object with a \"type\"");
-  }
-  const std::string kind = type["type"].get<std::string>();
-  UcKind out;
-  if (kind == "array") {
-    if (!type.contains("elementType")) return ConfigurationError("an array has no elementType");
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcKind element, ParseSparkType(type["elementType"], depth + 1));
-    out.kind = UcKind::kArray;
-    out.elements.push_back(std::move(element));
-  } else if (kind == "map") {
-    if (!type.contains("keyType") || !type.contains("valueType")) {
-      return ConfigurationError("a map lacks keyType or valueType");
-    }
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcKind key, ParseSparkType(type["keyType"], depth + 1));
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcKind value, ParseSparkType(type["valueType"], depth + 1));
-    out.kind = UcKind::kMap;
-    out.elements = {std::move(key), std::move(value)};
-  } else if (kind == "struct") {
-    if (!type.contains("fields") || !type["fields"].is_array()) {
-      return ConfigurationError("a struct has no fields list");
-    }
-    out.kind = UcKind::kStruct;
-    for (const auto& field : type["fields"]) {
-      if (!field.is_object() || !field.contains("name") || !field["name"].is_string() ||
-          !field.contains("type")) {
-        return ConfigurationError("a struct member lacks its name or type");
-      }
-      ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcKind member, ParseSparkType(field["type"], depth + 1));
-      out.members.push_back(
-          {field["name"].get<std::string>(), std::move(member), field.value("nullable", true)});
-    }
-  } else {
-    return Unsupported(kind);
-  }
-  return out;
-}
-
-/// The column's type: from type_json when there is one, else from type_name (primitives only).
-Result<UcKind> ColumnType(const UcColumn& column) {
-  if (column.type_json.empty()) {
-    const std::string& name = column.type_name.empty() ? column.type_text : column.type_name;
-    const std::string lower = AsciiLower(name);
-    if (lower.rfind("array", 0) == 0 || lower.rfind("map", 0) == 0 ||
-        lower.rfind("struct", 0) == 0) {
-      return ConfigurationError("missing type_json for complex column '" + column.name + "'");
-    }
-    const auto proto = PrimitiveProto(name);
-    if (!proto) return Unsupported(name).WithContext("column '" + column.name + "'");
-    return UcKind{UcKind::kPrimitive, *proto, {}, {}};
-  }
-  const auto json = nlohmann::json::parse(column.type_json, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object() || !json.contains("type")) {
-    return ConfigurationError("failed to parse type_json for column '" + column.name +
-                              "': not a JSON object with a \"type\"");
-  }
-  auto type = ParseSparkType(json["type"], 1);
-  if (!type.ok()) {
-    return ConfigurationError("failed to parse type_json for column '" + column.name +
-                              "': " + type.status().message());
-  }
-  return type;
+/// The proto type of a primitive UcType (its name was checked when it was parsed).
+FieldDescriptorProto::Type ProtoTypeOf(const UcType& type) {
+  auto primitive = ParseUcPrimitive(type.primitive);
+  return ProtoTypeOf(primitive.ok() ? primitive->primitive : UcPrimitive::kString);
 }
 
 class Builder {
  public:
   /// Adds the field `name` of `type` numbered `number` to `message`, with its nested messages.
-  Status AddField(const std::string& path, const std::string& name, const UcKind& type,
+  Status AddField(const std::string& path, const std::string& name, const UcType& type,
                   bool nullable, int32_t number, DescriptorProto* message) {
     ARROW_ZEROBUS_RETURN_NOT_OK(
         CheckColumnName(name, path).WithContext("invalid field name '" + name + "'"));
@@ -144,30 +61,30 @@ class Builder {
     field->set_name(name);
     field->set_number(number);
     switch (type.kind) {
-      case UcKind::kPrimitive:
+      case UcType::kPrimitive:
         field->set_label(nullable ? FieldDescriptorProto::LABEL_OPTIONAL
                                   : FieldDescriptorProto::LABEL_REQUIRED);
-        field->set_type(type.proto);
+        field->set_type(ProtoTypeOf(type));
         return Status::OK();
-      case UcKind::kStruct:
+      case UcType::kStruct:
         field->set_label(nullable ? FieldDescriptorProto::LABEL_OPTIONAL
                                   : FieldDescriptorProto::LABEL_REQUIRED);
         return SetMessageType(path, ToCamelCase(name), type, message, field);
-      case UcKind::kArray: {
-        const UcKind& element = type.elements[0];
-        if (element.kind == UcKind::kArray || element.kind == UcKind::kMap) {
+      case UcType::kArray: {
+        const UcType& element = type.elements[0];
+        if (element.kind == UcType::kArray || element.kind == UcType::kMap) {
           return ConfigurationError("column '" + path + "' is an ARRAY of " +
-                                    (element.kind == UcKind::kArray ? "ARRAY" : "MAP") +
+                                    (element.kind == UcType::kArray ? "ARRAY" : "MAP") +
                                     ", which Zerobus records cannot carry: wrap it in a STRUCT");
         }
         field->set_label(FieldDescriptorProto::LABEL_REPEATED);
-        if (element.kind == UcKind::kPrimitive) {
-          field->set_type(element.proto);
+        if (element.kind == UcType::kPrimitive) {
+          field->set_type(ProtoTypeOf(element));
           return Status::OK();
         }
         return SetMessageType(path + "[]", ToCamelCase(name) + "Element", element, message, field);
       }
-      case UcKind::kMap:
+      case UcType::kMap:
         field->set_label(FieldDescriptorProto::LABEL_REPEATED);
         return SetMapEntry(path, name, type, message, field);
     }
@@ -177,14 +94,14 @@ class Builder {
  private:
   /// Declares the struct `type` as a message named `wanted` (or wanted2, wanted3, ... when the
   /// name is taken) inside `parent`, and points `field` at it.
-  Status SetMessageType(const std::string& path, const std::string& wanted, const UcKind& type,
+  Status SetMessageType(const std::string& path, const std::string& wanted, const UcType& type,
                         DescriptorProto* parent, FieldDescriptorProto* field) {
     std::string name = wanted;
     for (int suffix = 2; NameTaken(*parent, name); ++suffix) name = wanted + std::to_string(suffix);
     DescriptorProto* nested = parent->add_nested_type();
     nested->set_name(name);
     for (size_t i = 0; i < type.members.size(); ++i) {
-      const UcKind::Member& member = type.members[i];
+      const UcType::Member& member = type.members[i];
       ARROW_ZEROBUS_RETURN_NOT_OK(AddField(path + "." + member.name, member.name, member.type,
                                            member.nullable, static_cast<int32_t>(i + 1), nested));
     }
@@ -195,21 +112,21 @@ class Builder {
 
   /// A map field: the entry message protobuf requires (<Field>Entry, option map_entry, key 1,
   /// value 2), its struct value a message <Field>Value inside it.
-  Status SetMapEntry(const std::string& path, const std::string& name, const UcKind& type,
+  Status SetMapEntry(const std::string& path, const std::string& name, const UcType& type,
                      DescriptorProto* parent, FieldDescriptorProto* field) {
-    const UcKind& key = type.elements[0];
-    const UcKind& value = type.elements[1];
-    const bool key_ok = key.kind == UcKind::kPrimitive &&
-                        key.proto != FieldDescriptorProto::TYPE_FLOAT &&
-                        key.proto != FieldDescriptorProto::TYPE_DOUBLE &&
-                        key.proto != FieldDescriptorProto::TYPE_BYTES;
+    const UcType& key = type.elements[0];
+    const UcType& value = type.elements[1];
+    const bool key_ok = key.kind == UcType::kPrimitive &&
+                        ProtoTypeOf(key) != FieldDescriptorProto::TYPE_FLOAT &&
+                        ProtoTypeOf(key) != FieldDescriptorProto::TYPE_DOUBLE &&
+                        ProtoTypeOf(key) != FieldDescriptorProto::TYPE_BYTES;
     if (!key_ok) {
       return ConfigurationError("column '" + path +
                                 "' is a MAP whose key is not an integer, boolean or string");
     }
-    if (value.kind == UcKind::kArray || value.kind == UcKind::kMap) {
+    if (value.kind == UcType::kArray || value.kind == UcType::kMap) {
       return ConfigurationError("column '" + path + "' is a MAP whose value is an " +
-                                (value.kind == UcKind::kArray ? "ARRAY" : "MAP") +
+                                (value.kind == UcType::kArray ? "ARRAY" : "MAP") +
                                 ", which Zerobus records cannot carry: wrap it in a STRUCT");
     }
     DescriptorProto* entry = parent->add_nested_type();
@@ -218,7 +135,7 @@ class Builder {
     field->set_type(FieldDescriptorProto::TYPE_MESSAGE);
     field->set_type_name(entry->name());
     ARROW_ZEROBUS_RETURN_NOT_OK(AddField(path + ".key", "key", key, true, 1, entry));
-    if (value.kind != UcKind::kStruct) {
+    if (value.kind != UcType::kStruct) {
       return AddField(path + ".value", "value", value, true, 2, entry);
     }
     // A map entry may declare no message of its own: the value's goes beside it.
@@ -276,17 +193,11 @@ Result<std::vector<UcColumn>> ParseUcTableColumns(std::string_view table_info_js
 
 Result<DescriptorProto> DescriptorFromUcColumns(const std::vector<UcColumn>& columns,
                                                 const std::string& message_name) {
-  std::vector<const UcColumn*> ordered;
-  for (const UcColumn& column : columns) {
-    if (column.position >= 0) ordered.push_back(&column);
-  }
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const UcColumn* a, const UcColumn* b) { return a->position < b->position; });
   DescriptorProto message;
   message.set_name(message_name);
   Builder builder;
-  for (const UcColumn* column : ordered) {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcKind type, ColumnType(*column));
+  for (const UcColumn* column : ColumnsInPositionOrder(columns)) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(UcType type, ParseUcColumnType(*column));
     // position + 1, gaps kept, as the generators number; past protobuf's reserved 19000-19999.
     ARROW_ZEROBUS_RETURN_NOT_OK(builder.AddField(column->name, column->name, type, column->nullable,
                                                  FieldNumberForIndex(column->position), &message));

@@ -18,11 +18,14 @@ class ArrowFormat final : public SendFormat {
   explicit ArrowFormat(FormatContext context) : context_(std::move(context)) {}
 
   Status Prepare(BatchJob& job) const override {
-    const std::shared_ptr<arrow::Schema>& schema = job.batch()->schema();
+    const std::shared_ptr<arrow::Schema>& schema = job.input()->schema();
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.canonical, Canonical(schema));
     if (context_.timed) job.times.planned = telemetry::UnixNanosNow();
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(encode::CanonicalBatch cast,
-                                   encode::CastToCanonical(*job.canonical, *job.batch()));
+    encode::CastOptions cast_options;
+    cast_options.validate = !job.input_validated;
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+        encode::CanonicalBatch cast,
+        encode::CastToCanonical(*job.canonical, *job.input(), cast_options));
     job.canonical_rows = std::move(cast.batch);
     job.kept_rows = std::move(cast.kept_rows);
     job.encoded.num_rows = cast.num_rows;
@@ -37,8 +40,10 @@ class ArrowFormat final : public SendFormat {
     if (context_.config->protobuf_debug_on()) {
       // The Protobuf debug files hold what the Protobuf format would have sent.
       ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.plan, context_.plans->GetOrPlan(*schema));
-      ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-          job.debug_records, encode::EncodeBatch(*job.plan, *job.batch(), context_.encode_options));
+      encode::EncodeOptions options = context_.encode_options;
+      options.validate = options.validate && !job.input_validated;
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.debug_records,
+                                     encode::EncodeBatch(*job.plan, *job.input(), options));
     }
     if (context_.timed) job.times.encoded = telemetry::UnixNanosNow();
     return Status::OK();

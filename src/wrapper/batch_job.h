@@ -30,11 +30,21 @@ class BatchJob {
   }
 
   uint64_t sequence() const { return sequence_; }
+  /// The caller's batch, as given: results name its rows, debug files hold it.
   const std::shared_ptr<arrow::RecordBatch>& batch() const { return batch_; }
+  /// The rows the wire format converts: the caller's batch, or (schema_source table) those of
+  /// its rows that fit the table, fitted to it (see table_format.h).
+  const std::shared_ptr<arrow::RecordBatch>& input() const {
+    return fitted_input ? fitted_input : batch_;
+  }
   BatchState& state() { return *state_; }
   int64_t total_rows() const { return state_->total_rows; }
 
   // --- Filled in before the job's turn to send (one thread) ---
+  std::shared_ptr<arrow::RecordBatch> fitted_input;  ///< see input()
+  /// The fit validated the caller's arrays and made the rest itself: the format need not
+  /// validate input() again.
+  bool input_validated = false;
   std::shared_ptr<const schema::SchemaPlan> plan;
   /// The records (Protobuf format), or, in the Arrow format, only which rows failed and why
   /// (num_rows, row_failed, errors) as the cast found them.

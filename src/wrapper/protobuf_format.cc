@@ -14,9 +14,11 @@ class ProtobufFormat final : public SendFormat {
   explicit ProtobufFormat(FormatContext context) : context_(std::move(context)) {}
 
   Status Prepare(BatchJob& job) const override {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.plan, context_.plans->GetOrPlan(*job.batch()->schema()));
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(job.plan, context_.plans->GetOrPlan(*job.input()->schema()));
     if (context_.timed) job.times.planned = telemetry::UnixNanosNow();
-    auto encoded = encode::EncodeBatch(*job.plan, *job.batch(), context_.encode_options);
+    encode::EncodeOptions options = context_.encode_options;
+    options.validate = options.validate && !job.input_validated;
+    auto encoded = encode::EncodeBatch(*job.plan, *job.input(), options);
     if (context_.timed) job.times.encoded = telemetry::UnixNanosNow();
     if (!encoded.ok()) return encoded.status();
     job.encoded = std::move(encoded).value();

@@ -10,30 +10,27 @@
 #include "schema/uc_descriptor.h"
 
 namespace arrow_zerobus::internal {
-namespace {
-
-/// The record descriptor of the configured table, from its columns in Unity Catalog. Each HTTP
-/// exchange is bounded by connect_timeout_ms, as a token fetch is.
-Result<google::protobuf::DescriptorProto> TableDescriptor(const WrapperConfiguration& config,
-                                                          const std::string& message_name) {
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
-  auth::CurlOptions curl;
-  curl.timeout = std::chrono::milliseconds(config.connect_timeout_ms);
-  curl.connect_timeout = std::min(curl.connect_timeout, curl.timeout);
-  const std::string context =
-      "schema_source table: the columns of " + config.table_name + " in Unity Catalog";
-  auto table_info = auth::FetchUnityCatalogTable(
-      {config.unity_catalog_url, table, config.client_id, config.client_secret.expose()},
-      auth::MakeCurlHttpTransport(curl));
+Result<std::vector<schema::UcColumn>> LoadTableColumns(const WrapperConfiguration& config) {
+  std::string context = "schema_source table: the columns of " + config.table_name;
+  Result<std::string> table_info = std::string();
+  if (config.table_schema) {
+    context += " in table_schema";
+    table_info = *config.table_schema;
+  } else {
+    context += " in Unity Catalog";
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
+    auth::CurlOptions curl;
+    curl.timeout = std::chrono::milliseconds(config.connect_timeout_ms);
+    curl.connect_timeout = std::min(curl.connect_timeout, curl.timeout);
+    table_info = auth::FetchUnityCatalogTable(
+        {config.unity_catalog_url, table, config.client_id, config.client_secret.expose()},
+        auth::MakeCurlHttpTransport(curl));
+  }
   if (!table_info.ok()) return table_info.status().WithContext(context);
   auto columns = schema::ParseUcTableColumns(*table_info);
   if (!columns.ok()) return columns.status().WithContext(context);
-  auto descriptor = schema::DescriptorFromUcColumns(*columns, message_name);
-  if (!descriptor.ok()) return descriptor.status().WithContext(context);
-  return descriptor;
+  return columns;
 }
-
-}  // namespace
 
 stream::StreamOptions MakeStreamOptions(const WrapperConfiguration& config) {
   using std::chrono::milliseconds;
@@ -84,7 +81,8 @@ flight::IpcPayloadOptions MakeIpcOptions(const WrapperConfiguration& config) {
   return options;
 }
 
-Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config) {
+Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config,
+                                            const std::vector<schema::UcColumn>* table_columns) {
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auth::TableName table, auth::ParseTableName(config.table_name));
   schema::PlanOptions options;
   options.message_name = schema::ToCamelCase(table.table);
@@ -102,9 +100,13 @@ Result<schema::PlanOptions> MakePlanOptions(const WrapperConfiguration& config) 
     }
     options.descriptor = std::move(descriptor);
   }
-  if (config.schema_source == "table") {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(options.descriptor,
-                                   TableDescriptor(config, options.message_name));
+  if (table_columns != nullptr) {
+    auto descriptor = schema::DescriptorFromUcColumns(*table_columns, options.message_name);
+    if (!descriptor.ok()) {
+      return descriptor.status().WithContext("schema_source table: the columns of " +
+                                             config.table_name);
+    }
+    options.descriptor = std::move(descriptor).value();
   }
   return options;
 }

@@ -1,10 +1,13 @@
 #include "wrapper/wrapper_core.h"
 
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "telemetry/token_refresh_counter.h"
 #include "wrapper/batch_telemetry.h"
 #include "wrapper/stream_settings.h"
+#include "wrapper/table_format.h"
 #include "wrapper/telemetry_resolution.h"
 
 namespace arrow_zerobus::internal {
@@ -34,7 +37,13 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
   std::unique_ptr<WrapperCore> core(new WrapperCore(std::move(config)));
   const WrapperConfiguration& settings = core->config_;
 
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(schema::PlanOptions plan_options, MakePlanOptions(settings));
+  std::optional<std::vector<schema::UcColumn>> table_columns;
+  if (settings.schema_source == "table") {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(table_columns, LoadTableColumns(settings));
+  }
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+      schema::PlanOptions plan_options,
+      MakePlanOptions(settings, table_columns ? &*table_columns : nullptr));
   core->plans_ = std::make_unique<schema::SchemaPlanCache>(std::move(plan_options));
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(telemetry::TelemetrySettings telemetry_settings,
                                  ResolveTelemetrySettings(settings, ProcessEnvironment()));
@@ -50,6 +59,10 @@ Result<std::unique_ptr<WrapperCore>> WrapperCore::Create(WrapperConfiguration co
   core->format_ = settings.wire_format == WireFormat::kArrow
                       ? MakeArrowFormat(std::move(format))
                       : MakeProtobufFormat(std::move(format));
+  if (table_columns) {
+    ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+        core->format_, MakeTableFormat(std::move(core->format_), settings, *table_columns));
+  }
 
   if (!settings.zerobus_writer_disabled) {
     stream::StreamConfig& stream = core->stream_template_;

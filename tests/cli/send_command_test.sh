@@ -38,7 +38,13 @@ narrow = pa.table({"name": pa.array(["x", "y", "z"]), "id": pa.array([7, 8, 9], 
 pq.write_table(narrow, f"{work}/narrow.parquet")
 with open(f"{work}/tables.json", "w") as out:
     out.write('{"main.default.cli_table": [{"name": "id", "type": "BIGINT", "nullable": false},'
-              ' {"name": "name", "type": "STRING"}, {"name": "note", "type": "STRING"}]}')
+              ' {"name": "name", "type": "STRING"}, {"name": "note", "type": "STRING"}],'
+              ' "main.default.cli_dates": [{"name": "id", "type": "BIGINT", "nullable": false},'
+              ' {"name": "day", "type": "DATE"}, {"name": "qty", "type": "TINYINT"}]}')
+# A messy CSV for --schema-from-table with parse_strings: names in another case, dates as text
+# (one not a date), a quantity too big for TINYINT.
+with open(f"{work}/dates.csv", "w") as out:
+    out.write("ID,Day,qty\n1,2024-02-29,5\n2,not-a-date,6\n3,2024-03-01,300\n4,2024-03-02,7\n")
 PY
 
 # ---- usage and configuration errors exit 2 (no emulator needed).
@@ -85,6 +91,37 @@ run_cli from_table env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=e
   --schema-from-table
 expect_rc "send --schema-from-table" 0
 expect_in from_table.out "rows: +3 total, 3 succeeded, 0 failed"
+# The messy CSV, in the Arrow format: the two rows that do not fit fail alone, naming why.
+run_cli csv_fit env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
+  ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
+  "$CLI" send "$WORK/dates.csv" --endpoint "$ENDPOINT" --table main.default.cli_dates \
+  --schema-from-table --set parse_strings=true --format arrow --quarantine "$WORK/dates_q.arrows"
+expect_rc "a messy CSV fitted to the table" 1
+expect_in csv_fit.out "rows: +4 total, 2 succeeded, 2 failed"
+expect_in csv_fit.out "first at input row 1: .*'not-a-date' is not a valid DATE"
+"$PYTHON" - "$WORK" <<'PY' || fail "the fitted CSV rows did not land as the table's types"
+import glob
+import sys
+import datetime
+import pyarrow as pa
+
+work = sys.argv[1]
+rows = []
+for path in glob.glob(f"{work}/landed/main.default.cli_dates/*.arrows"):
+    with pa.OSFile(path) as source:
+        rows += pa.ipc.open_stream(source).read_all().to_pylist()
+rows.sort(key=lambda row: row["id"])
+assert [(r["id"], r["day"], r["qty"]) for r in rows] == [
+    (1, datetime.date(2024, 2, 29), 5),
+    (4, datetime.date(2024, 3, 2), 7),
+], rows
+PY
+run_cli csv_unparsed env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
+  ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
+  "$CLI" send "$WORK/dates.csv" --endpoint "$ENDPOINT" --table main.default.cli_dates \
+  --schema-from-table
+expect_rc "the same CSV without parse_strings (checked before sending)" 2
+expect_in csv_unparsed.out "column 'Day' has Arrow type string, which does not convert to the table's DATE; set parse_strings"
 run_cli arrow_schema env ZEROBUS_CLIENT_ID=emulator-client ZEROBUS_CLIENT_SECRET=emulator-secret \
   ZEROBUS_UNITY_CATALOG_URL="$WORKSPACE_URL" \
   "$CLI" send "$WORK/narrow.parquet" --endpoint "$ENDPOINT" --table main.default.cli_table

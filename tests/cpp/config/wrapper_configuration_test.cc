@@ -57,7 +57,8 @@ TEST(SettingKeysTest, EveryFieldInDeclarationOrder) {
   EXPECT_THAT(
       WrapperConfiguration::SettingKeys(),
       ElementsAre("zerobus_endpoint", "table_name", "unity_catalog_url", "client_id",
-                  "client_secret", "descriptor_proto", "schema_source", "wire_format",
+                  "client_secret", "descriptor_proto", "schema_source", "table_schema",
+                  "drop_extra_columns", "parse_strings", "truncate_to_date", "wire_format",
                   "arrow_ipc_compression", "arrow_ipc_compression_level", "retry_timeout_ms",
                   "retry_max_attempts", "retry_base_delay_ms", "retry_max_delay_ms", "stream_count",
                   "max_inflight_requests", "max_inflight_bytes", "max_request_bytes",

@@ -22,6 +22,7 @@
 #include "encode/canonical_cast.h"
 #include "encode/canonical_schema.h"
 #include "testing/arrow_builders.h"
+#include "testing/canonical_batch_checks.h"
 #include "testing/proto_oracle.h"
 #include "testing/test_extension_type.h"
 
@@ -92,38 +93,6 @@ std::shared_ptr<arrow::Array> MapOf(std::string_view offsets_json,
   return arrow::MakeArray(data);
 }
 
-/// Checks what every cast must satisfy: each row accounted for once, errors sorted and one per
-/// failed row, the kept rows in order, and the output valid Arrow data (UTF-8 included).
-void CheckInvariants(const CanonicalBatch& out, const CanonicalSchema& schema, int64_t num_rows) {
-  ASSERT_EQ(out.num_rows, num_rows);
-  ASSERT_EQ(out.row_failed.size(), static_cast<size_t>(num_rows));
-  ASSERT_NE(out.batch, nullptr);
-  EXPECT_TRUE(out.batch->schema()->Equals(*schema.canonical));
-  EXPECT_EQ(out.batch->num_rows(), out.successful_count());
-  int64_t failed = 0;
-  for (int64_t row = 0; row < num_rows; ++row) failed += out.failed(row) ? 1 : 0;
-  EXPECT_EQ(failed, out.failed_count());
-  for (size_t i = 0; i < out.errors.size(); ++i) {
-    EXPECT_TRUE(out.failed(out.errors[i].row));
-    if (i > 0) {
-      EXPECT_LT(out.errors[i - 1].row, out.errors[i].row);
-    }
-  }
-  if (out.failed_count() == 0) {
-    EXPECT_TRUE(out.kept_rows.empty());
-  } else {
-    ASSERT_EQ(static_cast<int64_t>(out.kept_rows.size()), out.batch->num_rows());
-  }
-  int64_t k = 0;
-  for (int64_t row = 0; row < num_rows; ++row) {
-    if (out.failed(row)) continue;
-    EXPECT_EQ(out.SourceRow(k), row);
-    ++k;
-  }
-  const arrow::Status valid = out.batch->ValidateFull();
-  EXPECT_TRUE(valid.ok()) << valid.ToString();
-}
-
 CanonicalBatch CastOk(const std::shared_ptr<arrow::RecordBatch>& batch,
                       const CanonicalSchemaOptions& options = {}) {
   auto schema = MakeCanonicalSchema(batch->schema(), options);
@@ -132,7 +101,7 @@ CanonicalBatch CastOk(const std::shared_ptr<arrow::RecordBatch>& batch,
   auto out = CastToCanonical(*schema, *batch);
   EXPECT_TRUE(out.ok()) << out.status();
   if (!out.ok()) return {};
-  CheckInvariants(*out, *schema, batch->num_rows());
+  arrow_zerobus::testing::ExpectEveryRowAccountedFor(*out, *schema->canonical, batch->num_rows());
   return std::move(out).value();
 }
 
@@ -456,7 +425,7 @@ TEST(CanonicalCastTest, InvalidUtf8InsideNestedValues) {
 
 TEST(CanonicalCastTest, BadTextOutsideEveryRowIsDroppedNotReported) {
   // Under a null list, map or struct, values belong to no row: neither path reports them, and
-  // the Flight batch must still be valid Arrow data (CheckInvariants validates UTF-8).
+  // the Flight batch must still be valid Arrow data (ExpectEveryRowAccountedFor validates UTF-8).
   auto hidden_list = arrow::MakeArray(arrow::ArrayData::Make(
       arrow::list(arrow::large_utf8()), 3,
       {Validity({false, true, true}), arrow::Buffer::FromVector(std::vector<int32_t>{0, 1, 2, 2})},
