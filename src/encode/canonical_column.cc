@@ -360,18 +360,19 @@ class Converter {
     const int64_t* off = parts.offsets.data();
     const std::vector<uint8_t> mask = ElementMask(maps, *entries.data(), off, scope);
     const Scope entry_scope{entries.length(), &scope, off, mask.empty() ? nullptr : mask.data()};
-    // Keys of all entries, then values, then the map's own nulls, as the encoder does.
+    // Keys of all entries, then values, then the map's own nulls, as the encoder does. Paths name
+    // them as the protobuf map entry does ("attrs.key"), whatever the Arrow fields are called.
     const arrow::Field& key_field = *map_type.key_field();
     const arrow::Field& value_field = *map_type.item_field();
     const ArrayPtr key_source = entries.field(0);
     const ArrayPtr value_source = entries.field(1);
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-        auto keys, Singular(key_source, key_field, path + "." + key_field.name(), entry_scope,
+        auto keys, Singular(key_source, key_field, path + ".key", entry_scope,
                             NullRule{!key_field.nullable(), RowErrorKind::kNullElement,
                                      encode::NullMapEntryCause}));
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
         auto items,
-        Singular(value_source, value_field, path + "." + value_field.name(), entry_scope,
+        Singular(value_source, value_field, path + ".value", entry_scope,
                  NullRule{!value_field.nullable(), RowErrorKind::kNullElement,
                           encode::NullMapEntryCause}));
     CheckListRows(NoCheck{}, maps, *entries.data(), off, !target.nullable(), true, path, scope);

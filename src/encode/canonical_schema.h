@@ -18,7 +18,7 @@
 //   time32, time64, duration                              int64 microseconds (as on the proto path)
 //   decimal32/64/128/256                                  large_utf8, exact text ("-12.3400")
 //   list, large_list, list_view, fixed_size_list          list<item: T>
-//   map (integer, bool or string keys)                    map<key: K not null, value: V>
+//   map (integer, bool or string keys)                    map<keys: K not null, values: V>
 //   struct                                                struct, members mapped recursively
 //   dictionary, run-end encoded, extension                the canonical type of the values
 //
@@ -39,12 +39,13 @@
 
 namespace arrow_zerobus::encode {
 
-/// Field names the canonical nested types use (Arrow C++'s defaults). The SDK notes disagree on
-/// the map's ("entries" vs "key_value"); change them here only.
+/// Field names the canonical nested types use: those of the official Rust SDK 3.1.1's Arrow
+/// schema for a table (zerobus-rust-3.1-facts §5: list "item"; map "entries" of "keys" and
+/// "values", where Arrow C++ would say "key" and "value"). Change them here only.
 inline constexpr const char kListItemName[] = "item";
 inline constexpr const char kMapEntriesName[] = "entries";
-inline constexpr const char kMapKeyName[] = "key";
-inline constexpr const char kMapValueName[] = "value";
+inline constexpr const char kMapKeyName[] = "keys";
+inline constexpr const char kMapValueName[] = "values";
 
 struct CanonicalSchemaOptions {
   /// The table's column names in table order (the service reports FIELD_OUT_OF_ORDER otherwise).
