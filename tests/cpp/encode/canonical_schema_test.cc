@@ -132,14 +132,15 @@ TEST(CanonicalSchemaTest, StructsAreMappedMemberByMember) {
 TEST(CanonicalSchemaTest, MapsKeepNonNullKeysAndValueNullability) {
   const auto source = std::make_shared<arrow::MapType>(
       F("key_value",
-        arrow::struct_({F("keys", arrow::utf8(), false), F("values", arrow::uint64(), false)}),
+        arrow::struct_({F("key", arrow::utf8(), false), F("value", arrow::uint64(), false)}),
         false));
   const auto canonical = CanonicalOf(source);
   ASSERT_EQ(canonical->id(), arrow::Type::MAP);
   const auto& map = static_cast<const arrow::MapType&>(*canonical);
-  EXPECT_EQ(map.value_field()->name(), kMapEntriesName);
-  EXPECT_EQ(map.key_field()->name(), kMapKeyName);
-  EXPECT_EQ(map.item_field()->name(), kMapValueName);
+  // The names of the official Rust SDK 3.1.1's Arrow schema (zerobus-rust-3.1-facts §5).
+  EXPECT_EQ(map.value_field()->name(), "entries");
+  EXPECT_EQ(map.key_field()->name(), "keys");
+  EXPECT_EQ(map.item_field()->name(), "values");
   EXPECT_FALSE(map.key_field()->nullable());
   EXPECT_TRUE(map.key_type()->Equals(*arrow::large_utf8()));
   EXPECT_FALSE(map.item_field()->nullable());
