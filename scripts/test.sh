@@ -17,8 +17,10 @@ BUILD_DIR="${BUILD_DIR:-build}"
 "$REPO/scripts/build.sh"
 
 failed=()
+# Each suite's start, with the seconds since this script began: CI must stay well under 30 min.
+stage() { echo "test: $1 (at ${SECONDS} s)"; }
 
-echo "test: ctest"
+stage "ctest"
 if ! ctest --test-dir "$BUILD_DIR" --output-on-failure -j2; then
   failed+=("ctest")
 fi
@@ -37,7 +39,7 @@ fi
 # pytest exits with 5 when it collects nothing, so it runs only when test files exist. The tests
 # import the installed package (python/ is not on sys.path).
 if [ -d tests/python ] && [ -n "$(find tests/python -name 'test_*.py' -print -quit)" ]; then
-  echo "test: pytest"
+  stage "pytest"
   # The restart test runs this build's emulator binary as a process it kills and starts again.
   if ! ARROW_ZEROBUS_EMULATOR="$(cd "$BUILD_DIR" && pwd)/emulator/zerobus-emulator" \
       "$REPO/.venv/bin/python" -m pytest tests/python -q; then
@@ -53,7 +55,7 @@ if ! "$REPO/scripts/setup_legacy_sdk.sh"; then
   failed+=("legacy-sdk-venv")
 fi
 emulator_bin="$(cd "$BUILD_DIR" && pwd)/emulator/zerobus-emulator"
-echo "test: conformance (official Zerobus Python SDK against $emulator_bin)"
+stage "conformance (official Zerobus Python SDK against $emulator_bin)"
 if ! ARROW_ZEROBUS_EMULATOR="$emulator_bin" \
     "$REPO/.venv/bin/python" -m pytest tests/conformance -q; then
   failed+=("conformance")
@@ -61,19 +63,19 @@ fi
 
 # The fuzz targets of tests/fuzz, briefly, so that a parser that regressed fails here: built with
 # clang in build-fuzz, FUZZ_SECONDS per target (default 20), two at a time.
-echo "test: fuzz"
+stage "fuzz"
 if ! FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"; then
   failed+=("fuzz")
 fi
 
 # ThreadSanitizer, briefly: its canaries and the transport and wrapper send tests, built in
 # build-tsan (scripts/sanitize.sh --thread runs the whole transport, wrapper and emulator set).
-echo "test: ThreadSanitizer (quick)"
+stage "ThreadSanitizer (quick)"
 if ! "$REPO/scripts/sanitize.sh" --thread --quick; then
   failed+=("tsan")
 fi
 
-echo "test: lint"
+stage "lint"
 if ! "$REPO/scripts/lint.sh"; then
   failed+=("lint")
 fi
@@ -82,4 +84,4 @@ if [ "${#failed[@]}" -ne 0 ]; then
   echo "test: FAILED: ${failed[*]}" >&2
   exit 1
 fi
-echo "test: all passed"
+echo "test: all passed in ${SECONDS} s"
