@@ -371,10 +371,9 @@ class Converter {
                             NullRule{!key_field.nullable(), RowErrorKind::kNullElement,
                                      encode::NullMapEntryCause}));
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-        auto items,
-        Singular(value_source, value_field, path + ".value", entry_scope,
-                 NullRule{!value_field.nullable(), RowErrorKind::kNullElement,
-                          encode::NullMapEntryCause}));
+        auto items, Singular(value_source, value_field, path + ".value", entry_scope,
+                             NullRule{!value_field.nullable(), RowErrorKind::kNullElement,
+                                      encode::NullMapEntryCause}));
     CheckListRows(NoCheck{}, maps, *entries.data(), off, !target.nullable(), true, path, scope);
     if (keys == key_source && items == value_source && array->type()->Equals(*target.type())) {
       return array;

@@ -130,10 +130,9 @@ TEST(CanonicalSchemaTest, StructsAreMappedMemberByMember) {
 }
 
 TEST(CanonicalSchemaTest, MapsKeepNonNullKeysAndValueNullability) {
-  const auto source = std::make_shared<arrow::MapType>(
-      F("key_value",
-        arrow::struct_({F("key", arrow::utf8(), false), F("value", arrow::uint64(), false)}),
-        false));
+  const auto source = std::make_shared<arrow::MapType>(F(
+      "key_value",
+      arrow::struct_({F("key", arrow::utf8(), false), F("value", arrow::uint64(), false)}), false));
   const auto canonical = CanonicalOf(source);
   ASSERT_EQ(canonical->id(), arrow::Type::MAP);
   const auto& map = static_cast<const arrow::MapType&>(*canonical);
