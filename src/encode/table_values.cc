@@ -653,7 +653,6 @@ Status CheckZoneKnown(const arrow::TimestampType& source, const arrow::Field& ta
 Status CheckLeafFits(const arrow::DataType& source, const arrow::Field& target,
                      const TableFitOptions& options, const std::string& path) {
   const Type::type from = source.id();
-  if (from == Type::NA) return Status::OK();  // nulls; a NOT NULL column fails its rows
   auto refuse = [&](const std::string& hint) {
     return ConfigurationError("column '" + path + "' has Arrow type " + source.ToString() +
                               ", which does not convert to the table's " + TargetName(target) +
@@ -735,12 +734,7 @@ bool TableLeafRules::Handles(const std::shared_ptr<arrow::DataType>& source,
 Result<ArrayPtr> TableLeafRules::Convert(const ArrayPtr& values, const arrow::Field& target,
                                          const std::string& path,
                                          std::vector<LeafFailure>* failures) const {
-  const Type::type from = values->type_id();
-  if (from == Type::NA) {
-    auto nulls = arrow::MakeArrayOfNull(target.type(), values->length());
-    if (!nulls.ok()) return FromArrow(nulls.status(), path, "making nulls");
-    return *nulls;
-  }
+  const Type::type from = values->type_id();  // never the null type: Align gave it the column's
   if (schema::IsVariantField(target)) return ToVariant(values, path, failures);
   const Type::type to = target.type()->id();
   if (IsText(from) && to != Type::LARGE_STRING && to != Type::LARGE_BINARY) {

@@ -45,9 +45,9 @@ struct TableFitOptions {
 
 namespace internal {
 
-/// OK when values of `source` (a leaf type, encoding layers resolved) convert to `target` (a
-/// leaf field of the table's schema), else a ConfigurationError naming `path`, both types and,
-/// where one would allow it, the setting.
+/// OK when values of `source` (a leaf type, encoding layers resolved, not the null type, which
+/// the fit plans itself) convert to `target` (a leaf field of the table's schema), else a
+/// ConfigurationError naming `path`, both types and, where one would allow it, the setting.
 Status CheckLeafFits(const arrow::DataType& source, const arrow::Field& target,
                      const TableFitOptions& options, const std::string& path);
 
