@@ -121,6 +121,13 @@ grpc::Status BidiStreamReactor::CheckNextOffsetLocked(int64_t offset) const {
                                                          std::to_string(offset));
 }
 
+void BidiStreamReactor::ContinueStreamLocked(std::string stream_id, int64_t last_offset) {
+  stream_id_ = std::move(stream_id);
+  landed_ = {last_offset, 0};
+  due_ = landed_;
+  sent_ = landed_;
+}
+
 // ---- scheduling and writing ----
 
 // Runs `task` under mu_ at `when`, unless the RPC has finished by then or the emulator stops.
@@ -226,7 +233,7 @@ void BidiStreamReactor::SetUpLocked(grpc::ByteBuffer* message) {
     AfterSetupDelayLocked(refusal_delay, [this, refused] { EndLocked(refused, true); });
     return;
   }
-  stream_id_ = state_->NewStreamId();
+  if (stream_id_.empty()) stream_id_ = state_->NewStreamId();
   ack_delay_ = state_->AckDelay(table_);
   kill_every_ = state_->KillEveryRequests(table_);
   AfterSetupDelayLocked(state_->CreateDelay(table_), [this] {

@@ -24,7 +24,8 @@
 namespace arrow_zerobus::emulator {
 
 /// How far a connection's acks reach: the offset of the last request acknowledged (from 0 on each
-/// connection; -1: none) and the records of all requests up to it.
+/// connection, or after the offset a resumed stream continues from; -1: none) and the records of
+/// all requests up to it.
 struct AckPosition {
   int64_t offset = -1;
   int64_t records = 0;
@@ -88,6 +89,9 @@ class BidiStreamReactor : public grpc::ServerGenericBidiReactor {
   grpc::Status AdmitCallerLocked(const std::string& table);
   /// INVALID_ARGUMENT unless `offset` is the next one of the connection.
   grpc::Status CheckNextOffsetLocked(int64_t offset) const;
+  /// For a stream that continues on this connection (a persistent stream's resume), from
+  /// CheckSetupLocked: its id, and the offset its connection starts after.
+  void ContinueStreamLocked(std::string stream_id, int64_t last_offset);
 
  private:
   struct Outgoing {

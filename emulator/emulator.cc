@@ -118,6 +118,7 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(EmulatorOptions options) {
   }
   std::unique_ptr<Emulator> emulator(new Emulator());
   emulator->state_ = std::make_unique<EmulatorState>(options);
+  ARROW_ZEROBUS_RETURN_NOT_OK(emulator->state_->LoadPersistentStreams());
   emulator->service_ = std::make_unique<IngestService>(emulator->state_.get());
 
   OAuthEndpointOptions oauth_options;

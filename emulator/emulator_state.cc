@@ -14,7 +14,15 @@ namespace arrow_zerobus::emulator {
 EmulatorState::EmulatorState(EmulatorOptions options)
     : options_(std::move(options)),
       quotas_(EffectiveQuotas(options_)),
-      tokens_(std::make_shared<TokenRegistry>()) {}
+      tokens_(std::make_shared<TokenRegistry>()),
+      persistent_streams_(PersistentStreams::Open({}).value()) {}
+
+Status EmulatorState::LoadPersistentStreams() {
+  if (options_.data_dir.empty() || options_.light) return Status::OK();
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+      persistent_streams_, PersistentStreams::Open(options_.data_dir / "_persistent_streams"));
+  return Status::OK();
+}
 
 EmulatorState::~EmulatorState() { std::lock_guard<std::mutex> lock(mutex_); }
 

@@ -15,6 +15,7 @@
 #include "arrow_zerobus/status.h"
 #include "emulator_options.h"
 #include "fault_script.h"
+#include "persistent_streams.h"
 #include "scheduler.h"
 #include "service_quotas.h"
 #include "table_schema.h"
@@ -112,6 +113,12 @@ class EmulatorState {
   /// A new unique stream id (a random 128-bit UUID).
   std::string NewStreamId();
 
+  /// The persistent streams: in memory until LoadPersistentStreams.
+  PersistentStreams& persistent_streams() { return *persistent_streams_; }
+  /// Keeps the persistent streams in <data_dir>/_persistent_streams (no data directory or light
+  /// mode: in memory), reading those a previous run left there.
+  Status LoadPersistentStreams();
+
  private:
   struct Table {
     std::optional<std::vector<TableColumn>> columns;
@@ -134,6 +141,7 @@ class EmulatorState {
   mutable std::mutex mutex_;
   mutable std::map<std::string, Table> tables_;
   std::optional<FaultScript> default_script_;
+  std::unique_ptr<PersistentStreams> persistent_streams_;
 };
 
 }  // namespace arrow_zerobus::emulator

@@ -1,8 +1,8 @@
-// One EphemeralStreamRequest as the emulator reads it. By default the protobuf classes generated
-// from zerobus_service.proto parse it, so the emulator shares no protocol code with the client;
-// with --light the client's hand-written codec (zerobus/stream_messages.h) reads it as views
-// into the received bytes, the fast path for throughput benchmarks. A test checks that both
-// readings agree.
+// One EphemeralStreamRequest (or PersistentStreamRequest) as the emulator reads it. By default the
+// protobuf classes generated from zerobus_service.proto parse it, so the emulator shares no
+// protocol code with the client; with --light the client's hand-written codec
+// (zerobus/stream_messages.h) reads it as views into the received bytes, the fast path for
+// throughput benchmarks. A test checks that both readings agree.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +16,12 @@
 namespace arrow_zerobus::emulator {
 
 struct EphemeralRequest {
-  enum class Kind { kNone, kCreateStream, kIngestRecord, kIngestRecordBatch };
+  enum class Kind { kNone, kCreateStream, kIngestRecord, kIngestRecordBatch, kResumeStream };
   enum class Payload { kNone, kProto, kJson };
 
   Kind kind = Kind::kNone;
   ::databricks::zerobus::CreateIngestStreamRequest create;  ///< when kind is kCreateStream
+  ::databricks::zerobus::ResumeIngestStreamRequest resume;  ///< when kind is kResumeStream
   bool has_offset = false;
   int64_t offset_id = 0;
   Payload payload = Payload::kNone;
@@ -29,8 +30,10 @@ struct EphemeralRequest {
 
 class EphemeralRequestReader {
  public:
-  /// `fast`: read with the hand-written codec (--light) instead of the generated classes.
-  explicit EphemeralRequestReader(bool fast) : fast_(fast) {}
+  /// `fast`: read with the hand-written codec (--light) instead of the generated classes;
+  /// `persistent`: read PersistentStreamRequests (always with the generated classes).
+  explicit EphemeralRequestReader(bool fast, bool persistent = false)
+      : fast_(fast && !persistent), persistent_(persistent) {}
 
   /// Reads one serialized request into `out`. INVALID_ARGUMENT naming what is malformed.
   Status Read(std::string_view bytes, EphemeralRequest* out);
@@ -38,9 +41,12 @@ class EphemeralRequestReader {
  private:
   Status ReadGenerated(std::string_view bytes, EphemeralRequest* out);
   Status ReadFast(std::string_view bytes, EphemeralRequest* out);
+  Status ReadPersistent(std::string_view bytes, EphemeralRequest* out);
 
   bool fast_;
+  bool persistent_;
   ::databricks::zerobus::EphemeralStreamRequest generated_;
+  ::databricks::zerobus::PersistentStreamRequest persistent_request_;
   zerobus::ParsedRequest parsed_;
 };
 

@@ -614,7 +614,7 @@ TEST(EmulatorProtocolTest, CountersPerTable) {
 TEST(EmulatorProtocolTest, UnknownMethodIsUnimplemented) {
   auto emu = StartEmulator();
   grpc::GenericStub generic(ChannelTo(*emu));
-  for (const std::string method : {"/databricks.zerobus.Zerobus/PersistentStream",
+  for (const std::string method : {"/databricks.zerobus.Zerobus/MultiplexedStream",
                                    "/databricks.zerobus.v2.Zerobus/EphemeralStream"}) {
     SCOPED_TRACE(method);
     grpc::ClientContext context;

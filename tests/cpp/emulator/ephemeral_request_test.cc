@@ -45,7 +45,9 @@ std::vector<std::string> Corpus() {
 
   zb::EphemeralStreamRequest batch;
   batch.mutable_ingest_record_batch()->set_offset_id(7);
-  for (const char* record : {"\x08\x01", "", "\x12\x03abc"}) {
+  for (const char* record : {"\x08\x01", "",
+                             "\x12\x03"
+                             "abc"}) {
     batch.mutable_ingest_record_batch()->mutable_proto_encoded_batch()->add_records(record);
   }
   corpus.push_back(batch.SerializeAsString());
