@@ -83,7 +83,8 @@ Result<BareRun> RunBareStream(const std::string& endpoint, const std::string& wo
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_seconds));
 
   BareListener listener;
-  auto connection = stream::BidiConnection::Start(channel, headers, &protocol, table, 1, &listener);
+  auto connection = stream::BidiConnection::Start(channel, headers, &protocol,
+                                                  protocol.OpeningMessage(""), table, 1, &listener);
   Status status = listener.WaitFor([&] { return listener.opened(); }, timeout, "opening");
   BareRun run;
   if (status.ok()) {

@@ -83,6 +83,15 @@ struct WrapperConfiguration {
 
   // --- Wire format (docs/api.md, "Wire formats") ------------------------------------------------
   WireFormat wire_format = WireFormat::kProtobuf;
+  /// "at_least_once" (EphemeralStream: a row whose ack was lost with a connection is sent again
+  /// and may land twice) or "exactly_once" (PersistentStream, which the service marks in
+  /// development: each lane's stream resumes at the server's committed offset after a cut, so
+  /// no row lands twice). exactly_once needs wire_format protobuf.
+  std::string delivery = "at_least_once";
+  /// delivery exactly_once: the persistent streams to resume, one id per stream (stream_count),
+  /// comma-separated, as a wrapper's stats() named them: offsets continue after what each
+  /// committed (docs/api.md, "Exactly once"). Empty: new streams are created.
+  std::string resume_stream_ids;
   /// Arrow format: IPC buffer compression, "none", "lz4_frame" or "zstd".
   std::string arrow_ipc_compression = "none";
   /// Arrow format: the compression's level (ZSTD: higher is smaller and slower; see
@@ -196,6 +205,8 @@ struct WrapperConfiguration {
   /// Whether each debug format is on (debug_enabled turns on both).
   bool arrow_debug_on() const { return debug_enabled || debug_arrow_enabled; }
   bool protobuf_debug_on() const { return debug_enabled || debug_protobuf_enabled; }
+  /// resume_stream_ids split at commas, spaces trimmed (empty when unset).
+  std::vector<std::string> ResumeStreamIds() const;
 
   /// Every problem, one message each naming the setting and the value; empty when valid.
   std::vector<std::string> problems() const;

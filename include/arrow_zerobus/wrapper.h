@@ -67,9 +67,39 @@ struct StreamLaneStats {
   int64_t requests_acked = 0;
   int64_t records_acked = 0;
   int64_t bytes_acked = 0;
-  int64_t records_replayed = 0;  ///< upper bound on the duplicates this stream may have landed
+  /// Rows sent again after reconnects: with delivery at_least_once an upper bound on the
+  /// duplicates this stream may have landed; with exactly_once none of them lands twice.
+  int64_t records_replayed = 0;
   int64_t reconnects = 0;
+  /// The highest offset acknowledged on this stream (-1: none).
+  int64_t last_acked_offset = -1;
+  /// delivery exactly_once: reconnects that resumed the stream, and the requests their resume
+  /// replies acknowledged (committed before the cut; at least once would have sent them again).
+  int64_t resumes = 0;
+  int64_t requests_committed_on_resume = 0;
 };
+
+/// delivery exactly_once: one request of a send as it is handed to its stream, before it is
+/// written. A caller that records these (see set_send_journal) knows, after a crash, which rows
+/// landed: those of every request whose offset is at or below its stream's committed offset
+/// (the last_acked_offset of a wrapper that resumes the stream).
+struct JournaledRequest {
+  /// The batch it belongs to: 0, 1, 2, ... in the order batches were given to the wrapper (each
+  /// send_batch or send_batch_async call one; send_table and send_reader one per batch).
+  uint64_t batch = 0;
+  /// The batch's rows it carries: [first_row, end_row), except `excluded_rows` (rows in that
+  /// range that failed conversion and are not in it), ascending.
+  int64_t first_row = 0;
+  int64_t end_row = 0;
+  std::vector<int64_t> excluded_rows;
+  int lane = 0;
+  std::string stream_id;
+  int64_t offset = 0;
+};
+/// Called in offset order per stream, on a wrapper thread, while the stream waits: it should
+/// only record (e.g. append a line to a file). An error refuses the request: its rows fail with
+/// it, unsent.
+using SendJournal = std::function<Status(const JournaledRequest&)>;
 
 /// Totals since the wrapper was created.
 struct WrapperStats {
@@ -114,6 +144,14 @@ class ZerobusWrapper {
   /// check_schema() refuses (an unsupported column type) is refused once, before any row is
   /// read: the result has that error, no rows, and nothing is sent.
   TransmissionResult send_reader(arrow::RecordBatchReader& reader);
+  /// delivery exactly_once: opens the streams for batches of `schema` now instead of with the
+  /// first batch, and returns them (stream ids, and the offset each continues after:
+  /// last_acked_offset). With resume_stream_ids, the streams are those resumed. Only before the
+  /// first send; not in writer-disabled mode.
+  Result<std::vector<StreamLaneStats>> open_streams(const std::shared_ptr<arrow::Schema>& schema);
+  /// delivery exactly_once: `journal` is told of every request before it is written. Only
+  /// before the first send.
+  Status set_send_journal(SendJournal journal);
   /// OK when batches of `schema` can be sent in the configured wire format, else the
   /// ConfigurationError naming the column and its type (or, with descriptor_proto, the
   /// mismatch) that would fail every row of such a batch. The plan is cached for the sends.

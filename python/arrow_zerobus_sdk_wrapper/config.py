@@ -273,6 +273,19 @@ class WrapperConfiguration:
         '"protobuf" (rows as Protobuf records, the default) or "arrow" (Arrow batches over '
         "Arrow Flight, no row conversion).",
     )
+    delivery = _setting(
+        "delivery",
+        '"at_least_once" (the default: a row whose ack was lost with a connection is sent again '
+        'and may land twice) or "exactly_once" (persistent streams, marked in development by the '
+        "service: after a cut each stream resumes at the server's committed offset, so no row "
+        "lands twice; wire_format protobuf only).",
+    )
+    resume_stream_ids = _setting(
+        "resume_stream_ids",
+        'delivery="exactly_once": the persistent streams to resume, one id per stream '
+        '(stream_count), comma-separated, as stats()["streams"] named them; offsets continue '
+        'after what each committed. "" (the default): new streams.',
+    )
     arrow_ipc_compression = _setting(
         "arrow_ipc_compression", 'Arrow format: IPC compression, "none", "lz4_frame" or "zstd".'
     )

@@ -20,6 +20,8 @@ class WrapperConfiguration:
         parse_strings: bool | None = ...,
         truncate_to_date: bool | None = ...,
         wire_format: str | None = ...,
+        delivery: str | None = ...,
+        resume_stream_ids: str | None = ...,
         arrow_ipc_compression: str | None = ...,
         arrow_ipc_compression_level: int | None = ...,
         retry_timeout_ms: int | None = ...,
@@ -175,6 +177,10 @@ class WrapperConfiguration:
     def truncate_to_date(self) -> bool: ...
     @property
     def wire_format(self) -> str: ...
+    @property
+    def delivery(self) -> str: ...
+    @property
+    def resume_stream_ids(self) -> str: ...
     @property
     def arrow_ipc_compression(self) -> str: ...
     @property

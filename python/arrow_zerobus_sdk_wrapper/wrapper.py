@@ -16,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import atexit
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _core, _otel
 from .config import WrapperConfiguration
 from .errors import ConfigurationError, ZerobusError
 from .result import TransmissionResult
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["ZerobusWrapper"]
 
@@ -185,11 +188,19 @@ class ZerobusWrapper:
         """Whether shutdown() was called."""
         return self._core.shut_down
 
+    def open_streams(self, schema: pa.Schema) -> list[dict[str, Any]]:
+        """delivery="exactly_once": opens the streams for batches of `schema` now instead of with
+        the first send, and returns them as stats()["streams"] does. With resume_stream_ids they
+        are the streams resumed, and each one's last_acked_offset is the offset it continues
+        after (what landed before). Only before the first send."""
+        return self._core.open_streams(schema.empty_table())
+
     def stats(self) -> dict[str, Any]:
         """Totals since creation: batches, rows_succeeded, rows_failed, encoded_bytes,
         requests_sent, requests_replayed, streams_opened; and ``streams``, one dict per open
         stream (lane, stream_id, requests_sent, requests_acked, records_acked, bytes_acked,
-        records_replayed, reconnects)."""
+        records_replayed, reconnects, last_acked_offset, resumes, requests_committed_on_resume;
+        the last two count with delivery="exactly_once")."""
         return self._core.stats()
 
     def debug_status(self) -> ZerobusError | None:

@@ -5,7 +5,9 @@
 #include <nanobind/stl/string.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "arrow_import.h"
 #include "binding.h"
@@ -13,6 +15,22 @@
 
 namespace arrow_zerobus::python {
 namespace {
+
+nb::dict LaneDict(const StreamLaneStats& lane) {
+  nb::dict entry;
+  entry["lane"] = lane.lane;
+  entry["stream_id"] = lane.stream_id;
+  entry["requests_sent"] = lane.requests_sent;
+  entry["requests_acked"] = lane.requests_acked;
+  entry["records_acked"] = lane.records_acked;
+  entry["bytes_acked"] = lane.bytes_acked;
+  entry["records_replayed"] = lane.records_replayed;
+  entry["reconnects"] = lane.reconnects;
+  entry["last_acked_offset"] = lane.last_acked_offset;
+  entry["resumes"] = lane.resumes;
+  entry["requests_committed_on_resume"] = lane.requests_committed_on_resume;
+  return entry;
+}
 
 class PyWrapper {
  public:
@@ -114,20 +132,25 @@ class PyWrapper {
     out["requests_replayed"] = stats.requests_replayed;
     out["streams_opened"] = stats.streams_opened;
     nb::list streams;
-    for (const StreamLaneStats& lane : stats.streams) {
-      nb::dict entry;
-      entry["lane"] = lane.lane;
-      entry["stream_id"] = lane.stream_id;
-      entry["requests_sent"] = lane.requests_sent;
-      entry["requests_acked"] = lane.requests_acked;
-      entry["records_acked"] = lane.records_acked;
-      entry["bytes_acked"] = lane.bytes_acked;
-      entry["records_replayed"] = lane.records_replayed;
-      entry["reconnects"] = lane.reconnects;
-      streams.append(entry);
-    }
+    for (const StreamLaneStats& lane : stats.streams) streams.append(LaneDict(lane));
     out["streams"] = streams;
     return out;
+  }
+
+  // delivery exactly_once: the streams for data of this schema, opened now (resumed with
+  // resume_stream_ids), one dict per lane as in stats().
+  nb::list OpenStreams(nb::handle data) {
+    ArrowInput input = ImportArrowInput(data, "open_streams");
+    const auto schema = input.batch != nullptr ? input.batch->schema() : input.reader->schema();
+    std::optional<Result<std::vector<StreamLaneStats>>> opened;
+    {
+      nb::gil_scoped_release release;
+      opened.emplace(handle_->wrapper().open_streams(schema));
+    }
+    if (!opened->ok()) ThrowStatus(opened->status());
+    nb::list streams;
+    for (const StreamLaneStats& lane : **opened) streams.append(LaneDict(lane));
+    return streams;
   }
 
   nb::object DebugStatus() const {
@@ -210,6 +233,8 @@ void BindWrapper(nb::module_& m) {
       .def_prop_ro("shut_down", &PyWrapper::shut_down)
       .def_prop_ro("configuration", &PyWrapper::configuration, nb::rv_policy::copy)
       .def("stats", &PyWrapper::Stats, "Totals since the wrapper was created.")
+      .def("open_streams", &PyWrapper::OpenStreams, nb::arg("data"),
+           "delivery exactly_once: opens (or resumes) the streams for data of this schema now.")
       .def("debug_status", &PyWrapper::DebugStatus, "The first debug-file error, or None.");
 }
 

@@ -63,6 +63,8 @@ constexpr Setting kSettings[] = {
     ARROW_ZEROBUS_SETTING(parse_strings),
     ARROW_ZEROBUS_SETTING(truncate_to_date),
     ARROW_ZEROBUS_SETTING(wire_format),
+    ARROW_ZEROBUS_SETTING(delivery),
+    ARROW_ZEROBUS_SETTING(resume_stream_ids),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression),
     ARROW_ZEROBUS_SETTING(arrow_ipc_compression_level),
     ARROW_ZEROBUS_SETTING(retry_timeout_ms),

@@ -225,6 +225,19 @@ WrapperConfiguration& WrapperConfiguration::with_descriptor_proto(
   return *this;
 }
 
+std::vector<std::string> WrapperConfiguration::ResumeStreamIds() const {
+  std::vector<std::string> ids;
+  if (TrimWhitespace(resume_stream_ids).empty()) return ids;
+  std::string_view rest = resume_stream_ids;
+  while (true) {
+    const size_t comma = rest.find(',');
+    ids.emplace_back(TrimWhitespace(rest.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return ids;
+}
+
 WrapperConfiguration& WrapperConfiguration::with_wire_format(WireFormat format) {
   wire_format = format;
   return *this;
@@ -308,6 +321,27 @@ std::vector<std::string> WrapperConfiguration::problems() const {
         out.Add(std::string(name) + " applies to schema_source table only, but schema_source is " +
                 schema_source);
       }
+    }
+  }
+  if (delivery != "at_least_once" && delivery != "exactly_once") {
+    out.Add("delivery '" + delivery + "' must be at_least_once or exactly_once");
+  } else if (delivery == "exactly_once" && wire_format == WireFormat::kArrow) {
+    out.Add(
+        "delivery exactly_once needs wire_format protobuf: the service offers persistent "
+        "(exactly-once) streams for Protobuf and JSON records only, not for Arrow Flight");
+  }
+  if (!resume_stream_ids.empty()) {
+    const std::vector<std::string> ids = ResumeStreamIds();
+    if (delivery != "exactly_once") {
+      out.Add("resume_stream_ids is set but delivery is " + delivery +
+              ": only persistent streams (delivery exactly_once) can be resumed");
+    }
+    if (static_cast<int64_t>(ids.size()) != stream_count) {
+      out.Add("resume_stream_ids names " + std::to_string(ids.size()) + " stream(s) but " +
+              "stream_count is " + std::to_string(stream_count) + ": give one id per stream");
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i].empty()) out.Add("resume_stream_ids: stream " + std::to_string(i) + " is empty");
     }
   }
   if (wire_format == WireFormat::kArrow && descriptor_proto.has_value()) {

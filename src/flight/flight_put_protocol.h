@@ -27,7 +27,9 @@ class FlightPutProtocol final : public stream::StreamProtocol {
 
   std::string_view label() const override { return "Arrow Flight stream"; }
   const char* method() const override { return kDoPutMethod; }
-  grpc::ByteBuffer OpeningMessage() const override { return schema_message_; }
+  grpc::ByteBuffer OpeningMessage(const std::string& /*resume_stream_id*/) const override {
+    return schema_message_;
+  }
   Result<stream::ServerMessage> Read(const grpc::ByteBuffer& message, bool opened) const override;
   std::string DescribeAck(int64_t position) const override;
   /// A schema refusal (SCHEMA_VALIDATION_FAILED in the status details) is a ConfigurationError

@@ -18,7 +18,8 @@ BidiConnection::BidiConnection(std::shared_ptr<grpc::Channel> channel,
 std::shared_ptr<BidiConnection> BidiConnection::Start(std::shared_ptr<grpc::Channel> channel,
                                                       const auth::Headers& headers,
                                                       const StreamProtocol* protocol,
-                                                      std::string table, uint64_t generation,
+                                                      grpc::ByteBuffer opening, std::string table,
+                                                      uint64_t generation,
                                                       ConnectionListener* listener) {
   std::shared_ptr<BidiConnection> connection(
       new BidiConnection(std::move(channel), protocol, std::move(table), generation, listener));
@@ -28,7 +29,7 @@ std::shared_ptr<BidiConnection> BidiConnection::Start(std::shared_ptr<grpc::Chan
                                              grpc::StubOptions(), connection.get());
   {
     std::lock_guard<std::mutex> lock(connection->mu_);
-    connection->queue_.push_back(protocol->OpeningMessage());
+    connection->queue_.push_back(std::move(opening));
     connection->WriteNextLocked();
   }
   // Messages are written from the caller's threads, outside any reaction: the hold keeps gRPC

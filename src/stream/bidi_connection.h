@@ -37,11 +37,12 @@ class ConnectionListener {
 
 class BidiConnection final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  /// Starts the call and writes the protocol's opening message. The protocol and the listener
-  /// must outlive the OnEnded call.
+  /// Starts the call and writes `opening` (the protocol's opening message) first. The protocol
+  /// and the listener must outlive the OnEnded call.
   static std::shared_ptr<BidiConnection> Start(std::shared_ptr<grpc::Channel> channel,
                                                const auth::Headers& headers,
-                                               const StreamProtocol* protocol, std::string table,
+                                               const StreamProtocol* protocol,
+                                               grpc::ByteBuffer opening, std::string table,
                                                uint64_t generation, ConnectionListener* listener);
 
   /// Queues one message; messages are written in the order given.

@@ -7,15 +7,22 @@ namespace arrow_zerobus::stream {
 
 Result<std::unique_ptr<LaneSet>> LaneSet::Open(const StreamConfig& config,
                                                std::shared_ptr<const StreamProtocol> protocol,
-                                               int lanes) {
+                                               int lanes,
+                                               const std::vector<std::string>& resume_stream_ids) {
   if (lanes < 1 || lanes > kMaxLanes) {
     return ConfigurationError("stream_count must be between 1 and " + std::to_string(kMaxLanes) +
                               ", got " + std::to_string(lanes));
+  }
+  if (!resume_stream_ids.empty() && static_cast<int>(resume_stream_ids.size()) != lanes) {
+    return ConfigurationError(std::to_string(resume_stream_ids.size()) +
+                              " stream id(s) to resume for " + std::to_string(lanes) +
+                              " stream(s): give one per stream (stream_count)");
   }
   std::vector<std::optional<Result<std::unique_ptr<StreamEngine>>>> opened(lanes);
   auto open_lane = [&](int lane) {
     StreamConfig lane_config = config;
     lane_config.lane = lane;
+    if (!resume_stream_ids.empty()) lane_config.resume_stream_id = resume_stream_ids[lane];
     lane_config.options.max_inflight_requests =
         std::max<int64_t>(1, config.options.max_inflight_requests / lanes);
     lane_config.options.max_inflight_bytes =

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "arrow_zerobus/status.h"
@@ -36,9 +37,10 @@ class LaneSet {
   /// Opens `lanes` streams at once (each on its own thread, all before returning). The in-flight
   /// window of `config` is the set's: each lane gets an equal share (at least one request). Fails
   /// with the first lane's error (the others are closed) when any lane cannot open.
-  static Result<std::unique_ptr<LaneSet>> Open(const StreamConfig& config,
-                                               std::shared_ptr<const StreamProtocol> protocol,
-                                               int lanes);
+  /// `resume_stream_ids`, when given, names one persistent stream per lane to resume.
+  static Result<std::unique_ptr<LaneSet>> Open(
+      const StreamConfig& config, std::shared_ptr<const StreamProtocol> protocol, int lanes,
+      const std::vector<std::string>& resume_stream_ids = {});
   ~LaneSet();
 
   /// Sends on the first lane that is idle or would acknowledge the request within kDrainTarget;

@@ -27,6 +27,8 @@ StreamEngine::StreamEngine(StreamConfig config, std::shared_ptr<const StreamProt
                            std::shared_ptr<grpc::Channel> channel)
     : config_(std::move(config)), protocol_(std::move(protocol)), channel_(std::move(channel)) {
   stats_.lane = config_.lane;
+  resume_id_ = config_.resume_stream_id;
+  stats_.stream_id = resume_id_;
 }
 
 Result<std::unique_ptr<StreamEngine>> StreamEngine::Open(
@@ -37,6 +39,11 @@ Result<std::unique_ptr<StreamEngine>> StreamEngine::Open(
   if (config.headers == nullptr) {
     return ConfigurationError("A " + std::string(protocol->label()) +
                               " needs a headers provider (OAuth or custom)");
+  }
+  if (!config.resume_stream_id.empty() && !protocol->resumes()) {
+    return ConfigurationError("A " + std::string(protocol->label()) +
+                              " cannot be resumed (stream " + config.resume_stream_id +
+                              "): only persistent streams can");
   }
   const StreamOptions& options = config.options;
   if (options.max_inflight_requests < 1 || options.max_inflight_bytes < 1) {
@@ -154,6 +161,8 @@ Status StreamEngine::ConnectAttempt(std::unique_lock<std::mutex>& lock, const Sp
 
   const uint64_t generation = ++generation_;
   opened_ = false;
+  resume_position_.reset();
+  connection_resumes_ = protocol_->resumes() && !resume_id_.empty();
   ended_.reset();
   ++live_connections_;
   // A connection drops its reference to itself in OnDone, on a gRPC callback thread.
@@ -168,7 +177,8 @@ Status StreamEngine::ConnectAttempt(std::unique_lock<std::mutex>& lock, const Sp
     return ended_generations_.erase(retired->generation()) > 0;
   });
   connection_ =
-      BidiConnection::Start(channel_, *headers, protocol_.get(), config_.table, generation, this);
+      BidiConnection::Start(channel_, *headers, protocol_.get(),
+                            protocol_->OpeningMessage(resume_id_), config_.table, generation, this);
   changed_.wait_until(lock, deadline, [&] {
     return generation_ != generation || opened_ || ended_.has_value() || shutting_down_;
   });
@@ -219,6 +229,16 @@ Status StreamEngine::Connect(std::unique_lock<std::mutex>& lock, const std::stri
   }
   // Close began while the attempt waited: the stream is Close's now, it ends this connection.
   if (phase_ == Phase::kClosing) return Status::OK();
+  if (protocol_->resumes()) {
+    if (!resume_position_) {
+      return Status(StatusCode::kInternal, ErrorKind::kTransmission,
+                    "The opening reply of " + Name() + " did not say where the stream continues",
+                    /*retryable=*/false);
+    }
+    ARROW_ZEROBUS_RETURN_NOT_OK(ResumeAtLocked(lock, *resume_position_));
+    // The acknowledgements went out without the lock: the stream may have ended meanwhile.
+    if (shutting_down_ || phase_ != Phase::kConnecting) return Status::OK();
+  }
 
   phase_ = Phase::kOpen;
   last_progress_ = Clock::now();
@@ -293,6 +313,10 @@ void StreamEngine::OnMessage(uint64_t generation, const ServerMessage& message) 
   if (message.opens) {
     opened_ = true;
     if (!message.stream_id.empty()) stats_.stream_id = message.stream_id;
+    if (protocol_->resumes()) {
+      if (!message.stream_id.empty()) resume_id_ = message.stream_id;
+      resume_position_ = message.resume_position;
+    }
     changed_.notify_all();
     return;
   }
@@ -324,24 +348,73 @@ void StreamEngine::AckLocked(std::unique_lock<std::mutex>& lock, int64_t positio
   const auto now = Clock::now();
   last_progress_ = now;
   episode_.reset();
+  size_t count = 0;
+  while (count < sent_ && entries_[count].end_position <= position) ++count;
+  if (count == 0) return;
+  std::vector<Entry> acked = PopAckedLocked(count, now);
+  sent_ -= count;
+  Deliver(lock, std::move(acked), Status::OK());
+}
+
+std::vector<StreamEngine::Entry> StreamEngine::PopAckedLocked(size_t count, Clock::time_point now) {
   std::vector<Entry> acked;
+  acked.reserve(count);
   int64_t acked_bytes = 0;
-  while (sent_ > 0 && entries_.front().end_position <= position) {
+  for (size_t i = 0; i < count; ++i) {
     Entry& entry = entries_.front();
     acked_bytes += entry.request.bytes;
     window_bytes_ -= entry.request.bytes;
     ++stats_.requests_acked;
     stats_.records_acked += entry.request.records;
     stats_.bytes_acked += entry.request.bytes;
+    stats_.last_acked_offset = entry.offset;
     acked.push_back(std::move(entry));
     entries_.pop_front();
-    --sent_;
   }
-  if (acked.empty()) return;
   NoteAckRateLocked(acked_bytes, now);
   UpdateOutstandingLocked();
   changed_.notify_all();
-  Deliver(lock, std::move(acked), Status::OK());
+  return acked;
+}
+
+Status StreamEngine::ResumeAtLocked(std::unique_lock<std::mutex>& lock, int64_t position) {
+  if (!connection_resumes_ && position != 0) {
+    return Status(
+        StatusCode::kInternal, ErrorKind::kTransmission,
+        "The server created " + Name() + " at offset " + std::to_string(position) + " instead of 0",
+        /*retryable=*/false);
+  }
+  const bool fresh = next_offset_ == 0 && entries_.empty();
+  if (fresh) {
+    // Nothing sent by this process yet: new requests continue after what the stream committed.
+    next_offset_ = position;
+    delivered_offset_ = position - 1;
+    stats_.last_acked_offset = position - 1;
+  } else {
+    const int64_t first_unacked = entries_.empty() ? next_offset_ : entries_.front().offset;
+    if (position < first_unacked || position > next_offset_) {
+      return Status(StatusCode::kDataLoss, ErrorKind::kTransmission,
+                    "The server resumed " + Name() + " after offset " +
+                        std::to_string(position - 1) + ", but offsets " +
+                        (position < first_unacked
+                             ? "up to " + std::to_string(first_unacked - 1) + " were acknowledged"
+                             : "from " + std::to_string(next_offset_) + " were never sent"),
+                    /*retryable=*/false);
+    }
+  }
+  if (connection_resumes_) ++stats_.resumes;
+  // The numbering of this connection is the stream's offsets.
+  next_message_id_ = position;
+  positions_written_ = position;
+  acked_position_ = position;
+  size_t committed = 0;
+  while (committed < entries_.size() && entries_[committed].offset < position) ++committed;
+  if (committed == 0) return Status::OK();
+  stats_.requests_committed_on_resume += static_cast<int64_t>(committed);
+  last_progress_ = Clock::now();
+  episode_.reset();
+  Deliver(lock, PopAckedLocked(committed, last_progress_), Status::OK());
+  return Status::OK();
 }
 
 void StreamEngine::NoteAckRateLocked(int64_t bytes, Clock::time_point now) {
@@ -564,6 +637,11 @@ Result<int64_t> StreamEngine::Send(StreamRequest request) {
     return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
                   "A request for table " + config_.table + " needs at least one record");
   }
+  if (protocol_->resumes() && request.units != 1) {
+    return Status(StatusCode::kInvalidArgument, ErrorKind::kTransmission,
+                  "A request on " + Name() + " is acknowledged whole (one unit), not in " +
+                      std::to_string(request.units) + " units");
+  }
   std::unique_lock<std::mutex> lock(mu_);
   const StreamOptions& options = config_.options;
   auto admitted = [&] {
@@ -576,6 +654,10 @@ Result<int64_t> StreamEngine::Send(StreamRequest request) {
   changed_.wait(lock, admitted);
   if (phase_ == Phase::kFailed) return failure_;
   if (close_result_ || shutting_down_ || phase_ == Phase::kClosing) return ClosedError();
+  if (config_.journal != nullptr) {
+    ARROW_ZEROBUS_RETURN_NOT_OK(
+        config_.journal->Record(stats_.stream_id, config_.lane, next_offset_, request.tag));
+  }
   Entry entry;
   entry.offset = next_offset_++;
   entry.queued = Clock::now();

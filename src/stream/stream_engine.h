@@ -56,6 +56,16 @@ class AckObserver {
   virtual void OnFailed(const ResolvedRequest& request, const Status& status) = 0;
 };
 
+/// Told of each request as it gets its offset, before it is first written: what a caller of a
+/// persistent stream records to know, after a crash, which rows the server's committed offset
+/// covers. Called under the stream's lock, in offset order; must not call into the stream.
+class SendJournal {
+ public:
+  virtual ~SendJournal() = default;
+  /// An error refuses the request: Send fails with it and nothing is written.
+  virtual Status Record(const std::string& stream_id, int lane, int64_t offset, uint64_t tag) = 0;
+};
+
 struct StreamConfig {
   std::string endpoint;  ///< Zerobus endpoint, e.g. https://<workspace id>.zerobus.<region>...
   std::string table;     ///< catalog.schema.table
@@ -64,6 +74,12 @@ struct StreamConfig {
   std::shared_ptr<AckObserver> observer;  ///< optional
   stream::ChannelOptions channel;         ///< application_name is taken from options
   int lane = 0;                           ///< reported in ResolvedRequest and stats
+  /// For a format that resumes() (persistent streams): the id of a stream to resume (one that
+  /// another StreamEngine, perhaps of another process, created) instead of creating one. Its
+  /// offsets continue after the last one the server committed.
+  std::string resume_stream_id;
+  /// Optional: told of every request before it is written.
+  std::shared_ptr<SendJournal> journal;
   /// Optional: ends Open() early (see OpenCanceller).
   std::shared_ptr<OpenCanceller> open_canceller;
   // Telemetry, all optional (null: off).
@@ -85,6 +101,14 @@ struct StreamStats {
   int64_t records_replayed = 0;   ///< upper bound on duplicates the table may hold
   int64_t reconnects = 0;
   int64_t close_signals = 0;
+  /// The highest offset acknowledged (-1: none); for a persistent stream, where a process that
+  /// resumes it continues from (offsets up to it landed).
+  int64_t last_acked_offset = -1;
+  /// Persistent streams: connections that resumed the stream, and the requests their resume
+  /// replies acknowledged (committed by the server, their acks lost with a connection: what an
+  /// ephemeral stream would have sent again).
+  int64_t resumes = 0;
+  int64_t requests_committed_on_resume = 0;
 };
 
 class StreamEngine final : private ConnectionListener {
@@ -185,6 +209,12 @@ class StreamEngine final : private ConnectionListener {
   void FoldConnectionLocked();
   void SendPendingLocked();
   void AckLocked(std::unique_lock<std::mutex>& lock, int64_t position);
+  /// Pops the first `count` entries as acknowledged, for delivery.
+  std::vector<Entry> PopAckedLocked(size_t count, Clock::time_point now);
+  /// A resumed persistent stream continues at `position` (its opening reply's): what lies below
+  /// was committed and is acknowledged, the rest is sent again with the same offsets. Errors when
+  /// the server's position contradicts what it acknowledged or what was sent.
+  Status ResumeAtLocked(std::unique_lock<std::mutex>& lock, int64_t position);
   void NoteAckRateLocked(int64_t bytes, Clock::time_point now);
   void CloseSignalLocked(std::chrono::milliseconds duration);
   /// Half-closes the current connection and lets its last acks arrive (bounded).
@@ -240,6 +270,13 @@ class StreamEngine final : private ConnectionListener {
   int64_t positions_written_ = 0;
   int64_t acked_position_ = 0;
   bool acked_any_ = false;  ///< an ack arrived on this connection
+
+  /// A persistent stream's id once the server gave it (or the one to resume): every reconnect
+  /// resumes it.
+  std::string resume_id_;
+  /// The current connection's opening reply said where it continues (formats that resume()).
+  std::optional<int64_t> resume_position_;
+  bool connection_resumes_ = false;  ///< the current connection opened with a resume
 
   std::shared_ptr<BidiConnection> connection_;
   /// Connections replaced by a newer one, held until gRPC lets go of them (their OnEnded) so that

@@ -47,8 +47,11 @@ struct StreamRequest {
 
 /// What one server message says; unset fields were not in it.
 struct ServerMessage {
-  bool opens = false;                   ///< the reply that opens the stream (create reply, READY)
-  std::string stream_id;                ///< the server's name for the stream, when it gives one
+  bool opens = false;     ///< the reply that opens the stream (create reply, READY)
+  std::string stream_id;  ///< the server's name for the stream, when it gives one
+  /// In the opening reply of a resumed stream (resumes()): the position this connection
+  /// continues from; every earlier one is durable.
+  std::optional<int64_t> resume_position;
   std::optional<int64_t> ack_position;  ///< cumulative units durable on this connection
   std::optional<std::chrono::milliseconds> close_after;  ///< a close (rotation) signal
 };
@@ -61,8 +64,13 @@ class StreamProtocol {
   virtual std::string_view label() const = 0;
   /// The gRPC method of the bidi call, e.g. "/databricks.zerobus.Zerobus/EphemeralStream".
   virtual const char* method() const = 0;
-  /// The first message of every connection (create_stream, or the schema).
-  virtual grpc::ByteBuffer OpeningMessage() const = 0;
+  /// The first message of every connection (create_stream, or the schema). `resume_stream_id`
+  /// is empty unless the format resumes() and the stream has an id: then the message resumes it.
+  virtual grpc::ByteBuffer OpeningMessage(const std::string& resume_stream_id) const = 0;
+  /// Whether the server keeps the stream across connections (a persistent stream): then a
+  /// reconnect resumes it by its id, a position is a request's offset (one unit per request,
+  /// never renumbered), and the opening reply says where the connection continues from.
+  virtual bool resumes() const { return false; }
   /// Reads one server message; `opened` tells whether the opening reply came already. An error
   /// is a protocol violation naming what came.
   virtual Result<ServerMessage> Read(const grpc::ByteBuffer& message, bool opened) const = 0;

@@ -19,6 +19,11 @@ size_t BatchJob::AddRequests(const std::vector<std::pair<int64_t, int64_t>>& row
   return first;
 }
 
+std::pair<int64_t, int64_t> BatchJob::RequestRows(size_t index) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {requests_[index].first_row, requests_[index].end_row};
+}
+
 bool BatchJob::ResolveRequest(size_t index, const Status& failure, int sends, int64_t record_count,
                               const std::string& stream_id) {
   std::lock_guard<std::mutex> lock(mu_);

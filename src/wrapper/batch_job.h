@@ -79,6 +79,8 @@ class BatchJob {
   /// Registers the requests the rows were packed into, in row order; returns the index of the
   /// first. Called before any of them is sent.
   size_t AddRequests(const std::vector<std::pair<int64_t, int64_t>>& row_ranges);
+  /// The caller's rows request `index` covers: [first, end), failed rows in between excepted.
+  std::pair<int64_t, int64_t> RequestRows(size_t index) const;
   /// What became of request `index`; true when this completed the job's accounting.
   bool ResolveRequest(size_t index, const Status& failure, int sends, int64_t record_count,
                       const std::string& stream_id);

@@ -1,9 +1,11 @@
 // The Protobuf wire format: rows planned into a descriptor and encoded into framed records, packed
-// into requests of at most max_request_bytes, sent on EphemeralStream.
+// into requests of at most max_request_bytes, sent on EphemeralStream (delivery at_least_once) or
+// PersistentStream (exactly_once).
 
 #include "telemetry/telemetry.h"
 #include "wrapper/send_format.h"
 #include "zerobus/ephemeral_protocol.h"
+#include "zerobus/persistent_protocol.h"
 #include "zerobus/request_packer.h"
 
 namespace arrow_zerobus::internal {
@@ -33,8 +35,8 @@ class ProtobufFormat final : public SendFormat {
   bool Fits(const BatchJob& job, const stream::StreamProtocol& protocol) const override {
     // The cache hands out one plan per schema, so the same plan needs no descriptor comparison.
     if (job.plan == fitted_plan_ && &protocol == fitted_protocol_) return true;
-    const auto& ephemeral = static_cast<const zerobus::EphemeralProtocol&>(protocol);
-    if (job.plan->descriptor.SerializeAsString() != ephemeral.descriptor_proto()) return false;
+    const auto& records = static_cast<const zerobus::RecordsProtocol&>(protocol);
+    if (job.plan->descriptor.SerializeAsString() != records.descriptor_proto()) return false;
     fitted_plan_ = job.plan;
     fitted_protocol_ = &protocol;
     return true;
@@ -42,16 +44,23 @@ class ProtobufFormat final : public SendFormat {
 
   Result<std::shared_ptr<const stream::StreamProtocol>> MakeProtocol(
       const BatchJob& job) const override {
-    ARROW_ZEROBUS_ASSIGN_OR_RETURN(
-        auto protocol, zerobus::EphemeralProtocol::Make(context_.config->table_name,
-                                                        job.plan->descriptor.SerializeAsString()));
+    const std::string& table = context_.config->table_name;
+    std::string descriptor = job.plan->descriptor.SerializeAsString();
+    std::shared_ptr<const stream::StreamProtocol> protocol;
+    if (context_.config->delivery == "exactly_once") {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+          protocol, zerobus::PersistentProtocol::Make(table, std::move(descriptor)));
+    } else {
+      ARROW_ZEROBUS_ASSIGN_OR_RETURN(
+          protocol, zerobus::EphemeralProtocol::Make(table, std::move(descriptor)));
+    }
     fitted_plan_ = job.plan;
     fitted_protocol_ = protocol.get();
-    return std::shared_ptr<const stream::StreamProtocol>(std::move(protocol));
+    return protocol;
   }
 
   Result<RequestBatch> Requests(BatchJob& job,
-                                const stream::StreamProtocol& /*protocol*/) const override {
+                                const stream::StreamProtocol& protocol) const override {
     const encode::EncodedBatch& encoded = job.encoded;
     ARROW_ZEROBUS_ASSIGN_OR_RETURN(
         std::vector<zerobus::PackedRequest> packed,
@@ -62,10 +71,11 @@ class ProtobufFormat final : public SendFormat {
       batch.row_ranges.emplace_back(request.first_row, request.end_row);
     }
     auto requests = std::make_shared<std::vector<zerobus::PackedRequest>>(std::move(packed));
-    batch.make = [requests](size_t index, uint64_t tag) -> Result<stream::StreamRequest> {
+    const auto* records = static_cast<const zerobus::RecordsProtocol*>(&protocol);
+    batch.make = [requests, records](size_t index, uint64_t tag) -> Result<stream::StreamRequest> {
       zerobus::PreparedRequest& request = (*requests)[index].request;
       request.tag = tag;
-      return zerobus::ProtoRequest(std::move(request));
+      return records->MakeRequest(std::move(request));
     };
     return batch;
   }

@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "telemetry/token_refresh_counter.h"
@@ -25,6 +26,41 @@ class WrapperCore::AckRouter final : public stream::AckObserver {
 
  private:
   WrapperCore* core_;
+};
+
+/// Tells the caller's journal of each request before its stream writes it: the request's tag
+/// names the job and its rows.
+class WrapperCore::JournalRouter final : public stream::SendJournal {
+ public:
+  JournalRouter(WrapperCore* core, arrow_zerobus::SendJournal journal)
+      : core_(core), journal_(std::move(journal)) {}
+
+  Status Record(const std::string& stream_id, int lane, int64_t offset, uint64_t tag) override {
+    PendingRequest pending;
+    {
+      std::lock_guard<std::mutex> lock(core_->pending_mu_);
+      auto found = core_->pending_.find(tag);
+      if (found == core_->pending_.end()) return Status::OK();
+      pending = found->second;
+    }
+    JournaledRequest request;
+    request.batch = pending.job->sequence();
+    std::tie(request.first_row, request.end_row) = pending.job->RequestRows(pending.index);
+    const encode::EncodedBatch& encoded = pending.job->encoded;
+    if (!encoded.row_failed.empty()) {
+      for (int64_t row = request.first_row; row < request.end_row; ++row) {
+        if (encoded.failed(row)) request.excluded_rows.push_back(row);
+      }
+    }
+    request.lane = lane;
+    request.stream_id = stream_id;
+    request.offset = offset;
+    return journal_(request);
+  }
+
+ private:
+  WrapperCore* core_;
+  arrow_zerobus::SendJournal journal_;  // the caller's (the base class shares its name)
 };
 
 WrapperCore::WrapperCore(WrapperConfiguration config)
@@ -245,9 +281,14 @@ Result<std::shared_ptr<stream::LaneSet>> WrapperCore::LanesFor(const BatchJob& j
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto protocol, format_->MakeProtocol(job));
   stream::StreamConfig config = stream_template_;
   config.trace_parent = job.trace;
+  std::vector<std::string> resume_ids;
+  if (!resume_ids_used_) {
+    resume_ids = config_.ResumeStreamIds();
+    resume_ids_used_ = true;
+  }
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(
       std::unique_ptr<stream::LaneSet> opened,
-      stream::LaneSet::Open(config, std::move(protocol), config_.stream_count));
+      stream::LaneSet::Open(config, std::move(protocol), config_.stream_count, resume_ids));
   streams_opened_ += opened->size();
   std::lock_guard<std::mutex> lock(lanes_mu_);
   lanes_ = std::move(opened);
@@ -437,8 +478,53 @@ WrapperStats WrapperCore::stats() const {
     out.bytes_acked = lane.bytes_acked;
     out.records_replayed = lane.records_replayed;
     out.reconnects = lane.reconnects;
+    out.last_acked_offset = lane.last_acked_offset;
+    out.resumes = lane.resumes;
+    out.requests_committed_on_resume = lane.requests_committed_on_resume;
   }
   return stats;
+}
+
+Result<std::vector<StreamLaneStats>> WrapperCore::OpenStreams(
+    const std::shared_ptr<arrow::Schema>& schema) {
+  if (config_.delivery != "exactly_once") {
+    return ConfigurationError("open_streams is for delivery exactly_once; delivery is " +
+                              config_.delivery + " (streams open with the first batch)");
+  }
+  if (config_.zerobus_writer_disabled) {
+    return ConfigurationError("open_streams: the writer is disabled, no stream is opened");
+  }
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    if (next_sequence_ != 0 || shut_down_) {
+      return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
+                    "open_streams must come before the first send of the wrapper for table " +
+                        config_.table_name);
+    }
+  }
+  if (schema == nullptr) return ConfigurationError("open_streams was given a null schema");
+  auto empty = arrow::RecordBatch::MakeEmpty(schema);
+  if (!empty.ok()) return ConfigurationError("open_streams: " + empty.status().ToString());
+  BatchJob job(0, *empty, std::make_shared<BatchState>(0, nullptr, dispatcher_));
+  ARROW_ZEROBUS_RETURN_NOT_OK(format_->Prepare(job));
+  ARROW_ZEROBUS_RETURN_NOT_OK(LanesFor(job).status());
+  return stats().streams;
+}
+
+Status WrapperCore::SetSendJournal(SendJournal journal) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  if (next_sequence_ != 0 || shut_down_) {
+    return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
+                  "set_send_journal must come before the first send of the wrapper for table " +
+                      config_.table_name);
+  }
+  if (config_.delivery != "exactly_once") {
+    return ConfigurationError("set_send_journal is for delivery exactly_once; delivery is " +
+                              config_.delivery);
+  }
+  stream_template_.journal =
+      journal ? std::make_shared<JournalRouter>(this, std::move(journal)) : nullptr;
+  return Status::OK();
 }
 
 TelemetryData WrapperCore::CollectTelemetry() {

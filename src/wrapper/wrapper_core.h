@@ -57,6 +57,9 @@ class WrapperCore {
 
   const WrapperConfiguration& config() const { return config_; }
   WrapperStats stats() const;
+  /// See ZerobusWrapper::open_streams and set_send_journal.
+  Result<std::vector<StreamLaneStats>> OpenStreams(const std::shared_ptr<arrow::Schema>& schema);
+  Status SetSendJournal(SendJournal journal);
   Status debug_status() const;
   /// Metrics, and in pull mode the spans and measurements since the last call; empty when
   /// observability is off.
@@ -64,6 +67,7 @@ class WrapperCore {
 
  private:
   class AckRouter;
+  class JournalRouter;
   struct PendingRequest {
     std::shared_ptr<BatchJob> job;
     size_t index;
@@ -139,6 +143,9 @@ class WrapperCore {
   std::mutex pending_mu_;
   std::unordered_map<uint64_t, PendingRequest> pending_;
   uint64_t next_tag_ = 1;
+
+  /// resume_stream_ids apply to the first streams opened only (later ones are new streams).
+  bool resume_ids_used_ = false;
 
   mutable std::mutex debug_mu_;
   Status first_debug_error_;

@@ -106,6 +106,15 @@ TransmissionResult ZerobusWrapper::send_table(const std::shared_ptr<arrow::Table
   return SendAll(*this, reader, table->num_rows());
 }
 
+Result<std::vector<StreamLaneStats>> ZerobusWrapper::open_streams(
+    const std::shared_ptr<arrow::Schema>& schema) {
+  return core_->OpenStreams(schema);
+}
+
+Status ZerobusWrapper::set_send_journal(SendJournal journal) {
+  return core_->SetSendJournal(std::move(journal));
+}
+
 Status ZerobusWrapper::check_schema(const std::shared_ptr<arrow::Schema>& schema) const {
   if (schema == nullptr) return ConfigurationError("check_schema was given a null schema");
   return core_->CheckSchema(schema);

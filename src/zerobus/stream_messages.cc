@@ -199,13 +199,12 @@ uint8_t* WriteBatchRecord(uint8_t* out, std::string_view record) {
   return out + record.size();
 }
 
-std::string IngestBatchRequestPrefix(int64_t offset_id, size_t body_size) {
+std::string IngestBatchRequestPrefix(int64_t offset_id, size_t body_size, int request_field) {
   const auto offset = static_cast<uint64_t>(offset_id);
   const size_t inner_size = 1 + VarintSize(offset) + 1 + VarintSize(body_size) + body_size;
   std::string prefix;
   prefix.reserve(24);
-  prefix.push_back(
-      static_cast<char>(Tag(wire::kRequestIngestRecordBatch, WireType::kLengthDelimited)));
+  prefix.push_back(static_cast<char>(Tag(request_field, WireType::kLengthDelimited)));
   AppendVarint(&prefix, inner_size);
   prefix.push_back(static_cast<char>(Tag(wire::kIngestOffsetId, WireType::kVarint)));
   AppendVarint(&prefix, offset);

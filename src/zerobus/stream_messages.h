@@ -18,6 +18,7 @@ namespace wire {
 constexpr int kRequestCreateStream = 1;
 constexpr int kRequestIngestRecord = 2;
 constexpr int kRequestIngestRecordBatch = 3;
+constexpr int kPersistentRequestIngestRecordBatch = 4;  // PersistentStreamRequest's
 constexpr int kIngestOffsetId = 1;
 constexpr int kIngestProtoRecord = 2;  // IngestRecordRequest.proto_encoded_record
 constexpr int kIngestJsonRecord = 3;   // IngestRecordRequest.json_record
@@ -34,8 +35,10 @@ size_t BatchRecordWireSize(size_t record_bytes);
 uint8_t* WriteBatchRecord(uint8_t* out, std::string_view record);
 
 /// The bytes that go in front of a ProtoEncodedRecordBatch body of `body_size` bytes to make a
-/// complete EphemeralStreamRequest{ingest_record_batch{offset_id, proto_encoded_batch}}.
-std::string IngestBatchRequestPrefix(int64_t offset_id, size_t body_size);
+/// complete EphemeralStreamRequest{ingest_record_batch{offset_id, proto_encoded_batch}} (or the
+/// request message whose ingest_record_batch is field `request_field`).
+std::string IngestBatchRequestPrefix(int64_t offset_id, size_t body_size,
+                                     int request_field = wire::kRequestIngestRecordBatch);
 
 /// One EphemeralStreamRequest, read as views into the caller's bytes.
 struct ParsedRequest {
