@@ -33,6 +33,12 @@ Settings come from --config, then ZEROBUS_* environment variables, then these fl
                            default) or Arrow batches over Arrow Flight, without row conversion
   --streams N              streams (lanes) per table, 1-64 (stream_count): past the service's
                            per-stream limit; rows keep their order within a stream only
+  --exactly-once           persistent streams (delivery exactly_once; in development at the
+                           service): after a cut each stream resumes at the server's committed
+                           offset, so no row lands twice; Protobuf format only
+  --checkpoint FILE        with --exactly-once: journal each request's input rows in FILE before
+                           it is sent; after Ctrl-C, a crash or kill -9 the same command resumes
+                           the streams and skips the rows that landed (every row lands once)
 Input and output:
   FILE                     a file; a directory (its files, recursively, by extension; names
                            starting with . or _ left out); a quoted pattern such as 'data/*.csv';
@@ -106,7 +112,7 @@ bool TakesValue(std::string_view flag) {
   return SettingKeyOf(flag) != nullptr || flag == "--config" || flag == "--debug-dir" ||
          flag == "--set" || flag == "--input-format" || flag == "--batch-rows" ||
          flag == "--quarantine" || flag == "--stop-timeout" || flag == "--schema" ||
-         flag == "--csv-null";
+         flag == "--csv-null" || flag == "--checkpoint";
 }
 
 }  // namespace
@@ -143,6 +149,8 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
         parsed.settings.emplace_back("zerobus_writer_disabled", "true");
       } else if (flag == "--schema-from-table") {
         parsed.settings.emplace_back("schema_source", "table");
+      } else if (flag == "--exactly-once") {
+        parsed.settings.emplace_back("delivery", "exactly_once");
       } else {
         return UsageError("unknown option " + std::string(flag));
       }
@@ -191,6 +199,8 @@ Result<SendArgs> ParseSendArgs(const std::vector<std::string_view>& args) {
     } else if (flag == "--quarantine") {
       ARROW_ZEROBUS_RETURN_NOT_OK(QuarantineFormatOf(value).status());
       parsed.quarantine = std::filesystem::path(value);
+    } else if (flag == "--checkpoint") {
+      parsed.checkpoint = std::filesystem::path(value);
     }
   }
   if (parsed.help) return parsed;

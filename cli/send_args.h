@@ -31,6 +31,8 @@ struct SendArgs {
   /// Batches sent but not yet reported at most.
   int window = 8;
   std::optional<std::filesystem::path> quarantine;
+  /// --checkpoint: the journal that makes an exactly-once send resumable.
+  std::optional<std::filesystem::path> checkpoint;
   /// After an interrupt, how long the batches in flight may take to be acknowledged.
   std::chrono::milliseconds stop_timeout{10000};
   bool quiet = false;

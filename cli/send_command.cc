@@ -16,6 +16,7 @@
 #include "progress_reporter.h"
 #include "quarantine_writer.h"
 #include "send_args.h"
+#include "send_checkpoint.h"
 #include "send_tally.h"
 
 namespace arrow_zerobus::cli {
@@ -94,9 +95,15 @@ struct InputProgress {
 
 class Sender {
  public:
+  /// `checkpoint` (optional) is told of every batch; rows in `landed` are skipped.
   Sender(const SendArgs& args, ZerobusWrapper& wrapper, const SendContext& context,
-         SendTally& tally)
-      : args_(args), wrapper_(wrapper), context_(context), tally_(tally) {
+         SendTally& tally, SendCheckpoint* checkpoint = nullptr, RowRanges landed = {})
+      : args_(args),
+        wrapper_(wrapper),
+        context_(context),
+        tally_(tally),
+        checkpoint_(checkpoint),
+        landed_(std::move(landed)) {
     for (const fs::path& path : args.inputs) {
       std::error_code error;
       const auto size = fs::file_size(path, error);
@@ -130,6 +137,17 @@ class Sender {
       tally_.quarantine_files = quarantine_->files();
       tally_.quarantine_rows = quarantine_->rows_written();
     }
+  }
+
+  /// Every input was read to its end and every batch's result is in, with no stream failure:
+  /// nothing is left to send.
+  bool Finished() const {
+    if (!tally_.stopped.ok() || tally_.interrupted) return false;
+    for (const InputTally& input : tally_.inputs) {
+      if (!input.error.ok()) return false;
+    }
+    return std::all_of(inputs_.begin(), inputs_.end(),
+                       [](const InputProgress& input) { return input.finished; });
   }
 
  private:
@@ -253,14 +271,47 @@ class Sender {
       if (Stopping()) return false;  // an interrupt while waiting for room: not sent
       if (bad) {
         window_.push_back({run, BatchFuture(), next_row_, input, UnreadRows(*run, failures)});
+        next_row_ += run->num_rows();
+        tally_.inputs[input].rows_read += run->num_rows();
       } else {
-        window_.push_back({run, wrapper_.send_batch_async(run), next_row_, input, std::nullopt});
+        SendRun(run, input);
       }
-      next_row_ += run->num_rows();
-      tally_.inputs[input].rows_read += run->num_rows();
       start = end;
     }
     return true;
+  }
+
+  // Sends rows read well, except those an earlier run landed (--checkpoint), which are counted
+  // and skipped.
+  void SendRun(const std::shared_ptr<arrow::RecordBatch>& run, size_t input) {
+    const int64_t first = next_row_;
+    const int64_t end = first + run->num_rows();
+    std::vector<std::pair<int64_t, int64_t>> to_send = {{first, end}};
+    if (checkpoint_ != nullptr) to_send = landed_.Uncovered(first, end);
+    int64_t at = first;
+    for (const auto& [piece_first, piece_end] : to_send) {
+      SkipLanded(piece_first - at, input);
+      auto piece = (piece_first == first && piece_end == end)
+                       ? run
+                       : run->Slice(piece_first - first, piece_end - piece_first);
+      while (static_cast<int>(window_.size()) >= args_.window) CompleteOldest();
+      if (checkpoint_ != nullptr) checkpoint_->NoteBatch(batches_submitted_, piece_first);
+      ++batches_submitted_;
+      window_.push_back(
+          {piece, wrapper_.send_batch_async(piece), piece_first, input, std::nullopt});
+      tally_.inputs[input].rows_read += piece->num_rows();
+      at = piece_end;
+    }
+    SkipLanded(end - at, input);
+    next_row_ = end;
+  }
+
+  void SkipLanded(int64_t rows, size_t input) {
+    if (rows <= 0) return;
+    tally_.rows_already_landed += rows;
+    tally_.rows_succeeded += rows;
+    tally_.inputs[input].rows_read += rows;
+    inputs_[input].rows_done += rows;
   }
 
   void CompleteOldest() {
@@ -340,10 +391,50 @@ class Sender {
   std::unique_ptr<QuarantineWriter> quarantine_;
   std::shared_ptr<arrow::Schema> first_schema_;
   std::deque<InFlight> window_;
+  SendCheckpoint* checkpoint_;
+  RowRanges landed_;
+  uint64_t batches_submitted_ = 0;  ///< the wrapper's count of batches (JournaledRequest::batch)
   int64_t next_row_ = 0;
   std::chrono::steady_clock::time_point stop_deadline_;
   bool gave_up_ = false;
 };
+
+/// --checkpoint: opens the checkpoint; when it holds an earlier run's requests, resumes that
+/// run's streams (`config` gets their ids) and returns, through `landed`, the rows they landed.
+struct Resumption {
+  std::unique_ptr<SendCheckpoint> checkpoint;
+  RowRanges landed;
+};
+
+CheckpointKey KeyOf(const SendArgs& args, const WrapperConfiguration& config) {
+  CheckpointKey key;
+  for (const fs::path& input : args.inputs) key.inputs.push_back(input.string());
+  key.batch_rows = args.batch_rows;
+  key.streams = config.stream_count;
+  key.table = config.table_name;
+  return key;
+}
+
+/// Opens the streams an earlier run used and finds the rows they landed.
+Status ResumeStreams(const SendArgs& args, ZerobusWrapper& wrapper, Resumption& resumption,
+                     const SendContext& context) {
+  InputOptions options;
+  options.format = args.format;
+  options.batch_rows = args.batch_rows;
+  options.csv = args.csv;
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto source, OpenInput(args.inputs.front(), options));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto streams, wrapper.open_streams(source.reader->schema()));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(resumption.landed, resumption.checkpoint->LandedRows(streams));
+  std::string offsets;
+  for (const StreamLaneStats& stream : streams) {
+    offsets += (offsets.empty() ? "" : ", ") + stream.stream_id + " through offset " +
+               std::to_string(stream.last_acked_offset);
+  }
+  context.err << kPrefix << "resuming from checkpoint " << resumption.checkpoint->path().string()
+              << ": the streams committed " << offsets << "; " << resumption.landed.Count()
+              << " rows landed and are skipped\n";
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -365,8 +456,34 @@ int RunSend(const std::vector<std::string_view>& args, const SendContext& contex
   for (const std::string& warning : config->warnings) {
     context.err << kPrefix << "warning: " << warning << "\n";
   }
+  Resumption resumption;
+  if (parsed->checkpoint.has_value()) {
+    if (config->delivery != "exactly_once") {
+      context.err << kPrefix << "--checkpoint needs --exactly-once (delivery exactly_once): "
+                  << "only persistent streams can be resumed where they stopped\n";
+      return kExitConfiguration;
+    }
+    auto opened = SendCheckpoint::Open(*parsed->checkpoint, KeyOf(*parsed, *config));
+    if (!opened.ok()) {
+      context.err << kPrefix << opened.status().message() << "\n";
+      return opened.status().kind() == ErrorKind::kConfiguration ? kExitConfiguration
+                                                                 : kExitRowsFailed;
+    }
+    resumption.checkpoint = std::move(opened).value();
+    if (resumption.checkpoint->completed()) {
+      context.err << kPrefix << "checkpoint " << parsed->checkpoint->string()
+                  << " says this send completed: nothing to send (remove it to send again)\n";
+      return kExitSuccess;
+    }
+    std::string ids;
+    for (const std::string& id : resumption.checkpoint->stream_ids()) {
+      ids += (ids.empty() ? "" : ",") + id;
+    }
+    config->resume_stream_ids = ids;
+  }
   SendTally tally;
   tally.table = config->table_name;
+  tally.exactly_once = config->delivery == "exactly_once";
   tally.endpoint = config->zerobus_endpoint;
   tally.writer_disabled = config->zerobus_writer_disabled;
   // Create opens no connection: what fails here is the configuration (debug directory included).
@@ -376,12 +493,32 @@ int RunSend(const std::vector<std::string_view>& args, const SendContext& contex
     return kExitConfiguration;
   }
 
+  if (SendCheckpoint* checkpoint = resumption.checkpoint.get()) {
+    Status journaled = (*wrapper)->set_send_journal(
+        [checkpoint](const JournaledRequest& request) { return checkpoint->Record(request); });
+    if (journaled.ok() && !checkpoint->stream_ids().empty()) {
+      journaled = ResumeStreams(*parsed, **wrapper, resumption, context);
+    }
+    if (!journaled.ok()) {
+      context.err << kPrefix << journaled.message() << "\n";
+      tally.errors.push_back(journaled);
+      return journaled.kind() == ErrorKind::kConfiguration ? kExitConfiguration : kExitUnreachable;
+    }
+  }
+
   const auto start = std::chrono::steady_clock::now();
   Status shut;
   {
     InterruptGuard interrupts;
-    Sender sender(*parsed, **wrapper, context, tally);
+    Sender sender(*parsed, **wrapper, context, tally, resumption.checkpoint.get(),
+                  std::move(resumption.landed));
     sender.SendAll();
+    if (resumption.checkpoint != nullptr && sender.Finished()) {
+      if (Status marked = resumption.checkpoint->MarkCompleted(); !marked.ok()) {
+        context.err << kPrefix << marked.message() << "\n";
+        tally.errors.push_back(marked);
+      }
+    }
     shut = tally.interrupted ? (*wrapper)->shutdown(std::chrono::milliseconds(0))
                              : (*wrapper)->shutdown();
   }

@@ -85,6 +85,10 @@ void PrintSummary(const SendTally& tally, std::chrono::duration<double> elapsed,
   out << "  rows:        " << tally.rows_done() << " total, " << tally.rows_succeeded
       << (tally.writer_disabled ? " converted, " : " succeeded, ") << tally.rows_failed
       << " failed\n";
+  if (tally.rows_already_landed > 0) {
+    out << "    of which " << tally.rows_already_landed
+        << " landed in an earlier run (checkpoint): skipped\n";
+  }
   for (const auto& [type, group] : tally.failures) {
     out << "    " << type << ": " << group.rows << " rows; first at input row " << group.first_row
         << ": " << group.first_message << "\n";
@@ -94,7 +98,9 @@ void PrintSummary(const SendTally& tally, std::chrono::duration<double> elapsed,
     out << "  requests:    " << tally.requests_sent << " sent, " << tally.requests_replayed
         << " replayed";
     // At-least-once delivery: rows re-sent after a reconnect may have landed twice.
-    if (tally.rows_replayed > 0) {
+    if (tally.rows_replayed > 0 && tally.exactly_once) {
+      out << " (" << tally.rows_replayed << " rows re-sent; exactly once: none landed twice)";
+    } else if (tally.rows_replayed > 0) {
       out << " (" << tally.rows_replayed << " rows re-sent: at most that many duplicates)";
     }
     out << "\n";

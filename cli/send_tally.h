@@ -52,6 +52,9 @@ struct SendTally {
   int64_t requests_replayed = 0;
   /// Rows sent again after reconnects: an upper bound on the duplicates the send may have left.
   int64_t rows_replayed = 0;
+  bool exactly_once = false;  ///< delivery exactly_once: replayed rows never land twice
+  /// --checkpoint: rows an earlier run landed, skipped (counted as succeeded too).
+  int64_t rows_already_landed = 0;
   std::map<std::string, FailureGroup> failures;  ///< by error type name
   Status stopped;  ///< why reading stopped before the end of the input (interrupt, stream failure)
   bool interrupted = false;
