@@ -2,10 +2,11 @@
 // the emulator cuts the connection every N requests and delays its acks. Afterwards every row the
 // client reports acknowledged must have landed, nothing else may have landed, and the duplicates
 // (rows of requests that landed but whose ack was lost with the connection) must not exceed what
-// the client says it replayed.
+// the client says it replayed. With --exactly-once 1 the stream is a persistent stream, resumed
+// after each cut, and no row may land twice.
 //
 //   transport_soak [--rows N] [--batch-rows N] [--kill-every N] [--ack-delay-ms N]
-//                  [--max-request-bytes N] [--inflight N] [--framed 0|1]
+//                  [--max-request-bytes N] [--inflight N] [--framed 0|1] [--exactly-once 0|1]
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "schema/schema_plan.h"
 #include "testing/emulator_fixture.h"
 #include "zerobus/ephemeral_protocol.h"
+#include "zerobus/persistent_protocol.h"
 #include "zerobus/request_packer.h"
 
 namespace {
@@ -34,7 +36,8 @@ struct Settings {
   int64_t ack_delay_ms = 2;
   int64_t max_request_bytes = 16 * 1024;
   int64_t inflight = 16;
-  int64_t framed = 1;  ///< 1: requests straight from the encoder's arena; 0: records copied
+  int64_t framed = 1;        ///< 1: requests straight from the encoder's arena; 0: records copied
+  int64_t exactly_once = 0;  ///< 1: a persistent stream (PersistentStream)
 };
 
 // Remembers which rows each request carries and which requests were acknowledged.
@@ -135,10 +138,18 @@ int Run(const Settings& settings) {
   config.options.retry_policy = std::make_shared<retry::LimitedAttemptsRetryPolicy>(10);
 
   const auto start = std::chrono::steady_clock::now();
-  auto protocol = zerobus::EphemeralProtocol::Make(testing::kTestTable,
-                                                   (*plan)->descriptor.SerializeAsString());
-  if (!protocol.ok()) return Fail(protocol.status().ToString());
-  auto opened = stream::StreamEngine::Open(config, *protocol);
+  const std::string descriptor = (*plan)->descriptor.SerializeAsString();
+  std::shared_ptr<const zerobus::RecordsProtocol> protocol;
+  if (settings.exactly_once != 0) {
+    auto persistent = zerobus::PersistentProtocol::Make(testing::kTestTable, descriptor);
+    if (!persistent.ok()) return Fail(persistent.status().ToString());
+    protocol = *persistent;
+  } else {
+    auto ephemeral = zerobus::EphemeralProtocol::Make(testing::kTestTable, descriptor);
+    if (!ephemeral.ok()) return Fail(ephemeral.status().ToString());
+    protocol = *ephemeral;
+  }
+  auto opened = stream::StreamEngine::Open(config, protocol);
   if (!opened.ok()) return Fail(opened.status().ToString());
   auto stream = std::move(opened).value();
 
@@ -157,7 +168,7 @@ int Run(const Settings& settings) {
     if (!packed.ok()) return Fail(packed.status().ToString());
     for (auto& request : *packed) {
       request.request.tag = ledger->Register(first + request.first_row, first + request.end_row);
-      auto offset = stream->Send(zerobus::ProtoRequest(std::move(request.request)));
+      auto offset = stream->Send(protocol->MakeRequest(std::move(request.request)));
       if (!offset.ok()) return Fail(offset.status().ToString());
       ++requests;
     }
@@ -187,6 +198,9 @@ int Run(const Settings& settings) {
     duplicates += landed_count[row] - 1;
   }
   if (acked_twice != 0) return Fail(std::to_string(acked_twice) + " requests acked twice");
+  if (settings.exactly_once != 0 && duplicates != 0) {
+    return Fail(std::to_string(duplicates) + " duplicate rows on a persistent stream");
+  }
   if (duplicates > stats.records_replayed) {
     return Fail(std::to_string(duplicates) + " duplicate rows, but the client replayed only " +
                 std::to_string(stats.records_replayed));
@@ -197,7 +211,12 @@ int Run(const Settings& settings) {
             << " rows/s); connections cut " << counters.connections_killed << ", reconnects "
             << stats.reconnects << ", requests replayed " << stats.requests_replayed
             << ", rows replayed " << stats.records_replayed << ", duplicate rows landed "
-            << duplicates << ", rows landed " << landed.size() << "\n";
+            << duplicates << ", rows landed " << landed.size()
+            << (settings.exactly_once != 0 ? ", resumes " + std::to_string(stats.resumes) +
+                                                 ", requests committed on resume " +
+                                                 std::to_string(stats.requests_committed_on_resume)
+                                           : "")
+            << "\n";
   if (settings.kill_every > 0 && requests > settings.kill_every && stats.reconnects == 0) {
     return Fail("the emulator never cut the connection: the fault script did not apply");
   }
@@ -225,6 +244,8 @@ int main(int argc, char** argv) {
       settings.inflight = value;
     else if (flag == "--framed")
       settings.framed = value;
+    else if (flag == "--exactly-once")
+      settings.exactly_once = value;
     else {
       std::cerr << "transport_soak: unknown flag " << flag << "\n";
       return 2;
