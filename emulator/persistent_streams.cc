@@ -95,6 +95,8 @@ Result<std::unique_ptr<PersistentStreams>> PersistentStreams::Open(std::filesyst
   return streams;
 }
 
+PersistentStreams::~PersistentStreams() { std::lock_guard<std::mutex> lock(mu_); }
+
 uint64_t PersistentStreams::NewOwner() {
   std::lock_guard<std::mutex> lock(mu_);
   return next_owner_++;

@@ -31,6 +31,9 @@ class PersistentStreams {
   /// Streams kept in memory only (`dir` empty), or also in `dir`, whose <id>.json files are read
   /// now; a file that does not read is an error naming it.
   static Result<std::unique_ptr<PersistentStreams>> Open(std::filesystem::path dir);
+  /// Takes the lock once, so that what a stream did last under it happens before the streams go
+  /// (as ThreadSanitizer sees it too: gRPC's shutdown synchronizes where it cannot see).
+  ~PersistentStreams();
 
   /// A connection's name for ownership: unique for the process.
   uint64_t NewOwner();
