@@ -105,7 +105,10 @@ int main(int argc, char** argv) {
   std::vector<Run> runs;
   for (const char* delivery : {"at_least_once", "exactly_once"}) {
     for (bool cuts : {false, true}) {
-      Run run{delivery, cuts, std::string("main.bench.") + delivery + (cuts ? "_cuts" : "")};
+      Run run;
+      run.delivery = delivery;
+      run.cuts = cuts;
+      run.table = std::string("main.bench.") + delivery + (cuts ? "_cuts" : "");
       if (cuts) {
         emulator::FaultScript script;
         script.kill_every_requests = settings.cut_every;
