@@ -84,6 +84,15 @@ TransmissionResult UnreadRows(const arrow::RecordBatch& batch, std::vector<RowFa
   return result;
 }
 
+/// How every input of a send is read.
+InputOptions InputOptionsOf(const SendArgs& args) {
+  InputOptions options;
+  options.format = args.format;
+  options.batch_rows = args.batch_rows;
+  options.csv = args.csv;
+  return options;
+}
+
 struct InputProgress {
   int64_t size = 0;
   std::optional<int64_t> total_rows;
@@ -195,11 +204,7 @@ class Sender {
     if (auto format = DetectInputFormat(args_.inputs[index], args_.format); format.ok()) {
       input.format = std::string(InputFormatName(*format));
     }
-    InputOptions options;
-    options.format = args_.format;
-    options.batch_rows = args_.batch_rows;
-    options.csv = args_.csv;
-    auto source = OpenInput(args_.inputs[index], options);
+    auto source = OpenInput(args_.inputs[index], InputOptionsOf(args_));
     progress.opened = true;
     if (!source.ok()) {
       input.error = source.status();
@@ -418,11 +423,7 @@ CheckpointKey KeyOf(const SendArgs& args, const WrapperConfiguration& config) {
 /// Opens the streams an earlier run used and finds the rows they landed.
 Status ResumeStreams(const SendArgs& args, ZerobusWrapper& wrapper, Resumption& resumption,
                      const SendContext& context) {
-  InputOptions options;
-  options.format = args.format;
-  options.batch_rows = args.batch_rows;
-  options.csv = args.csv;
-  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto source, OpenInput(args.inputs.front(), options));
+  ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto source, OpenInput(args.inputs.front(), InputOptionsOf(args)));
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(auto streams, wrapper.open_streams(source.reader->schema()));
   ARROW_ZEROBUS_ASSIGN_OR_RETURN(resumption.landed, resumption.checkpoint->LandedRows(streams));
   std::string offsets;

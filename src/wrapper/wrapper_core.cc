@@ -494,14 +494,7 @@ Result<std::vector<StreamLaneStats>> WrapperCore::OpenStreams(
   if (config_.zerobus_writer_disabled) {
     return ConfigurationError("open_streams: the writer is disabled, no stream is opened");
   }
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    if (next_sequence_ != 0 || shut_down_) {
-      return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
-                    "open_streams must come before the first send of the wrapper for table " +
-                        config_.table_name);
-    }
-  }
+  ARROW_ZEROBUS_RETURN_NOT_OK(BeforeFirstSend("open_streams"));
   if (schema == nullptr) return ConfigurationError("open_streams was given a null schema");
   auto empty = arrow::RecordBatch::MakeEmpty(schema);
   if (!empty.ok()) return ConfigurationError("open_streams: " + empty.status().ToString());
@@ -511,13 +504,16 @@ Result<std::vector<StreamLaneStats>> WrapperCore::OpenStreams(
   return stats().streams;
 }
 
-Status WrapperCore::SetSendJournal(SendJournal journal) {
+Status WrapperCore::BeforeFirstSend(const char* call) const {
   std::lock_guard<std::mutex> lock(jobs_mu_);
-  if (next_sequence_ != 0 || shut_down_) {
-    return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
-                  "set_send_journal must come before the first send of the wrapper for table " +
-                      config_.table_name);
-  }
+  if (next_sequence_ == 0 && !shut_down_) return Status::OK();
+  return Status(StatusCode::kFailedPrecondition, ErrorKind::kConfiguration,
+                std::string(call) + " must come before the first send of the wrapper for table " +
+                    config_.table_name);
+}
+
+Status WrapperCore::SetSendJournal(SendJournal journal) {
+  ARROW_ZEROBUS_RETURN_NOT_OK(BeforeFirstSend("set_send_journal"));
   if (config_.delivery != "exactly_once") {
     return ConfigurationError("set_send_journal is for delivery exactly_once; delivery is " +
                               config_.delivery);

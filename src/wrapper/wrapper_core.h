@@ -68,6 +68,8 @@ class WrapperCore {
  private:
   class AckRouter;
   class JournalRouter;
+  /// FAILED_PRECONDITION naming `call` once a batch was given or the wrapper shut down.
+  Status BeforeFirstSend(const char* call) const;
   struct PendingRequest {
     std::shared_ptr<BatchJob> job;
     size_t index;
