@@ -38,8 +38,11 @@ fi
 cached_python="$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)"
 if [ ! -f "$BUILD_DIR/build.ninja" ] || [ "$cached_python" != "$PYTHON" ]; then
   echo "sanitize: configuring $BUILD_DIR ($MODE)"
+  # -O1 with line tables, the level the sanitizers recommend: reports keep file and line, and the
+  # build takes less than half as long as at -O2 -g (CI builds this one from scratch).
   cmake -S . -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DPython3_EXECUTABLE:FILEPATH="$PYTHON" \
     "$SANITIZER_FLAG" \
     -DARROW_ZEROBUS_BUILD_BENCHMARKS=OFF

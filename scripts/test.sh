@@ -29,10 +29,11 @@ fi
 # only when a source it is built from changed since the last install (a hash of them is kept in
 # the venv) or the package does not import. --no-build-isolation builds with the venv's pyarrow
 # and nanobind, whose paths do not change between runs, so the kept build directory
-# (build/<wheel tag>) recompiles only what changed.
+# (build-python/<wheel tag>-test, compiled at -O1: scripts/lib/python_package.sh says why)
+# recompiles only what changed.
 . "$REPO/scripts/lib/python_package.sh"
-echo -n "test: "
-if ! ensure_python_package; then
+stage "python package"
+if ! ensure_python_package test; then
   failed+=("pip-install")
 fi
 
@@ -62,9 +63,9 @@ if ! ARROW_ZEROBUS_EMULATOR="$emulator_bin" \
 fi
 
 # The fuzz targets of tests/fuzz, briefly, so that a parser that regressed fails here: built with
-# clang in build-fuzz, FUZZ_SECONDS per target (default 20), two at a time.
+# clang in build-fuzz, FUZZ_SECONDS per target (default 10), two at a time.
 stage "fuzz"
-if ! FUZZ_SECONDS="${FUZZ_SECONDS:-20}" "$REPO/scripts/fuzz.sh"; then
+if ! FUZZ_SECONDS="${FUZZ_SECONDS:-10}" "$REPO/scripts/fuzz.sh"; then
   failed+=("fuzz")
 fi
 

@@ -6,6 +6,11 @@
 # The build is kept in build-python/<wheel tag> (PYTHON_BUILD_DIR, which scripts/build_wheel.sh
 # shares), apart from the development build in build/, and without build isolation, so that the
 # pyarrow and nanobind it was configured with stay where they are and a rebuild is incremental.
+#
+# `ensure_python_package test` (scripts/test.sh) builds the same sources through the same
+# `pip install .` and CMake path, but at -O1 in build-python/<wheel tag>-test: it compiles in
+# about half the time of the wheel's -O3, which on a clean checkout is minutes of the test run,
+# and no test measures speed. Benchmarks use the default, the wheel's optimization.
 PYTHON_BUILD_DIR="$REPO/build-python/{wheel_tag}"
 python_sources_hash() {
   (cd "$REPO" && find python src include emulator cli cmake CMakeLists.txt pyproject.toml -type f \
@@ -16,16 +21,24 @@ python_sources_hash() {
 }
 
 ensure_python_package() {
-  local stamp="$REPO/.venv/.arrow_zerobus_python.sha256" want
-  want="$(python_sources_hash)"
+  local flavor="${1:-release}" stamp="$REPO/.venv/.arrow_zerobus_python.sha256" want
+  local build_settings=(--config-settings=build-dir="$PYTHON_BUILD_DIR")
+  case "$flavor" in
+    release) ;;
+    test)
+      build_settings=(--config-settings=build-dir="$PYTHON_BUILD_DIR-test"
+                      "--config-settings=cmake.define.CMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG") ;;
+    *) echo "ensure_python_package: unknown flavor '$flavor' (release or test)" >&2; return 2 ;;
+  esac
+  want="$flavor $(python_sources_hash)"
   if [ "$want" = "$(cat "$stamp" 2>/dev/null || true)" ] \
       && (cd /tmp && "$REPO/.venv/bin/python" -c 'import arrow_zerobus_sdk_wrapper') 2>/dev/null; then
     echo "Python package up to date"
     return 0
   fi
-  echo "pip install . (the Python package)"
+  echo "pip install . (the Python package, $flavor build)"
   rm -f "$stamp"
   PIP_DISABLE_PIP_VERSION_CHECK=1 "$REPO/.venv/bin/python" -m pip install --quiet \
-    --no-build-isolation --config-settings=build-dir="$PYTHON_BUILD_DIR" "$REPO" || return 1
+    --no-build-isolation "${build_settings[@]}" "$REPO" || return 1
   printf '%s\n' "$want" >"$stamp"
 }
