@@ -79,10 +79,10 @@ def _apply(config: _core.Configuration, settings: dict[str, Any], caller: str) -
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise TypeError(f"{caller} got an unexpected keyword argument {name!r}{hint}")
         if kind == "bytes" and isinstance(value, bytes | bytearray | memoryview):
-            config.set_descriptor_proto(bytes(value))
+            config.set_bytes(key, bytes(value))
             continue
         if kind == "bytes" and value is None:
-            config.set_descriptor_proto(None)
+            config.set_bytes(key, None)
             continue
         text = _text(name, kind, value)
         if text is not None:
@@ -252,8 +252,8 @@ class WrapperConfiguration:
     table_schema = _setting(
         "table_schema",
         "schema_source table: the table's Unity Catalog description (JSON), used instead of "
-        "fetching it (its bytes); needed in writer-disabled mode. Given as the path of a file "
-        "holding it. None: fetched.",
+        "fetching it (its bytes); needed in writer-disabled mode. Given as its bytes or the path "
+        "of a file holding it. None: fetched.",
     )
     drop_extra_columns = _setting(
         "drop_extra_columns",

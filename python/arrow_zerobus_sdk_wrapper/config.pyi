@@ -15,7 +15,7 @@ class WrapperConfiguration:
         client_secret: str | None = ...,
         descriptor_proto: bytes | str | os.PathLike[str] | None = ...,
         schema_source: str | None = ...,
-        table_schema: str | os.PathLike[str] | None = ...,
+        table_schema: bytes | str | os.PathLike[str] | None = ...,
         drop_extra_columns: bool | None = ...,
         parse_strings: bool | None = ...,
         truncate_to_date: bool | None = ...,

@@ -79,11 +79,18 @@ void Set(WrapperConfiguration& config, const std::string& key, const std::string
   if (!status.ok()) ThrowStatus(status);
 }
 
-void SetDescriptor(WrapperConfiguration& config, std::optional<nb::bytes> descriptor) {
-  if (descriptor.has_value()) {
-    config.with_descriptor_proto(std::string(descriptor->c_str(), descriptor->size()));
+// The settings whose value is content given as bytes (from text, a path): descriptor_proto (a
+// serialized DescriptorProto) and table_schema (Unity Catalog JSON).
+void SetBytes(WrapperConfiguration& config, const std::string& key,
+              std::optional<nb::bytes> value) {
+  std::optional<std::string> content;
+  if (value.has_value()) content.emplace(value->c_str(), value->size());
+  if (key == "descriptor_proto") {
+    config.descriptor_proto = std::move(content);
+  } else if (key == "table_schema") {
+    config.table_schema = std::move(content);
   } else {
-    config.descriptor_proto.reset();
+    throw nb::value_error(("set_bytes: " + key + " is not a setting given as bytes").c_str());
   }
 }
 
@@ -101,8 +108,8 @@ void BindConfig(nb::module_& m) {
       .def("copy", [](const WrapperConfiguration& self) { return WrapperConfiguration(self); })
       .def("set", &Set, nb::arg("key"), nb::arg("value"),
            "Sets one setting from text, as YAML and the environment do.")
-      .def("set_descriptor_proto", &SetDescriptor, nb::arg("descriptor").none(),
-           "Sets (or with None clears) the serialized DescriptorProto to send with.")
+      .def("set_bytes", &SetBytes, nb::arg("key"), nb::arg("value").none(),
+           "Sets (or with None clears) descriptor_proto or table_schema to the given content.")
       .def("get", &Get, nb::arg("key"), "The value of one setting (secrets as '***').")
       .def("problems", &WrapperConfiguration::problems, "Every validation problem.")
       .def(

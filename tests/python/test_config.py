@@ -138,6 +138,19 @@ def test_descriptor_proto_bytes():
     assert config.copy(descriptor_proto=None).descriptor_proto is None
 
 
+def test_table_schema_bytes_set_the_table_schema_not_the_descriptor(tmp_path):
+    # Both settings take content as bytes; bytes given for table_schema once went to
+    # descriptor_proto.
+    text = b'{"name": "t", "columns": []}'
+    config = WrapperConfiguration(table_schema=text)
+    assert config.table_schema == text
+    assert config.descriptor_proto is None
+    path = tmp_path / "table.json"
+    path.write_bytes(text)
+    assert WrapperConfiguration(table_schema=path) == config
+    assert config.copy(table_schema=None).table_schema is None
+
+
 def test_from_yaml(tmp_path):
     path = tmp_path / "zerobus.yaml"
     path.write_text(
