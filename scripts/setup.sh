@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything arrow-zerobus needs to build and test:
-#   1. Debian packages (compiler, CMake, Ninja, gRPC/protobuf, curl, JSON, YAML, GoogleTest, ...)
+#   1. Debian packages (compiler, CMake, Ninja, gRPC/protobuf, curl, JSON, YAML, GoogleTest, Java, ...)
 #   2. a Python virtual environment at <repo>/.venv with the tools in requirements-dev.txt
 #      (pyarrow there provides the Arrow C++ headers and libraries the build links).
 #
@@ -35,6 +35,7 @@ APT_PACKAGES=(
   linux-perf  # scripts/profile_send_path.sh
   debootstrap  # scripts/check_wheel.sh: a clean Debian root to install the wheel in
   tzdata  # Arrow's time zone database: zoned timestamps into TIMESTAMP_NTZ and DATE columns
+  openjdk-17-jre-headless  # PySpark's JVM: the Spark integration's tests (tests/python/test_spark.py)
 )
 
 # A venv is usable when its interpreter starts (it breaks if the base Python went away).

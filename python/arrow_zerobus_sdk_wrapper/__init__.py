@@ -32,6 +32,7 @@ from .errors import (
     ConversionError,
     RetryExhausted,
     RetryExhaustedError,
+    RowsFailedError,
     TokenRefreshError,
     TransmissionError,
     ZerobusConnectionError,
@@ -65,6 +66,7 @@ __all__ = [
     "TransmissionError",
     "RetryExhausted",
     "RetryExhaustedError",
+    "RowsFailedError",
     "TokenRefreshError",
     "__version__",
 ]

@@ -5,6 +5,7 @@ from .errors import ConfigurationError as ConfigurationError
 from .errors import ConversionError as ConversionError
 from .errors import RetryExhausted as RetryExhausted
 from .errors import RetryExhaustedError as RetryExhaustedError
+from .errors import RowsFailedError as RowsFailedError
 from .errors import TokenRefreshError as TokenRefreshError
 from .errors import TransmissionError as TransmissionError
 from .errors import ZerobusConnectionError as ZerobusConnectionError
@@ -28,6 +29,7 @@ __all__ = [
     "TransmissionError",
     "RetryExhausted",
     "RetryExhaustedError",
+    "RowsFailedError",
     "TokenRefreshError",
     "__version__",
 ]

@@ -10,6 +10,7 @@ Every exception the package raises, and every per-row error of a
     ├── ConversionError         Arrow data that cannot become a record
     ├── TransmissionError       the service refused or failed to acknowledge records
     ├── RetryExhausted          every reconnect attempt failed (alias RetryExhaustedError)
+    ├── RowsFailedError         rows of a Spark or Ray write did not land (counts, first errors)
     └── TokenRefreshError       kept for the original API; never raised by this implementation
 
 ``ZerobusConnectionError`` is also exported as ``ConnectionError`` (the original's name), as a
@@ -20,6 +21,7 @@ and ``except ConnectionError`` (the builtin) still catches it.
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 __all__ = [
     "ZerobusError",
@@ -30,6 +32,7 @@ __all__ = [
     "TransmissionError",
     "RetryExhausted",
     "RetryExhaustedError",
+    "RowsFailedError",
     "TokenRefreshError",
     "error_class",
 ]
@@ -127,6 +130,44 @@ class RetryExhausted(ZerobusError):
 RetryExhaustedError = RetryExhausted
 
 
+class RowsFailedError(ZerobusError):
+    """Rows of a write spread over tasks (``arrow_zerobus_sdk_wrapper.ray``'s datasink without a
+    quarantine directory, or ``raise_if_failed()`` of a Spark or Ray write summary) did not
+    land. Raised once every task has run: the rows that landed stay in the table.
+
+    The message names the table, the counts per error type and the first errors (task, row,
+    type, cause). ``summary`` holds the write's totals (a ``WriteSummary``, None when the error
+    was built by hand); ``retryable`` is True when every failed row's error was retryable, so
+    sending those rows again may succeed.
+    """
+
+    error_type = "RowsFailedError"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str = "UNKNOWN",
+        retryable: bool | None = None,
+        error_type: str | None = None,
+        summary: Any = None,
+    ) -> None:
+        super().__init__(message, code=code, retryable=retryable, error_type=error_type)
+        self.summary = summary
+
+    def __reduce__(self):  # picklable with its summary
+        return (
+            _rebuild_rows_failed,
+            (self.cause, self.code, self.retryable, self.error_type, self.summary),
+        )
+
+
+def _rebuild_rows_failed(message, code, retryable, error_type, summary):
+    return RowsFailedError(
+        message, code=code, retryable=retryable, error_type=error_type, summary=summary
+    )
+
+
 class TokenRefreshError(ZerobusError):
     """Token refresh failed (the original's type; this implementation reports token problems
     as AuthenticationError)."""
@@ -154,6 +195,4 @@ def error_class(error_type: str) -> type[ZerobusError]:
 
 def _from_status(error_type: str, code: str, message: str, retryable: bool) -> ZerobusError:
     """Called by the C++ core to turn a status into an exception instance."""
-    return error_class(error_type)(
-        message, code=code, retryable=retryable, error_type=error_type
-    )
+    return error_class(error_type)(message, code=code, retryable=retryable, error_type=error_type)

@@ -1,5 +1,5 @@
 import builtins
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "ZerobusError",
@@ -10,6 +10,7 @@ __all__ = [
     "TransmissionError",
     "RetryExhausted",
     "RetryExhaustedError",
+    "RowsFailedError",
     "TokenRefreshError",
     "error_class",
 ]
@@ -37,6 +38,18 @@ class TransmissionError(ZerobusError): ...
 class RetryExhausted(ZerobusError): ...
 
 RetryExhaustedError = RetryExhausted
+
+class RowsFailedError(ZerobusError):
+    summary: Any
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str = "UNKNOWN",
+        retryable: bool | None = None,
+        error_type: str | None = None,
+        summary: Any = None,
+    ) -> None: ...
 
 class TokenRefreshError(ZerobusError): ...
 

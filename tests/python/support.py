@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -49,3 +52,76 @@ def with_bad_rows() -> pa.RecordBatch:
 def tmp_debug_files(root: Path, kind: str) -> list[Path]:
     """Debug files of one kind ("arrow", "proto", "descriptors") under a debug_output_dir."""
     return sorted((root / "zerobus" / kind).glob("*"))
+
+
+def landed_table(landed: Path, table: str) -> pa.Table | None:
+    """Every row a `zerobus-emulator --data-dir landed` process landed in `table` (all its
+    streams' files), or None when nothing landed. A file still open (or cut) is read up to its
+    last whole batch: a batch lands before it is acknowledged."""
+    batches: list[pa.RecordBatch] = []
+    schema = None
+    for path in sorted((landed / table).glob("*.arrows")):
+        with pa.OSFile(str(path)) as source:
+            try:
+                reader = pa.ipc.open_stream(source)
+            except (pa.ArrowInvalid, OSError):
+                continue  # not even the schema yet
+            schema = reader.schema
+            while True:
+                try:
+                    batches.append(reader.read_next_batch())
+                except StopIteration:
+                    break
+                except (pa.ArrowInvalid, OSError):
+                    break
+    if schema is None:
+        return None
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def start_emulator_process(
+    binary: str,
+    workdir: Path,
+    tables: dict[str, list[tuple[str, str, bool]]],
+    faults: dict[str, Any],
+    client_secret: str,
+) -> Any:
+    """A started `zerobus-emulator` process (tests/cli/emulator_process.py) with the service's
+    quotas, landing in `workdir`/landed: `tables` declared ({table: [(name, type, nullable)]}),
+    the fault script `faults`, and `client_secret` the one secret it accepts. Stop it with
+    ``stop()``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+    from emulator_process import EmulatorProcess
+
+    declared = workdir / "tables.json"
+    declared.write_text(
+        json.dumps(
+            {
+                table: [{"name": n, "type": t, "nullable": null} for n, t, null in columns]
+                for table, columns in tables.items()
+            }
+        )
+    )
+    script = workdir / "faults.json"
+    script.write_text(json.dumps(faults))
+    emulator = EmulatorProcess(
+        binary,
+        workdir,
+        [
+            "--tables",
+            str(declared),
+            "--fault-script",
+            str(script),
+            "--client-secret",
+            client_secret,
+            "--service-quotas",
+        ],
+    )
+    emulator.start()
+    return emulator
+
+
+def landed_ids_of_process(server: Any, table: str) -> list[int]:
+    """The id column of every row a process from start_emulator_process landed in `table`."""
+    landed = landed_table(server.workdir / "landed", table)
+    return [] if landed is None else landed.column("id").to_pylist()

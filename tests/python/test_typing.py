@@ -24,7 +24,18 @@ def keyword_names(stub: str, cls: str) -> set[str]:
 
 
 def test_stubs_and_marker_are_installed():
-    for name in ("__init__", "_core", "config", "emulator", "errors", "result", "wrapper"):
+    for name in (
+        "__init__",
+        "_core",
+        "_partition_writer",
+        "config",
+        "emulator",
+        "errors",
+        "ray",
+        "result",
+        "spark",
+        "wrapper",
+    ):
         assert (PACKAGE / f"{name}.pyi").is_file(), name
     assert (PACKAGE / "py.typed").is_file()
 
@@ -77,3 +88,51 @@ def test_generated_core_stub_declares_every_public_name_of_the_module():
         }
         members = [member for member in vars(obj) if not member.startswith("_")]
         assert [member for member in members if member not in declared] == [], name
+
+
+def test_the_spark_and_ray_modules_document_their_public_names():
+    from arrow_zerobus_sdk_wrapper import ray, spark
+
+    for module in (spark, ray):
+        assert inspect.getdoc(module), module
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert inspect.getdoc(obj), f"{module.__name__}.{name}"
+            if inspect.isclass(obj):
+                for member_name, member in vars(obj).items():
+                    if not member_name.startswith("_") and (
+                        callable(member) or isinstance(member, property)
+                    ):
+                        assert inspect.getdoc(member), f"{name}.{member_name}"
+
+
+def test_pyspark_and_ray_are_optional():
+    """The package imports neither; without them, their modules say what to install."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['pyspark'] = sys.modules['pyspark.sql'] = None\n"
+        "sys.modules['ray'] = sys.modules['ray.data'] = None\n"
+        "import arrow_zerobus_sdk_wrapper as az\n"
+        "from arrow_zerobus_sdk_wrapper.spark import write_to_zerobus\n"
+        "try:\n"
+        "    write_to_zerobus(None)\n"
+        "except ImportError as error:\n"
+        "    print('spark:', error)\n"
+        "try:\n"
+        "    import arrow_zerobus_sdk_wrapper.ray\n"
+        "except ImportError as error:\n"
+        "    print('ray:', error)\n"
+        "print('loaded:', sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'ray')"
+        " and sys.modules[m] is not None))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "spark: arrow_zerobus_sdk_wrapper.spark needs PySpark: pip install" in out, out
+    assert "'arrow-zerobus-sdk-wrapper[spark]'" in out
+    assert "ray: arrow_zerobus_sdk_wrapper.ray needs Ray Data: pip install" in out, out
+    assert "'arrow-zerobus-sdk-wrapper[ray]'" in out
+    assert "loaded: []" in out
