@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Lint checks:
-#   - ruff check over the Python files in scripts/, python/, tests/, examples/, bench/ (settings in
-#     pyproject.toml)
+#   - ruff check and ruff format --check over the Python files in scripts/, python/, tests/,
+#     examples/, bench/ (settings in pyproject.toml)
 #   - clang-format (settings in .clang-format) over the C++ sources in include/ src/ emulator/
 #     cli/ python/ tests/ bench/
 #   - bash -n over the shell scripts
 #
-# Usage: scripts/lint.sh [--fix]     --fix rewrites files (clang-format -i, ruff check --fix)
+# Usage: scripts/lint.sh [--fix]     --fix rewrites files (clang-format -i, ruff check --fix,
+#                                     ruff format)
 #
 # Environment:
 #   LINT_STRICT=1 (default)  a formatting difference fails the run
@@ -43,6 +44,17 @@ if "$RUFF" "${ruff_args[@]}" "${py_dirs[@]}"; then
 else
   echo "lint: ruff found problems" >&2
   status=1
+fi
+if [ "$FIX" -eq 1 ]; then
+  "$RUFF" format --quiet "${py_dirs[@]}"
+fi
+if "$RUFF" format --check --quiet "${py_dirs[@]}"; then
+  echo "lint: ruff format ok"
+elif [ "$STRICT" = 1 ]; then
+  echo "lint: ruff format would reformat the files above (scripts/lint.sh --fix)" >&2
+  status=1
+else
+  echo "lint: ruff format would reformat the files above (not failing: LINT_STRICT=0)" >&2
 fi
 
 # --- C++ -----------------------------------------------------------------------------------------

@@ -254,7 +254,7 @@ class TransmissionResult:
         return self._r.get_error_statistics()
 
     def get_error_messages(self) -> list[str]:
-        """"row N: <message>" for each failed row."""
+        """ "row N: <message>" for each failed row."""
         return self._r.get_error_messages()
 
     def summary(self) -> str:

@@ -68,8 +68,7 @@ class EmulatorProcess:
                 self.process.wait(timeout=10)
             if time.monotonic() >= deadline:
                 raise RuntimeError(
-                    f"the emulator did not serve within {timeout} s: "
-                    f"{log_path.read_text()[-2000:]}"
+                    f"the emulator did not serve within {timeout} s: {log_path.read_text()[-2000:]}"
                 )
             time.sleep(0.1)
         info = json.loads(ready.read_text())

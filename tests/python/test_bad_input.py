@@ -284,7 +284,7 @@ def test_the_emulator_refuses_bad_table_declarations(tables, error, message):
 
 def test_the_emulator_after_stop_and_with_a_bad_fault_script():
     emulator = Emulator()
-    with pytest.raises(ConfigurationError, match="events\\[0\\]: \"kind\" must be one of"):
+    with pytest.raises(ConfigurationError, match='events\\[0\\]: "kind" must be one of'):
         emulator.set_fault_script("main.default.t", {"events": [{"kind": "explode"}]})
     with pytest.raises(ConfigurationError, match="not valid JSON"):
         emulator.set_fault_script("main.default.t", "{oops")

@@ -63,8 +63,10 @@ def test_every_setting_is_a_property_and_a_keyword():
 
 
 def test_unknown_keyword_is_a_type_error():
-    with pytest.raises(TypeError, match="unexpected keyword argument 'retry_max_attempt'.*"
-                       "did you mean 'retry_max_attempts'"):
+    with pytest.raises(
+        TypeError,
+        match="unexpected keyword argument 'retry_max_attempt'.*did you mean 'retry_max_attempts'",
+    ):
         WrapperConfiguration(ENDPOINT, TABLE, retry_max_attempt=3)
     # The original's observability_config dict is not a setting: its keys are settings of
     # their own (observability_endpoint, ...).

@@ -132,7 +132,7 @@ def test_invalid_utf8_is_the_same_row_error_in_both_formats(wrapper, emulator, t
     batch = pa.record_batch({"id": pa.array([1, 2, 3], pa.int64()), "name": names})
     result = wrapper.send_batch_sync(batch)
     assert result.get_failed_row_indices() == [1]
-    (_, error), = result.row_errors
+    ((_, error),) = result.row_errors
     assert isinstance(error, ConversionError)
     assert error.cause == (
         "row 1, column 'name': value of 2 bytes is not valid UTF-8 (string columns must hold "
@@ -149,7 +149,7 @@ def test_record_size_limit_is_protobuf_only(wrapper, wire_format, emulator, tabl
     result = wrapper.send_batch_sync(batch)
     if wire_format == "protobuf":
         assert result.get_failed_row_indices() == [0]
-        (_, error), = result.row_errors
+        ((_, error),) = result.row_errors
         assert isinstance(error, ConversionError)
         assert "exceeds the limit of 4194285 bytes" in error.cause
         assert landed_ids(emulator, table) == [2]
@@ -181,8 +181,13 @@ def test_failed_batch_after_sending_a_reader(wrapper, emulator, table):
         result.extract_failed_batch(reader)
 
     failed = result.failed_batch()
-    assert failed.schema.names == ["id", "name", "_zerobus_row", "_zerobus_error_type",
-                                   "_zerobus_error"]
+    assert failed.schema.names == [
+        "id",
+        "name",
+        "_zerobus_row",
+        "_zerobus_error_type",
+        "_zerobus_error",
+    ]
     assert failed.schema.field("id").nullable
     assert failed.column("name").to_pylist() == [f"n{i}" for i in sorted(bad)]
     assert failed.column("_zerobus_row").to_pylist() == sorted(bad)
@@ -203,8 +208,9 @@ def test_failed_batch_is_empty_when_every_row_landed(wrapper):
 
 
 def test_failed_batch_of_a_result_built_by_hand_is_an_error():
-    result = TransmissionResult(False, failed_rows=[(0, "ConversionError: bad")], total_rows=1,
-                                failed_count=1)
+    result = TransmissionResult(
+        False, failed_rows=[(0, "ConversionError: bad")], total_rows=1, failed_count=1
+    )
     with pytest.raises(ZerobusError, match="extract_failed_batch"):
         result.failed_batch()
 

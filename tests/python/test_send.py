@@ -51,9 +51,7 @@ def test_table_rows_numbered_across_batches(wrapper, emulator, table):
     assert failed.to_pydict() == {"id": [11, None], "name": [None, "e"], "score": [2.0, 5.0]}
     landed = result.extract_successful_batch(data)
     assert landed.num_rows == 12
-    assert sorted(landed_ids(emulator, table)) == sorted(
-        i for i in landed.column("id").to_pylist()
-    )
+    assert sorted(landed_ids(emulator, table)) == sorted(i for i in landed.column("id").to_pylist())
 
 
 def test_record_batch_reader_from_python_generator(wrapper, emulator, table):
