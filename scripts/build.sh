@@ -22,6 +22,8 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   configure=1
 elif [ "$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$cache" 2>/dev/null)" != "$PYTHON" ]; then
   configure=1
+elif ! grep -qxF "ARROW_ZEROBUS_BUILD_PYTHON:BOOL=ON" "$cache"; then
+  configure=1  # a build configured before the Python module was part of it
 fi
 
 if [ "$configure" -eq 1 ]; then
@@ -31,9 +33,12 @@ if [ "$configure" -eq 1 ]; then
     rm -rf "$cache" "$BUILD_DIR/CMakeFiles"
   fi
   echo "build: configuring $BUILD_DIR ($BUILD_TYPE)"
+  # The Python module too: scripts/test.sh installs the package from this build
+  # (cmake/prebuilt_python_package.cmake) instead of compiling the library a second time.
   cmake -S . -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
-    -DPython3_EXECUTABLE:FILEPATH="$PYTHON"
+    -DPython3_EXECUTABLE:FILEPATH="$PYTHON" \
+    -DARROW_ZEROBUS_BUILD_PYTHON=ON
 fi
 
 if [ "$#" -gt 0 ]; then

@@ -28,9 +28,8 @@ fi
 # The Python package arrow_zerobus_sdk_wrapper, installed into .venv from this checkout. pip runs
 # only when a source it is built from changed since the last install (a hash of them is kept in
 # the venv) or the package does not import. --no-build-isolation builds with the venv's pyarrow
-# and nanobind, whose paths do not change between runs, so the kept build directory
-# (build-python/<wheel tag>-test, compiled at -O1: scripts/lib/python_package.sh says why)
-# recompiles only what changed.
+# and nanobind. It packages the extension module, CLI and emulator built above in $BUILD_DIR
+# (scripts/lib/python_package.sh says why) rather than compiling them again.
 . "$REPO/scripts/lib/python_package.sh"
 stage "python package"
 if ! ensure_python_package test; then

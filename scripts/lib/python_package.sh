@@ -7,10 +7,11 @@
 # shares), apart from the development build in build/, and without build isolation, so that the
 # pyarrow and nanobind it was configured with stay where they are and a rebuild is incremental.
 #
-# `ensure_python_package test` (scripts/test.sh) builds the same sources through the same
-# `pip install .` and CMake path, but at -O1 in build-python/<wheel tag>-test: it compiles in
-# about half the time of the wheel's -O3, which on a clean checkout is minutes of the test run,
-# and no test measures speed. Benchmarks use the default, the wheel's optimization.
+# `ensure_python_package test` (scripts/test.sh) installs, through the same `pip install .`, the
+# extension module, stubs, CLI and emulator that the development build ($BUILD_DIR, default
+# build/) already built (cmake/prebuilt_python_package.cmake): compiling the library a second
+# time for the package took minutes of every clean test run. Benchmarks use the default, a
+# build from source with the wheel's -O3, as do scripts/build_wheel.sh and users.
 PYTHON_BUILD_DIR="$REPO/build-python/{wheel_tag}"
 python_sources_hash() {
   (cd "$REPO" && find python src include emulator cli cmake CMakeLists.txt pyproject.toml -type f \
@@ -26,8 +27,10 @@ ensure_python_package() {
   case "$flavor" in
     release) ;;
     test)
-      build_settings=(--config-settings=build-dir="$PYTHON_BUILD_DIR-test"
-                      "--config-settings=cmake.define.CMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG") ;;
+      local prebuilt
+      prebuilt="$(cd "$REPO" && cd "${BUILD_DIR:-build}" && pwd)" || return 1
+      build_settings=(--config-settings=build-dir="$PYTHON_BUILD_DIR-prebuilt"
+                      --config-settings=cmake.define.ARROW_ZEROBUS_PREBUILT_PYTHON_DIR="$prebuilt") ;;
     *) echo "ensure_python_package: unknown flavor '$flavor' (release or test)" >&2; return 2 ;;
   esac
   want="$flavor $(python_sources_hash)"
