@@ -53,6 +53,14 @@ if ! venv_ok; then
   fi
 fi
 
+# The Python module (built by scripts/build.sh and pip) needs the interpreter's C headers: Debian's
+# python3 has them in python3-dev, pyenv's and most other builds carry them.
+if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c \
+    'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    2>/dev/null; then
+  APT_PACKAGES+=(python3-dev)
+fi
+
 # --- 1. Debian packages -------------------------------------------------------------------------
 # One dpkg-query call for all packages (fast); a package dpkg does not know prints nothing.
 declare -A installed=()
