@@ -125,3 +125,34 @@ def landed_ids_of_process(server: Any, table: str) -> list[int]:
     """The id column of every row a process from start_emulator_process landed in `table`."""
     landed = landed_table(server.workdir / "landed", table)
     return [] if landed is None else landed.column("id").to_pylist()
+
+
+#: A fault script for one table: a request refused with the 6002 stream timeout (it does not
+#: land), then a connection killed after a request landed, whose ack is lost (it lands again).
+CUT_TWICE = {
+    "events": [
+        {"after_requests": 2, "kind": "unavailable_6002"},
+        {"after_requests": 3, "kind": "kill"},
+    ]
+}
+
+
+def emulator_process_settings(
+    server: Any, client_secret: str, table: str, /, **overrides: object
+) -> dict[str, object]:
+    """Wrapper settings for `table` on a process from start_emulator_process, with short retry
+    delays and bounds on every send: a stream in trouble gives up after 20 s, a request
+    unacknowledged for 30 s fails (a write then reports its rows failed, never hangs). Any
+    setting, the client secret too, can be overridden."""
+    return {
+        "endpoint": server.endpoint,
+        "unity_catalog_url": server.workspace_url,
+        "client_id": Emulator.client_id,
+        "client_secret": client_secret,
+        "table_name": table,
+        "retry_base_delay_ms": 10,
+        "retry_max_delay_ms": 200,
+        "retry_timeout_ms": 20_000,
+        "flush_timeout_ms": 30_000,
+        **overrides,
+    }

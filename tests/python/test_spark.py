@@ -29,10 +29,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from support import landed_ids_of_process, landed_table, start_emulator_process
+from support import (
+    CUT_TWICE,
+    emulator_process_settings,
+    landed_ids_of_process,
+    landed_table,
+    start_emulator_process,
+)
 
 from arrow_zerobus_sdk_wrapper import ConfigurationError, RowsFailedError, WrapperConfiguration
-from arrow_zerobus_sdk_wrapper.emulator import Emulator
 
 EMULATOR = os.environ.get("ARROW_ZEROBUS_EMULATOR", "")
 pytestmark = pytest.mark.skipif(
@@ -73,16 +78,8 @@ TABLES = {
     SECRETS: [("id", "BIGINT", False)],
     CONFIG: [("id", "BIGINT", False)],
 }
-#: CUT's connections are cut twice: a request refused with the 6002 stream timeout (it does not
-#: land), then a connection killed after a request landed, whose ack is lost (it lands again).
-FAULTS = {
-    CUT: {
-        "events": [
-            {"after_requests": 2, "kind": "unavailable_6002"},
-            {"after_requests": 3, "kind": "kill"},
-        ]
-    }
-}
+#: CUT's connections are cut twice (support.CUT_TWICE).
+FAULTS = {CUT: CUT_TWICE}
 
 
 @pytest.fixture(scope="module")
@@ -94,20 +91,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def settings(server: Any, table: str, **overrides: object) -> dict[str, object]:
-    return {
-        "endpoint": server.endpoint,
-        "unity_catalog_url": server.workspace_url,
-        "client_id": Emulator.client_id,
-        "client_secret": SECRET,
-        "table_name": table,
-        "retry_base_delay_ms": 10,
-        "retry_max_delay_ms": 200,
-        # Bounds of every send here: a stream in trouble gives up after 20 s, a request
-        # unacknowledged for 30 s fails (the write then reports its rows failed, never hangs).
-        "retry_timeout_ms": 20_000,
-        "flush_timeout_ms": 30_000,
-        **overrides,
-    }
+    return emulator_process_settings(server, SECRET, table, **overrides)
 
 
 @pytest.fixture(scope="module")
